@@ -1,0 +1,474 @@
+//! The second parsing stage: a node tree into a validated [`Scenario`].
+//!
+//! Each check records a [`Problem`] and carries on where it can, so that one
+//! run shows everything wrong with a file. Only when no problem was found is a
+//! [`Scenario`] built.
+
+use std::collections::BTreeMap;
+
+use super::expr::closest;
+use super::rows::{self, Rows};
+use super::yaml::{Node, Value};
+use super::{
+    DEFAULT_HORIZON, DEFAULT_SEED, DEFAULT_WALKERS, MAX_HORIZON, Parameter, Problem, Scenario,
+    SimulationSettings,
+};
+use crate::chain::{Chain, DEFAULT_TOLERANCE};
+
+const TOP_LEVEL_KEYS: [&str; 11] = [
+    "name",
+    "description",
+    "unit",
+    "states",
+    "parameters",
+    "transitions",
+    "matrix",
+    "initial",
+    "horizon",
+    "simulation",
+    "tolerance",
+];
+const PARAMETER_KEYS: [&str; 3] = ["value", "range", "description"];
+const SIMULATION_KEYS: [&str; 2] = ["walkers", "seed"];
+
+/// Collects problems while a scenario is checked.
+#[derive(Default)]
+pub(super) struct Problems(pub(super) Vec<Problem>);
+
+impl Problems {
+    pub(super) fn push(&mut self, problem: Problem) {
+        self.0.push(problem);
+    }
+
+    /// "expected X, found Y" at a node.
+    pub(super) fn wrong_kind(&mut self, node: &Node, key: &str, expected: &str) {
+        self.push(
+            Problem::new(
+                node.position,
+                format!("`{key}` must be {expected}, but it is {}", node.describe()),
+            )
+            .label(format!("expected {expected}")),
+        );
+    }
+}
+
+/// Checks the whole tree; see the module docs.
+pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Problem>> {
+    let mut problems = Problems::default();
+    let keys = match top_level(root, &mut problems) {
+        Some(keys) => keys,
+        None => return Err(problems.0),
+    };
+    let get = |key: &str| keys.get(key).copied();
+
+    let name = scenario_name(get("name"), default_name, &mut problems);
+    let description = get("description").and_then(|n| string(n, "description", &mut problems));
+    let unit = get("unit")
+        .and_then(|n| string(n, "unit", &mut problems))
+        .unwrap_or_else(|| "step".to_string());
+    let tolerance = get("tolerance")
+        .and_then(|n| tolerance(n, &mut problems))
+        .unwrap_or(DEFAULT_TOLERANCE);
+    let parameters = get("parameters")
+        .map(|n| parameters(n, &mut problems))
+        .unwrap_or_default();
+    let horizon = get("horizon")
+        .and_then(|n| whole_number(n, "horizon", MAX_HORIZON as u64, &mut problems))
+        .map_or(DEFAULT_HORIZON, |h| h as usize);
+    let simulation = get("simulation")
+        .map(|n| simulation(n, &mut problems))
+        .unwrap_or(SimulationSettings {
+            walkers: DEFAULT_WALKERS,
+            seed: DEFAULT_SEED,
+        });
+
+    let states = match get("states") {
+        Some(node) => states(node, &mut problems),
+        None => {
+            problems.push(
+                Problem::new(root.position, "the scenario has no `states`").help(
+                    "list the lifecycle states in order, e.g. `states: [develop, test, deploy]`",
+                ),
+            );
+            None
+        }
+    };
+    let values: BTreeMap<String, f64> = parameters
+        .iter()
+        .map(|p| (p.name.clone(), p.value))
+        .collect();
+
+    let mut built = None;
+    if let Some(states) = &states {
+        let rows = Rows {
+            states,
+            parameters: &values,
+            tolerance,
+        };
+        let matrix = match (get("transitions"), get("matrix")) {
+            (Some(t), None) => rows.from_transitions(t, &mut problems),
+            (None, Some(m)) => rows.from_matrix(m, &mut problems),
+            (Some(_), Some(m)) => {
+                problems.push(
+                    Problem::new(
+                        m.position,
+                        "the scenario has both `transitions` and `matrix`",
+                    )
+                    .help("keep exactly one of them"),
+                );
+                None
+            }
+            (None, None) => {
+                problems.push(
+                    Problem::new(
+                        root.position,
+                        "the scenario has neither `transitions` nor `matrix`",
+                    )
+                    .help("add `transitions:` with one row per state, or a full `matrix:`"),
+                );
+                None
+            }
+        };
+        let initial = match get("initial") {
+            Some(node) => rows.initial(node, &mut problems),
+            None => Some(rows::first_state(states.len())),
+        };
+        if let (Some(matrix), Some(initial)) = (matrix, initial) {
+            built = Some((matrix, initial));
+        }
+    }
+
+    match (states, built) {
+        (Some(states), Some((matrix, initial))) if problems.0.is_empty() => {
+            let chain = Chain::new(states, matrix, tolerance).map_err(|e| {
+                vec![Problem::new(
+                    root.position,
+                    format!("the chain is not valid: {e}"),
+                )]
+            })?;
+            Ok(Scenario {
+                name,
+                description,
+                unit,
+                parameters,
+                chain,
+                initial,
+                horizon,
+                simulation,
+                tolerance,
+            })
+        }
+        _ => Err(problems.0),
+    }
+}
+
+/// The top-level mapping by key; unknown keys are problems with a suggestion.
+fn top_level<'a>(root: &'a Node, problems: &mut Problems) -> Option<BTreeMap<&'a str, &'a Node>> {
+    let entries = match &root.value {
+        Value::Mapping(entries) => entries,
+        Value::Null => {
+            problems.push(
+                Problem::new(root.position, "the scenario file is empty")
+                    .help("a scenario needs at least `states` and `transitions` (see the README)"),
+            );
+            return None;
+        }
+        _ => {
+            problems.push(
+                Problem::new(
+                    root.position,
+                    format!(
+                        "a scenario must be a mapping of keys, but this is {}",
+                        root.kind()
+                    ),
+                )
+                .help("start with `states:` and `transitions:` (see the README)"),
+            );
+            return None;
+        }
+    };
+    let mut keys = BTreeMap::new();
+    for (key, value) in entries {
+        match key.as_str() {
+            Some(k) if TOP_LEVEL_KEYS.contains(&k) => {
+                keys.insert(k, value);
+            }
+            _ => unknown_key(key, "scenario", &TOP_LEVEL_KEYS, problems),
+        }
+    }
+    Some(keys)
+}
+
+/// Records an unknown key, suggesting the closest known one.
+fn unknown_key(key: &Node, within: &str, known: &[&str], problems: &mut Problems) {
+    let text = key.as_str().map_or_else(|| key.describe(), str::to_string);
+    let problem = Problem::new(
+        key.position,
+        format!("unknown key `{text}` in the {within}"),
+    );
+    let problem = match closest(&text, known.iter().copied()) {
+        Some(suggestion) => problem
+            .label(format!("did you mean `{suggestion}`?"))
+            .help(format!("the known keys are: {}", known.join(", "))),
+        None => problem.help(format!("the known keys are: {}", known.join(", "))),
+    };
+    problems.push(problem);
+}
+
+fn string(node: &Node, key: &str, problems: &mut Problems) -> Option<String> {
+    match node.as_str() {
+        Some(s) => Some(s.to_string()),
+        None => {
+            problems.wrong_kind(node, key, "a string");
+            None
+        }
+    }
+}
+
+/// The scenario's name, safe as one path component.
+fn scenario_name(node: Option<&Node>, default_name: &str, problems: &mut Problems) -> String {
+    let Some(node) = node else {
+        return default_name.to_string();
+    };
+    let Some(name) = string(node, "name", problems) else {
+        return default_name.to_string();
+    };
+    let unsafe_name = name.is_empty()
+        || name == "."
+        || name == ".."
+        || name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control());
+    if unsafe_name {
+        problems.push(
+            Problem::new(
+                node.position,
+                format!("the name {name:?} cannot name an output folder"),
+            )
+            .help("use a name without `/`, `\\` or control characters, other than `.` and `..`"),
+        );
+    }
+    name
+}
+
+fn tolerance(node: &Node, problems: &mut Problems) -> Option<f64> {
+    match node.as_number() {
+        Some(t) if t.is_finite() && t > 0.0 && t < 0.5 => Some(t),
+        _ => {
+            problems.push(
+                Problem::new(
+                    node.position,
+                    format!(
+                        "`tolerance` must be a number above 0 and below 0.5, but it is {}",
+                        node.describe()
+                    ),
+                )
+                .help(format!("the default is {DEFAULT_TOLERANCE:e}")),
+            );
+            None
+        }
+    }
+}
+
+/// A non-negative integer at most `max`.
+fn whole_number(node: &Node, key: &str, max: u64, problems: &mut Problems) -> Option<u64> {
+    match node.value {
+        Value::Integer(i) if (0..=max as i128).contains(&i) => Some(i as u64),
+        Value::Integer(i) if i > max as i128 => {
+            problems.push(
+                Problem::new(
+                    node.position,
+                    format!("`{key}` is {i}, above the limit of {max}"),
+                )
+                .label("too large"),
+            );
+            None
+        }
+        _ => {
+            problems.wrong_kind(node, key, "a whole number of 0 or more");
+            None
+        }
+    }
+}
+
+fn states(node: &Node, problems: &mut Problems) -> Option<Vec<String>> {
+    let Value::Sequence(items) = &node.value else {
+        problems.wrong_kind(node, "states", "a list of state names");
+        return None;
+    };
+    if items.is_empty() {
+        problems
+            .push(Problem::new(node.position, "`states` is empty").help("list at least one state"));
+        return None;
+    }
+    let mut names: Vec<String> = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for item in items {
+        let name = match &item.value {
+            Value::String(s) if !s.trim().is_empty() && !s.chars().any(char::is_control) => {
+                s.clone()
+            }
+            // A number or boolean as a state name is still a usable name.
+            Value::Integer(_) | Value::Float(_) | Value::Bool(_) => item.describe(),
+            _ => {
+                problems.wrong_kind(item, "states", "a non-empty state name");
+                ok = false;
+                continue;
+            }
+        };
+        if let Some(first) = names.iter().position(|n| *n == name) {
+            problems.push(
+                Problem::new(item.position, format!("state `{name}` is listed twice"))
+                    .label("duplicate")
+                    .help(format!(
+                        "it is already state number {} in `states`; remove one",
+                        first + 1
+                    )),
+            );
+            ok = false;
+        }
+        names.push(name);
+    }
+    ok.then_some(names)
+}
+
+fn parameters(node: &Node, problems: &mut Problems) -> Vec<Parameter> {
+    let Value::Mapping(entries) = &node.value else {
+        problems.wrong_kind(node, "parameters", "a mapping of names to values");
+        return Vec::new();
+    };
+    let mut parameters = Vec::new();
+    for (key, value) in entries {
+        let Some(name) = key.as_str().filter(|n| is_identifier(n)) else {
+            problems.push(
+                Problem::new(
+                    key.position,
+                    format!("{} cannot name a parameter", key.describe()),
+                )
+                .help("use letters, digits and `_`, starting with a letter (`rest` is reserved)"),
+            );
+            continue;
+        };
+        if let Some(parameter) = parameter(name, value, problems) {
+            parameters.push(parameter);
+        }
+    }
+    parameters
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+        && name != "rest"
+        && name != "absorbing"
+}
+
+fn parameter(name: &str, node: &Node, problems: &mut Problems) -> Option<Parameter> {
+    let key = format!("parameters.{name}");
+    let (value_node, range_node, description) = match &node.value {
+        Value::Mapping(entries) => {
+            let (mut value, mut range, mut description) = (None, None, None);
+            for (k, v) in entries {
+                match k.as_str() {
+                    Some("value") => value = Some(v),
+                    Some("range") => range = Some(v),
+                    Some("description") => description = string(v, "description", problems),
+                    _ => unknown_key(k, &format!("parameter `{name}`"), &PARAMETER_KEYS, problems),
+                }
+            }
+            let Some(value) = value else {
+                problems.push(
+                    Problem::new(node.position, format!("parameter `{name}` has no `value`")).help(
+                        format!("write `{name}: {{value: 0.5}}` or just `{name}: 0.5`"),
+                    ),
+                );
+                return None;
+            };
+            (value, range, description)
+        }
+        _ => (node, None, None),
+    };
+
+    let value = match value_node.as_number() {
+        Some(v) if v.is_finite() => v,
+        _ => {
+            problems.wrong_kind(value_node, &key, "a finite number");
+            return None;
+        }
+    };
+    let range = range_node.and_then(|r| range(r, &key, problems));
+    if let Some((lo, hi)) = range
+        && !(lo..=hi).contains(&value)
+    {
+        problems.push(
+            Problem::new(
+                value_node.position,
+                format!("parameter `{name}` is {value}, outside its range [{lo}, {hi}]"),
+            )
+            .label("out of range")
+            .help("change the value, or widen `range` if the policy allows it"),
+        );
+    }
+    Some(Parameter {
+        name: name.to_string(),
+        value,
+        range,
+        description,
+    })
+}
+
+fn range(node: &Node, key: &str, problems: &mut Problems) -> Option<(f64, f64)> {
+    let bounds: Option<Vec<f64>> = match &node.value {
+        Value::Sequence(items) if items.len() == 2 => items
+            .iter()
+            .map(|i| i.as_number().filter(|v| v.is_finite()))
+            .collect(),
+        _ => None,
+    };
+    match bounds.as_deref() {
+        Some(&[lo, hi]) if lo <= hi => Some((lo, hi)),
+        Some(&[lo, hi]) => {
+            problems.push(Problem::new(
+                node.position,
+                format!("`{key}.range` is [{lo}, {hi}]: its low end is above its high end"),
+            ));
+            None
+        }
+        _ => {
+            problems.wrong_kind(
+                node,
+                &format!("{key}.range"),
+                "a list of two numbers [low, high]",
+            );
+            None
+        }
+    }
+}
+
+fn simulation(node: &Node, problems: &mut Problems) -> SimulationSettings {
+    let mut settings = SimulationSettings {
+        walkers: DEFAULT_WALKERS,
+        seed: DEFAULT_SEED,
+    };
+    let Value::Mapping(entries) = &node.value else {
+        problems.wrong_kind(node, "simulation", "a mapping with `walkers` and `seed`");
+        return settings;
+    };
+    for (key, value) in entries {
+        match key.as_str() {
+            Some("walkers") => {
+                if let Some(w) = whole_number(value, "simulation.walkers", u64::MAX, problems) {
+                    settings.walkers = w;
+                }
+            }
+            Some("seed") => {
+                if let Some(s) = whole_number(value, "simulation.seed", u64::MAX, problems) {
+                    settings.seed = s;
+                }
+            }
+            _ => unknown_key(key, "simulation settings", &SIMULATION_KEYS, problems),
+        }
+    }
+    settings
+}

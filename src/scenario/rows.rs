@@ -1,0 +1,396 @@
+//! Checking the transition rows and the initial distribution.
+//!
+//! An entry is a number, a parameter name, an arithmetic expression, or
+//! `rest` (one minus the other entries of its row). A row written under
+//! `transitions` may name its targets in any order and leave out the zeros; a
+//! row of `matrix` lists all `n` entries in state order. Either way the row is
+//! then checked the same way: every entry a probability, at most one `rest`,
+//! and a sum within the tolerance of 1.
+
+use std::collections::BTreeMap;
+
+use nalgebra::{DMatrix, DVector};
+
+use super::Problem;
+use super::build::Problems;
+use super::expr::{closest, evaluate};
+use super::yaml::{Node, Position, Value};
+
+/// What the row checks need to know about the scenario.
+pub(super) struct Rows<'a> {
+    pub(super) states: &'a [String],
+    pub(super) parameters: &'a BTreeMap<String, f64>,
+    pub(super) tolerance: f64,
+}
+
+/// One entry before `rest` is resolved.
+enum Entry {
+    Value(f64),
+    Rest,
+}
+
+/// `S_0` with everything in the first state.
+pub(super) fn first_state(n: usize) -> DVector<f64> {
+    let mut initial = DVector::zeros(n);
+    initial[0] = 1.0;
+    initial
+}
+
+impl Rows<'_> {
+    /// The matrix from `transitions: {from: {to: entry}}`.
+    pub(super) fn from_transitions(
+        &self,
+        node: &Node,
+        problems: &mut Problems,
+    ) -> Option<DMatrix<f64>> {
+        let Value::Mapping(entries) = &node.value else {
+            problems.wrong_kind(node, "transitions", "a mapping from each state to its row");
+            return None;
+        };
+        let n = self.states.len();
+        let before = problems.0.len();
+        let mut matrix = DMatrix::zeros(n, n);
+        let mut positions: Vec<Option<Position>> = vec![None; n];
+
+        for (key, row_node) in entries {
+            let Some(from) = self.state(key, "transitions", problems) else {
+                continue;
+            };
+            positions[from] = Some(key.position);
+            let name = &self.states[from];
+            match &row_node.value {
+                Value::String(s) if s == "absorbing" => matrix[(from, from)] = 1.0,
+                Value::Mapping(targets) => {
+                    let mut row: Vec<Option<Entry>> = (0..n).map(|_| None).collect();
+                    for (to_node, entry_node) in targets {
+                        let Some(to) = self.state(to_node, &format!("the row of `{name}`"), problems) else {
+                            continue;
+                        };
+                        row[to] = self.entry(entry_node, name, &self.states[to], problems);
+                    }
+                    if let Some(values) = self.resolve_row(row, name, key.position, problems) {
+                        matrix.row_mut(from).copy_from_slice(&values);
+                    }
+                }
+                _ => problems.push(
+                    Problem::new(
+                        row_node.position,
+                        format!(
+                            "the row of `{name}` must be a mapping of next states to probabilities, \
+                             or `absorbing`, but it is {}",
+                            row_node.describe()
+                        ),
+                    )
+                    .help(format!("for example `{name}: {{test: 0.5, deploy: rest}}`")),
+                ),
+            }
+        }
+
+        for (state, position) in self.states.iter().zip(&positions) {
+            if position.is_none() {
+                problems.push(
+                    Problem::new(
+                        node.position,
+                        format!("state `{state}` has no row in `transitions`"),
+                    )
+                    .help(format!(
+                        "give it a row, or write `{state}: absorbing` if versions stay there"
+                    )),
+                );
+            }
+        }
+        if problems.0.len() == before {
+            self.check_sums(&matrix, &positions, problems);
+        }
+        (problems.0.len() == before).then_some(matrix)
+    }
+
+    /// The matrix from `matrix: [[...], ...]`, rows in state order.
+    pub(super) fn from_matrix(&self, node: &Node, problems: &mut Problems) -> Option<DMatrix<f64>> {
+        let n = self.states.len();
+        let Value::Sequence(rows) = &node.value else {
+            problems.wrong_kind(node, "matrix", "a list of rows");
+            return None;
+        };
+        if rows.len() != n {
+            problems.push(
+                Problem::new(
+                    node.position,
+                    format!("`matrix` has {} rows, but there are {n} states", rows.len()),
+                )
+                .help("give one row per state, in the order of `states`"),
+            );
+            return None;
+        }
+        let before = problems.0.len();
+        let mut matrix = DMatrix::zeros(n, n);
+        let mut positions = Vec::with_capacity(n);
+        for (from, row_node) in rows.iter().enumerate() {
+            positions.push(Some(row_node.position));
+            let name = &self.states[from];
+            let Value::Sequence(items) = &row_node.value else {
+                problems.wrong_kind(
+                    row_node,
+                    &format!("the row of `{name}`"),
+                    "a list of numbers",
+                );
+                continue;
+            };
+            if items.len() != n {
+                problems.push(
+                    Problem::new(
+                        row_node.position,
+                        format!(
+                            "the row of `{name}` has {} entries, but there are {n} states",
+                            items.len()
+                        ),
+                    )
+                    .label(format!("{} entries", items.len())),
+                );
+                continue;
+            }
+            let row = items
+                .iter()
+                .zip(self.states)
+                .map(|(item, to)| self.entry(item, name, to, problems))
+                .collect();
+            if let Some(values) = self.resolve_row(row, name, row_node.position, problems) {
+                matrix.row_mut(from).copy_from_slice(&values);
+            }
+        }
+        if problems.0.len() == before {
+            self.check_sums(&matrix, &positions, problems);
+        }
+        (problems.0.len() == before).then_some(matrix)
+    }
+
+    /// `S_0` from a state name, a mapping state → probability, or a list.
+    pub(super) fn initial(&self, node: &Node, problems: &mut Problems) -> Option<DVector<f64>> {
+        let n = self.states.len();
+        let before = problems.0.len();
+        let mut initial = DVector::zeros(n);
+        match &node.value {
+            Value::String(_) => {
+                let index = self.state(node, "initial", problems)?;
+                initial[index] = 1.0;
+                return Some(initial);
+            }
+            Value::Mapping(entries) => {
+                for (key, value) in entries {
+                    if let Some(index) = self.state(key, "initial", problems)
+                        && let Some(p) =
+                            self.probability(value, "initial", &self.states[index], problems)
+                    {
+                        initial[index] = p;
+                    }
+                }
+            }
+            Value::Sequence(items) if items.len() == n => {
+                for (index, item) in items.iter().enumerate() {
+                    if let Some(p) =
+                        self.probability(item, "initial", &self.states[index], problems)
+                    {
+                        initial[index] = p;
+                    }
+                }
+            }
+            Value::Sequence(items) => {
+                problems.push(Problem::new(
+                    node.position,
+                    format!(
+                        "`initial` lists {} numbers, but there are {n} states",
+                        items.len()
+                    ),
+                ));
+            }
+            _ => problems.wrong_kind(
+                node,
+                "initial",
+                "a state name, a mapping of states to probabilities, or a list",
+            ),
+        }
+        if problems.0.len() != before {
+            return None;
+        }
+        let sum = initial.sum();
+        if (sum - 1.0).abs() > self.tolerance {
+            problems.push(
+                Problem::new(node.position, format!("`initial` sums to {sum}, not 1"))
+                    .label(format!("sums to {sum}"))
+                    .help(
+                        "the starting distribution must put a total probability of 1 on the states",
+                    ),
+            );
+            return None;
+        }
+        Some(initial)
+    }
+
+    /// The index of the state a key names, or a problem with a suggestion.
+    fn state(&self, node: &Node, within: &str, problems: &mut Problems) -> Option<usize> {
+        let name = match &node.value {
+            Value::String(s) => s.clone(),
+            Value::Integer(_) | Value::Float(_) | Value::Bool(_) => node.describe(),
+            _ => {
+                problems.wrong_kind(node, within, "a state name");
+                return None;
+            }
+        };
+        if let Some(index) = self.states.iter().position(|s| *s == name) {
+            return Some(index);
+        }
+        let problem = Problem::new(node.position, format!("unknown state `{name}` in {within}"));
+        let problem = match closest(&name, self.states.iter().map(String::as_str)) {
+            Some(suggestion) => problem.label(format!("did you mean `{suggestion}`?")),
+            None => problem.label("not in `states`"),
+        };
+        problems.push(problem.help(format!("the states are: {}", self.states.join(", "))));
+        None
+    }
+
+    /// One entry of the row of `from`, the move to `to`.
+    fn entry(&self, node: &Node, from: &str, to: &str, problems: &mut Problems) -> Option<Entry> {
+        if node.as_str() == Some("rest") {
+            return Some(Entry::Rest);
+        }
+        self.probability(node, &format!("the row of `{from}`"), to, problems)
+            .map(Entry::Value)
+    }
+
+    /// A number or expression that must be a probability.
+    fn probability(
+        &self,
+        node: &Node,
+        within: &str,
+        to: &str,
+        problems: &mut Problems,
+    ) -> Option<f64> {
+        let value = match &node.value {
+            Value::Integer(_) | Value::Float(_) => node.as_number()?,
+            Value::String(text) => match evaluate(text, self.parameters) {
+                Ok(v) => v,
+                Err(e) => {
+                    problems.push(
+                        Problem::new(node.position, format!("in {within}, entry `{to}`: {e}"))
+                            .label("cannot evaluate")
+                            .help("an entry is a number, a parameter, an expression such as `1 - p`, or `rest`"),
+                    );
+                    return None;
+                }
+            },
+            _ => {
+                problems.wrong_kind(
+                    node,
+                    &format!("the entry `{to}` in {within}"),
+                    "a probability",
+                );
+                return None;
+            }
+        };
+        // Expressions such as `1 - 0.7 - 0.3` may land a rounding error below 0.
+        let slack = self.tolerance;
+        if !value.is_finite() || value < -slack || value > 1.0 + slack {
+            problems.push(
+                Problem::new(
+                    node.position,
+                    format!(
+                        "in {within}, entry `{to}` is {value}, which is not a probability in [0, 1]"
+                    ),
+                )
+                .label(format!("= {value}")),
+            );
+            return None;
+        }
+        Some(value.clamp(0.0, 1.0))
+    }
+
+    /// Replaces `rest` by what the row leaves; a missing entry is 0.
+    fn resolve_row(
+        &self,
+        row: Vec<Option<Entry>>,
+        from: &str,
+        position: Position,
+        problems: &mut Problems,
+    ) -> Option<Vec<f64>> {
+        let rests = row
+            .iter()
+            .filter(|e| matches!(e, Some(Entry::Rest)))
+            .count();
+        if rests > 1 {
+            problems.push(
+                Problem::new(
+                    position,
+                    format!("the row of `{from}` uses `rest` {rests} times"),
+                )
+                .help("`rest` may stand for one entry of a row only"),
+            );
+            return None;
+        }
+        let known: f64 = row
+            .iter()
+            .map(|e| match e {
+                Some(Entry::Value(v)) => *v,
+                _ => 0.0,
+            })
+            .sum();
+        let rest = 1.0 - known;
+        if rests == 1 && rest < -self.tolerance {
+            problems.push(
+                Problem::new(
+                    position,
+                    format!("`rest` in the row of `{from}` would be {rest}: the other entries already sum to {known}"),
+                )
+                .label(format!("others sum to {known}"))
+                .help("lower the other entries so that they sum to at most 1"),
+            );
+            return None;
+        }
+        Some(
+            row.into_iter()
+                .map(|e| match e {
+                    Some(Entry::Value(v)) => v,
+                    Some(Entry::Rest) => rest.max(0.0),
+                    None => 0.0,
+                })
+                .collect(),
+        )
+    }
+
+    /// Every row must sum to 1; say so when the columns do instead.
+    fn check_sums(
+        &self,
+        matrix: &DMatrix<f64>,
+        positions: &[Option<Position>],
+        problems: &mut Problems,
+    ) {
+        let off = |sum: f64| (sum - 1.0).abs() > self.tolerance;
+        let columns_sum_to_one = matrix.column_iter().all(|c| !off(c.sum()));
+        for (i, row) in matrix.row_iter().enumerate() {
+            let sum = row.sum();
+            if !off(sum) {
+                continue;
+            }
+            let name = &self.states[i];
+            let mut problem = Problem::new(
+                positions[i].unwrap_or_default(),
+                format!(
+                    "row `{name}` sums to {sum}, not 1 (tolerance {:e})",
+                    self.tolerance
+                ),
+            )
+            .label(format!("sums to {sum}"));
+            problem = if columns_sum_to_one {
+                problem.help(
+                    "every column sums to 1 instead: the matrix looks transposed. Rows must be \
+                     \"from\" states: row i holds the probabilities of moving from state i",
+                )
+            } else {
+                problem.help(format!(
+                    "the probabilities of leaving `{name}` must sum to 1; fix an entry, or write \
+                     `rest` for the one that takes what is left"
+                ))
+            };
+            problems.push(problem);
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The first parsing stage: YAML text into a tree of nodes that keep their
+//! source positions.
+//!
+//! serde-saphyr does the YAML work (YAML 1.2 core schema with strict booleans,
+//! so `no` and `on` stay strings; duplicate keys are errors; its default budget
+//! bounds nesting depth at 64, nodes at 250 000 and alias expansions at
+//! 50 000, so an alias bomb or a deeply nested file fails fast instead of
+//! exhausting memory). Every value arrives wrapped in `Spanned`, so the
+//! second stage (`build`) can check the scenario's meaning and name the line
+//! and column of each problem, and report all of them at once rather than
+//! stopping at the first.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+/// Where a node starts in the source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Position {
+    /// 1-based line; 0 when unknown.
+    pub line: u64,
+    /// 1-based column; 0 when unknown.
+    pub column: u64,
+    /// Byte offset into the source and length in bytes, when known.
+    pub span: Option<(usize, usize)>,
+}
+
+/// A YAML value with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub position: Position,
+}
+
+/// A YAML value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Integer(i128),
+    Float(f64),
+    String(String),
+    Sequence(Vec<Node>),
+    /// Entries in document order.
+    Mapping(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// What kind of value this is, for messages ("expected a number, found a list").
+    pub fn kind(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "nothing (null)",
+            Value::Bool(_) => "a boolean",
+            Value::Integer(_) | Value::Float(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Sequence(_) => "a list",
+            Value::Mapping(_) => "a mapping",
+        }
+    }
+
+    /// The node as a string, if it is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The node as a number, if it is one.
+    pub fn as_number(&self) -> Option<f64> {
+        match self.value {
+            Value::Integer(i) => Some(i as f64),
+            Value::Float(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// A short rendering of the value for messages.
+    pub fn describe(&self) -> String {
+        match &self.value {
+            Value::Null => "null".to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Integer(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::String(s) => format!("{s:?}"),
+            Value::Sequence(items) => format!("a list of {}", items.len()),
+            Value::Mapping(entries) => format!("a mapping of {} keys", entries.len()),
+        }
+    }
+}
+
+/// Parses YAML text into a node tree.
+///
+/// # Errors
+///
+/// serde-saphyr's error, which carries the position of broken YAML, a
+/// duplicate key or an exceeded budget.
+pub fn parse(text: &str) -> Result<Node, serde_saphyr::Error> {
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
+    };
+    serde_saphyr::from_str_with_options(text, options)
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<Value>::deserialize(deserializer)?;
+        let location = spanned.referenced;
+        let span = location.span();
+        let position = Position {
+            line: location.line(),
+            column: location.column(),
+            span: span
+                .byte_offset()
+                .zip(span.byte_len())
+                .map(|(offset, len)| (offset as usize, len as usize)),
+        };
+        Ok(Node {
+            value: spanned.value,
+            position,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Integer(v.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Integer(v.into()))
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+        Ok(Value::Integer(v))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        i128::try_from(v)
+            .map(Value::Integer)
+            .map_err(|_| E::custom(format!("the integer {v} is too large")))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        Value::deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Node>()? {
+            items.push(item);
+        }
+        Ok(Value::Sequence(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Node>()? {
+            let value = map.next_value::<Node>()?;
+            entries.push((key, value));
+        }
+        Ok(Value::Mapping(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_positions_and_order() {
+        let node = parse("b: 1\na:\n  - x\n  - 0.5\n").unwrap();
+        let Value::Mapping(entries) = node.value else {
+            panic!("expected a mapping")
+        };
+        assert_eq!(entries[0].0.as_str(), Some("b"));
+        assert_eq!(entries[1].0.position.line, 2);
+        let Value::Sequence(items) = &entries[1].1.value else {
+            panic!("expected a list")
+        };
+        assert_eq!(items[1].as_number(), Some(0.5));
+        assert_eq!((items[1].position.line, items[1].position.column), (4, 5));
+        assert_eq!(items[1].position.span.map(|(o, _)| o), Some(18));
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_stay_strings() {
+        let node = parse("[no, on, true]").unwrap();
+        let Value::Sequence(items) = node.value else {
+            panic!("expected a list")
+        };
+        assert_eq!(items[0].as_str(), Some("no"));
+        assert_eq!(items[1].as_str(), Some("on"));
+        assert_eq!(items[2].value, Value::Bool(true));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let err = parse("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(err.location().map(|l| l.line()), Some(2));
+    }
+}
