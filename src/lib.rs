@@ -24,5 +24,6 @@
 
 pub mod analysis;
 pub mod chain;
+pub mod report;
 pub mod scenario;
 pub mod simulate;

@@ -1,1 +1,205 @@
-fn main() {}
+//! The `verchain` command: reads scenarios, runs the library, prints and
+//! writes the results, and maps every failure to a documented exit code.
+
+mod cli;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+use miette::Report;
+use verchain::analysis;
+use verchain::report::{self, Summary};
+use verchain::scenario::{MAX_HORIZON, Scenario};
+use verchain::simulate;
+
+use cli::args::{CheckArgs, Cli, Command, Format, RunArgs};
+use cli::diagnostics;
+use cli::progress::Progress;
+
+/// Exit codes, as documented in `--help` and the README.
+mod exit {
+    pub const INVALID: u8 = 2;
+    pub const WRITE_FAILED: u8 = 3;
+}
+
+/// Why a command failed: the reports to print and the exit code.
+struct Failure {
+    reports: Vec<Report>,
+    code: u8,
+}
+
+impl Failure {
+    fn invalid(reports: Vec<Report>) -> Self {
+        Self {
+            reports,
+            code: exit::INVALID,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    diagnostics::install_handler();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run(args) => run(&args, cli.quiet),
+        Command::Check(args) => check(&args, cli.quiet),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            for report in failure.reports {
+                eprintln!("{report:?}");
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// `verchain run`: load, validate, compute, simulate, report.
+fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
+    let mut scenario = load(&args.file)?;
+    apply_overrides(&mut scenario, args)?;
+
+    let exact = analysis::analyze(
+        &scenario.chain,
+        &scenario.initial,
+        scenario.horizon,
+        &args.at,
+    );
+    let simulation = simulate_if_asked(&scenario, quiet);
+    let agreement = simulation
+        .as_ref()
+        .map(|sim| simulate::agreement(sim, &exact.trajectory));
+    let summary = Summary::new(
+        &scenario,
+        &exact,
+        simulation.as_ref().zip(agreement.as_ref()),
+    );
+
+    match args.format {
+        Format::Table => print!("{}", report::table::render(&summary)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).expect("a summary always serializes")
+        ),
+    }
+    if !args.no_files {
+        let folder = report::write_run(&args.output, &summary).map_err(|e| Failure {
+            reports: vec![miette::miette!(
+                help = "check that the folder exists and is writable, or pass --output DIR",
+                "{e}"
+            )],
+            code: exit::WRITE_FAILED,
+        })?;
+        if !quiet {
+            eprintln!(
+                "wrote {}: {}",
+                folder.display(),
+                report::RUN_FILES.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `verchain check`: validate every file, report every problem.
+fn check(args: &CheckArgs, quiet: bool) -> Result<(), Failure> {
+    let mut reports = Vec::new();
+    let mut invalid = 0;
+    for file in &args.files {
+        match load(file) {
+            Ok(scenario) => {
+                if !quiet {
+                    println!(
+                        "ok: {} ({}, {} states)",
+                        file.display(),
+                        scenario.name,
+                        scenario.chain.len()
+                    );
+                }
+            }
+            Err(failure) => {
+                invalid += 1;
+                reports.extend(failure.reports);
+            }
+        }
+    }
+    if invalid == 0 {
+        return Ok(());
+    }
+    reports.push(miette::miette!(
+        "{invalid} of {} scenario files {} invalid",
+        args.files.len(),
+        if invalid == 1 { "is" } else { "are" }
+    ));
+    Err(Failure::invalid(reports))
+}
+
+/// Reads and validates a scenario file.
+fn load(file: &Path) -> Result<Scenario, Failure> {
+    let read_error = |reason: String| {
+        Failure::invalid(vec![miette::miette!(
+            "cannot read {}: {reason}",
+            file.display()
+        )])
+    };
+    if file.is_dir() {
+        return Err(read_error(
+            "it is a folder, not a scenario file".to_string(),
+        ));
+    }
+    let bytes = std::fs::read(file).map_err(|e| read_error(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        read_error(format!(
+            "byte {} is not UTF-8; save the file as UTF-8 text",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let default_name = file.file_stem().map_or_else(
+        || "scenario".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    Scenario::parse(&text, &default_name)
+        .map_err(|e| Failure::invalid(diagnostics::scenario_reports(e, file, &text)))
+}
+
+/// Applies `--seed`, `--walkers` and `--horizon`.
+fn apply_overrides(scenario: &mut Scenario, args: &RunArgs) -> Result<(), Failure> {
+    if let Some(seed) = args.seed {
+        scenario.simulation.seed = seed;
+    }
+    if let Some(walkers) = args.walkers {
+        scenario.simulation.walkers = walkers;
+    }
+    if let Some(horizon) = args.horizon {
+        if horizon > MAX_HORIZON {
+            return Err(Failure::invalid(vec![miette::miette!(
+                help = "use --at T to get S_t at a far step without the whole trajectory",
+                "--horizon {horizon} is above the limit of {MAX_HORIZON}"
+            )]));
+        }
+        scenario.horizon = horizon;
+    }
+    Ok(())
+}
+
+/// Runs the Monte Carlo simulation unless `walkers` is 0.
+fn simulate_if_asked(scenario: &Scenario, quiet: bool) -> Option<simulate::Simulation> {
+    let walkers = scenario.simulation.walkers;
+    if walkers == 0 {
+        return None;
+    }
+    let steps = walkers.saturating_mul(scenario.horizon as u64 + 1);
+    let progress = Progress::new(walkers, steps, quiet);
+    let simulation = simulate::simulate(
+        scenario.chain.matrix(),
+        &scenario.initial,
+        scenario.horizon,
+        walkers,
+        scenario.simulation.seed,
+        &|done| progress.advance(done),
+    );
+    progress.finish();
+    Some(simulation)
+}

@@ -1,0 +1,126 @@
+//! The command line, as clap types. Only parsing lives here; `main` turns
+//! the parsed values into work.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "Model-version lifecycles as Markov chains: where versions are after t \
+release cycles, exactly and by simulation, where they settle, and whether a policy is a valid chain.";
+
+const CONVENTION: &str = "\
+Conventions:
+  Rows of the transition matrix T are \"from\" states: T[i][j] is the probability of
+  moving from state i to state j in one step, and every row sums to 1. A distribution
+  is a row vector, so S_{t+1} = S_t · T and S_t = S_0 · T^t. (Some articles write
+  S_t = T · S_{t-1} with columns summing to 1; give verchain the transpose of such a
+  matrix.)
+
+Exit codes:
+  0  success
+  1  an expectation failed (reserved for `check` with expectations)
+  2  invalid input or usage: nothing was written
+  3  an output file could not be written";
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  verchain run scenarios/seed-article.yaml
+      table on the terminal; files under output/seed-article/
+  verchain run scenarios/seed-article.yaml --format json > seed.json
+  verchain run scenarios/mlflow-registry.yaml --walkers 1000000 --seed 7
+  verchain run scenarios/seed-article.yaml --at 1000000 --at 1000000000000000000
+      S_t at far steps, by repeated squaring
+  verchain run scenarios/canary-rollout.yaml --horizon 52 --output /tmp/what-if
+
+Files written under DIR/<scenario name>/:
+  summary.json    every number of the run (the same document as --format json)
+  trajectory.csv  step, then exact_<state>, simulated_<state>, se_<state> per state
+  occupancy.png   occupancy over the steps: exact lines, Monte Carlo band (± 2 SE)
+  occupancy.svg   the same, as SVG
+  stationary.png  where versions settle: stationary distribution(s), as bars
+  stationary.svg  the same, as SVG
+Each file is written whole or not at all; a run that fails writes nothing.";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  verchain check scenarios/*.yaml
+  verchain check scenarios/invalid/seed-article-as-printed.yaml   # exit 2, names row `test`
+
+Every problem in every file is listed with its file, line and column.
+Exit 0 when every file is valid, 2 otherwise.";
+
+/// The verchain command line.
+#[derive(Debug, Parser)]
+#[command(name = "verchain", version, about = ABOUT, after_help = CONVENTION)]
+pub struct Cli {
+    /// Print nothing but results and errors (no progress, no list of files)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute a scenario's trajectory, structure, stationary distributions and
+    /// Monte Carlo run; print a summary and write tables and charts.
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(RunArgs),
+    /// Validate scenario files without computing anything (for CI).
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+}
+
+/// `verchain run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (YAML)
+    pub file: PathBuf,
+
+    /// Folder for the results; the run writes into DIR/<scenario name>/
+    #[arg(short, long, value_name = "DIR", default_value = "output")]
+    pub output: PathBuf,
+
+    /// What to print on stdout
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Seed of the simulation (overrides `simulation.seed`)
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Simulated versions; 0 turns the simulation off (overrides `simulation.walkers`)
+    #[arg(long, value_name = "N")]
+    pub walkers: Option<u64>,
+
+    /// Steps to follow (overrides `horizon`)
+    #[arg(long, value_name = "H")]
+    pub horizon: Option<usize>,
+
+    /// Also compute S_t at step T exactly (0 ≤ T ≤ 2^63 − 1); repeatable
+    #[arg(long = "at", value_name = "T", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub at: Vec<u64>,
+
+    /// Write no files, only print
+    #[arg(long)]
+    pub no_files: bool,
+}
+
+/// `verchain check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario files to validate
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// The stdout format of `run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable summary table
+    Table,
+    /// One JSON document (the same as summary.json)
+    Json,
+}

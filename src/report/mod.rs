@@ -1,0 +1,12 @@
+//! Laying results out for people and programs: the terminal table, the JSON
+//! document, CSV, charts, and the files of a run.
+//!
+//! Nothing here computes a number; everything here formats or writes one.
+
+pub mod charts;
+pub mod files;
+pub mod summary;
+pub mod table;
+
+pub use files::{RUN_FILES, WriteError, write_run};
+pub use summary::Summary;

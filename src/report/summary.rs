@@ -1,0 +1,173 @@
+//! The results of a run as one serializable document.
+//!
+//! [`Summary`] is what `verchain run --format json` prints and what
+//! `summary.json` holds. Its keys are part of verchain's interface: tests and
+//! CI read them. States are named, not numbered, and every vector follows the
+//! order of `states`.
+
+use serde::Serialize;
+
+use crate::analysis::Exact;
+use crate::scenario::{Parameter, Scenario};
+use crate::simulate::{Agreement, BLOCK, Simulation};
+
+/// Everything a run computed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// The scenario's name.
+    pub scenario: String,
+    pub description: Option<String>,
+    /// What one step is.
+    pub unit: String,
+    pub verchain_version: &'static str,
+    pub states: Vec<String>,
+    pub parameters: Vec<Parameter>,
+    /// The transition matrix, rows are "from" states.
+    pub matrix: Vec<Vec<f64>>,
+    /// `S_0`.
+    pub initial: Vec<f64>,
+    pub horizon: usize,
+    pub exact: ExactSummary,
+    pub structure: StructureSummary,
+    /// One vector over all states per closed class, in the order of the
+    /// closed classes in `structure.classes`.
+    pub stationary: Vec<Vec<f64>>,
+    /// `‖π T − π‖₁` for each vector of `stationary`.
+    pub stationary_residuals: Vec<f64>,
+    /// The long-run (Cesàro) limit reached from `S_0`.
+    pub limit: Vec<f64>,
+    pub limit_residual: f64,
+    /// `null` when the simulation is off.
+    pub simulation: Option<SimulationSummary>,
+}
+
+/// The exact occupancy.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExactSummary {
+    /// `S_0 … S_H`, H + 1 rows of n numbers.
+    pub trajectory: Vec<Vec<f64>>,
+    /// `S_t` at each `--at T`.
+    pub at: Vec<AtSummary>,
+}
+
+/// `S_t` at one step.
+#[derive(Debug, Clone, Serialize)]
+pub struct AtSummary {
+    pub t: u64,
+    pub distribution: Vec<f64>,
+}
+
+/// The chain's classes.
+#[derive(Debug, Clone, Serialize)]
+pub struct StructureSummary {
+    pub classes: Vec<ClassSummary>,
+    pub absorbing: Vec<String>,
+    pub transient: Vec<String>,
+    pub irreducible: bool,
+}
+
+/// One communicating class.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassSummary {
+    pub states: Vec<String>,
+    pub closed: bool,
+    /// `null` for a single state that lies on no cycle.
+    pub period: Option<u64>,
+}
+
+/// The Monte Carlo run and its agreement with the exact trajectory.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimulationSummary {
+    pub walkers: u64,
+    pub seed: u64,
+    /// How the random numbers were drawn, so a run can be reproduced.
+    pub generator: String,
+    /// Simulated fractions, H + 1 rows of n numbers.
+    pub occupancy: Vec<Vec<f64>>,
+    /// `sqrt(p̂ (1 − p̂) / N)` per entry of `occupancy`.
+    pub standard_error: Vec<Vec<f64>>,
+    /// The largest `|simulated − exact| / SE` over all steps and states,
+    /// with SE taken under the exact occupancy.
+    pub max_abs_z: f64,
+    pub max_abs_z_step: usize,
+    pub max_abs_z_state: String,
+}
+
+impl Summary {
+    /// Gathers a run's results.
+    pub fn new(
+        scenario: &Scenario,
+        exact: &Exact,
+        simulation: Option<(&Simulation, &Agreement)>,
+    ) -> Self {
+        let states = scenario.states().to_vec();
+        let names = |indices: &[usize]| indices.iter().map(|&i| states[i].clone()).collect();
+        let vector = |v: &nalgebra::DVector<f64>| v.iter().copied().collect::<Vec<f64>>();
+
+        let structure = StructureSummary {
+            classes: exact
+                .structure
+                .classes
+                .iter()
+                .map(|class| ClassSummary {
+                    states: names(&class.states),
+                    closed: class.closed,
+                    period: class.period,
+                })
+                .collect(),
+            absorbing: names(&exact.structure.absorbing),
+            transient: names(&exact.structure.transient),
+            irreducible: exact.structure.is_irreducible(),
+        };
+        let simulation = simulation.map(|(sim, agreement)| SimulationSummary {
+            walkers: sim.walkers,
+            seed: sim.seed,
+            generator: format!(
+                "ChaCha8 (rand 0.10), seeded with the seed, one stream per block of {BLOCK} walkers"
+            ),
+            occupancy: agreement.occupancy.clone(),
+            standard_error: agreement.standard_error.clone(),
+            max_abs_z: agreement.max_abs_z,
+            max_abs_z_step: agreement.max_abs_z_at.0,
+            max_abs_z_state: states[agreement.max_abs_z_at.1].clone(),
+        });
+
+        Self {
+            scenario: scenario.name.clone(),
+            description: scenario.description.clone(),
+            unit: scenario.unit.clone(),
+            verchain_version: env!("CARGO_PKG_VERSION"),
+            parameters: scenario.parameters.clone(),
+            matrix: scenario
+                .chain
+                .matrix()
+                .row_iter()
+                .map(|row| row.iter().copied().collect())
+                .collect(),
+            initial: vector(&scenario.initial),
+            horizon: scenario.horizon,
+            exact: ExactSummary {
+                trajectory: exact.trajectory.iter().map(vector).collect(),
+                at: exact
+                    .at
+                    .iter()
+                    .map(|(t, d)| AtSummary {
+                        t: *t,
+                        distribution: vector(d),
+                    })
+                    .collect(),
+            },
+            structure,
+            stationary: exact
+                .stationary
+                .iter()
+                .map(|s| vector(&s.distribution))
+                .collect(),
+            stationary_residuals: exact.stationary.iter().map(|s| s.residual).collect(),
+            limit: vector(&exact.limit),
+            limit_residual: exact.limit_residual,
+            states,
+            simulation,
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The summary a person reads in the terminal.
+//!
+//! Plain text, at most about 100 columns for a handful of states: the
+//! occupancy at a few telling steps (exact beside simulated), `S_t` at the
+//! requested far steps, the classes, where the chain settles, and how well the
+//! simulation agrees with the exact answer.
+
+use std::fmt::Write;
+
+use super::summary::Summary;
+
+/// The steps shown in the occupancy table: all of them up to 10, otherwise
+/// 0, 1, 2, 5, 10, 20, 50, … and the horizon.
+pub fn shown_steps(horizon: usize) -> Vec<usize> {
+    if horizon <= 10 {
+        return (0..=horizon).collect();
+    }
+    let mut steps = vec![0];
+    let mut decade = 1;
+    'outer: loop {
+        for factor in [1, 2, 5] {
+            let step = factor * decade;
+            if step >= horizon {
+                break 'outer;
+            }
+            steps.push(step);
+        }
+        decade *= 10;
+    }
+    steps.push(horizon);
+    steps
+}
+
+/// Renders the summary as text.
+pub fn render(summary: &Summary) -> String {
+    let mut out = String::new();
+    let states = &summary.states;
+    let width = states.iter().map(|s| s.len()).max().unwrap_or(0).max(8);
+    let unit = &summary.unit;
+
+    let _ = writeln!(
+        out,
+        "{} · {} states · horizon {} {unit}s",
+        summary.scenario,
+        states.len(),
+        summary.horizon
+    );
+    if let Some(description) = &summary.description {
+        let _ = writeln!(out, "{}", description.trim());
+    }
+
+    let _ = writeln!(out);
+    match &summary.simulation {
+        Some(sim) => {
+            let _ = writeln!(
+                out,
+                "Where versions are: exact / simulated ({} walkers, seed {})",
+                sim.walkers, sim.seed
+            );
+        }
+        None => {
+            let _ = writeln!(out, "Where versions are (exact)");
+        }
+    }
+    let cell = if summary.simulation.is_some() { 17 } else { 8 };
+    let cell = cell.max(width);
+    let _ = write!(out, "{:>6}", unit);
+    for state in states {
+        let _ = write!(out, "  {state:>cell$}");
+    }
+    let _ = writeln!(out);
+    for t in shown_steps(summary.horizon) {
+        let _ = write!(out, "{t:>6}");
+        for i in 0..states.len() {
+            let exact = summary.exact.trajectory[t][i];
+            let text = match &summary.simulation {
+                Some(sim) => format!("{exact:.6} / {:.6}", sim.occupancy[t][i]),
+                None => format!("{exact:.6}"),
+            };
+            let _ = write!(out, "  {text:>cell$}");
+        }
+        let _ = writeln!(out);
+    }
+
+    for at in &summary.exact.at {
+        let _ = writeln!(out, "\nAt {unit} {} (exact, by repeated squaring)", at.t);
+        let _ = writeln!(out, "{}", distribution_line(states, &at.distribution));
+    }
+
+    let _ = writeln!(out, "\nStructure");
+    for class in &summary.structure.classes {
+        let kind = if class.closed { "closed" } else { "transient" };
+        let period = match class.period {
+            Some(1) => "aperiodic".to_string(),
+            Some(p) => format!("period {p}"),
+            None => "on no cycle".to_string(),
+        };
+        let _ = writeln!(out, "  {{{}}}: {kind}, {period}", class.states.join(", "));
+    }
+    if !summary.structure.absorbing.is_empty() {
+        let _ = writeln!(
+            out,
+            "  absorbing: {}",
+            summary.structure.absorbing.join(", ")
+        );
+    }
+
+    let closed: Vec<_> = summary
+        .structure
+        .classes
+        .iter()
+        .filter(|c| c.closed)
+        .collect();
+    for ((class, pi), residual) in closed
+        .iter()
+        .zip(&summary.stationary)
+        .zip(&summary.stationary_residuals)
+    {
+        let _ = writeln!(
+            out,
+            "\nStationary distribution of {{{}}} (GTH, residual ‖πT − π‖₁ = {residual:.1e})",
+            class.states.join(", ")
+        );
+        let _ = writeln!(out, "{}", distribution_line(states, pi));
+    }
+    let _ = writeln!(
+        out,
+        "\nLong-run limit from S_0 (Cesàro average, residual {:.1e})",
+        summary.limit_residual
+    );
+    let _ = writeln!(out, "{}", distribution_line(states, &summary.limit));
+
+    if let Some(sim) = &summary.simulation {
+        let verdict = if sim.max_abs_z < 5.0 {
+            "within sampling error"
+        } else {
+            "larger than sampling error explains: check the scenario or report a bug"
+        };
+        let _ = writeln!(
+            out,
+            "\nMonte Carlo vs exact: largest |z| = {:.2} ({unit} {}, {}): {verdict}",
+            sim.max_abs_z, sim.max_abs_z_step, sim.max_abs_z_state
+        );
+    }
+    out
+}
+
+/// `  develop 0.000000  test 0.375154 …`
+fn distribution_line(states: &[String], values: &[f64]) -> String {
+    states
+        .iter()
+        .zip(values)
+        .map(|(s, v)| format!("  {s} {v:.6}"))
+        .collect::<String>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_steps_cover_start_and_horizon() {
+        assert_eq!(shown_steps(0), vec![0]);
+        assert_eq!(shown_steps(4), vec![0, 1, 2, 3, 4]);
+        assert_eq!(shown_steps(20), vec![0, 1, 2, 5, 10, 20]);
+        assert_eq!(shown_steps(75), vec![0, 1, 2, 5, 10, 20, 50, 75]);
+        assert_eq!(shown_steps(100), vec![0, 1, 2, 5, 10, 20, 50, 100]);
+    }
+}
