@@ -85,10 +85,10 @@ pub fn residual(matrix: &DMatrix<f64>, distribution: &DVector<f64>) -> f64 {
 
 /// The stationary distribution of an irreducible row-stochastic matrix by GTH.
 ///
-/// `matrix` is `n × n` in row-major order. In step `k` (from `n − 1` down to
-/// 1) state `k` is censored out: with `s = Σ_{j<k} a[k][j]`, column `k` is
-/// divided by `s` and `a[i][j] += a[i][k] a[k][j]` for `i, j < k`. Back
-/// substitution then gives `x_0 = 1`, `x_k = Σ_{i<k} x_i a[i][k]`.
+/// `matrix` is `n × n` in row-major order. In step `k`, from `n − 1` down to
+/// 1, state `k` is censored out: with `s = Σ_{j<k} a[k][j]`, column `k` is
+/// divided by `s`, then `a[i][j] += a[i][k] a[k][j]` for all `i, j < k`.
+/// Back substitution gives `x_0 = 1` and `x_k = Σ_{i<k} x_i a[i][k]`.
 ///
 /// A class whose censored row sum `s` is zero is not irreducible; that cannot
 /// happen for a closed class, and the result is then the best available (zero

@@ -40,7 +40,13 @@ struct ProblemDiagnostic {
 pub fn scenario_reports(error: ScenarioError, file: &Path, text: &str) -> Vec<Report> {
     let name = file.display().to_string();
     match error {
-        ScenarioError::Yaml(e) => vec![serde_saphyr::miette::to_miette_report(&e, text, &name)],
+        ScenarioError::Yaml(e) => {
+            // The snippet stored in the error would otherwise be named `<input>`.
+            let options = serde_saphyr::render_options! { source_name: Some(name.as_str()) };
+            vec![serde_saphyr::miette::to_miette_report_with_options(
+                &e, text, &name, options,
+            )]
+        }
         ScenarioError::Invalid(problems) => problems
             .into_iter()
             .map(|p| problem_report(p, &name, text))
@@ -50,11 +56,17 @@ pub fn scenario_reports(error: ScenarioError, file: &Path, text: &str) -> Vec<Re
 
 fn problem_report(problem: Problem, name: &str, text: &str) -> Report {
     let span = problem.position.span.map(|(offset, len)| {
-        // Underline one line at most: a mapping's span can cover many.
-        let line_len = text[offset.min(text.len())..]
-            .find('\n')
-            .unwrap_or(text.len() - offset.min(text.len()));
-        SourceSpan::from((offset, len.min(line_len).max(1)))
+        let offset = offset.min(text.len());
+        let rest_of_line =
+            &text[offset..text[offset..].find('\n').map_or(text.len(), |e| offset + e)];
+        // A list or mapping is located by its opening bracket: underline the
+        // rest of its line. A block mapping can span many lines: underline one.
+        let len = if rest_of_line.starts_with(['[', '{']) {
+            rest_of_line.trim_end().len()
+        } else {
+            len.min(rest_of_line.len())
+        };
+        SourceSpan::from((offset, len.max(1)))
     });
     let message = if span.is_some() {
         problem.message

@@ -59,7 +59,8 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
         Some(keys) => keys,
         None => return Err(problems.0),
     };
-    let get = |key: &str| keys.get(key).copied();
+    let get = |key: &str| keys.get(key).map(|&(_, value)| value);
+    let key_position = |key: &str| keys.get(key).map(|(k, _)| k.position).unwrap_or_default();
 
     let name = scenario_name(get("name"), default_name, &mut problems);
     let description = get("description").and_then(|n| string(n, "description", &mut problems));
@@ -106,8 +107,10 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
             tolerance,
         };
         let matrix = match (get("transitions"), get("matrix")) {
-            (Some(t), None) => rows.from_transitions(t, &mut problems),
-            (None, Some(m)) => rows.from_matrix(m, &mut problems),
+            (Some(t), None) => {
+                rows.matrix_from_transitions(t, key_position("transitions"), &mut problems)
+            }
+            (None, Some(m)) => rows.matrix_from_list(m, &mut problems),
             (Some(_), Some(m)) => {
                 problems.push(
                     Problem::new(
@@ -158,12 +161,20 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
                 tolerance,
             })
         }
-        _ => Err(problems.0),
+        _ => {
+            let mut problems = problems.0;
+            problems.sort_by_key(|p| (p.position.line, p.position.column));
+            Err(problems)
+        }
     }
 }
 
 /// The top-level mapping by key; unknown keys are problems with a suggestion.
-fn top_level<'a>(root: &'a Node, problems: &mut Problems) -> Option<BTreeMap<&'a str, &'a Node>> {
+/// Each known key maps to its key node and its value node.
+fn top_level<'a>(
+    root: &'a Node,
+    problems: &mut Problems,
+) -> Option<BTreeMap<&'a str, (&'a Node, &'a Node)>> {
     let entries = match &root.value {
         Value::Mapping(entries) => entries,
         Value::Null => {
@@ -191,7 +202,7 @@ fn top_level<'a>(root: &'a Node, problems: &mut Problems) -> Option<BTreeMap<&'a
     for (key, value) in entries {
         match key.as_str() {
             Some(k) if TOP_LEVEL_KEYS.contains(&k) => {
-                keys.insert(k, value);
+                keys.insert(k, (key, value));
             }
             _ => unknown_key(key, "scenario", &TOP_LEVEL_KEYS, problems),
         }

@@ -117,6 +117,17 @@ impl Problem {
     }
 }
 
+/// A number as a message shows it: at most 12 significant digits, so that a
+/// sum of 1.2000000000000002 reads 1.2.
+pub(crate) struct Shown(pub f64);
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rounded: f64 = format!("{:.11e}", self.0).parse().unwrap_or(self.0);
+        write!(f, "{rounded}")
+    }
+}
+
 /// Why a scenario could not be read.
 #[derive(Debug, Error)]
 pub enum ScenarioError {

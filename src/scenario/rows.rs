@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 
 use nalgebra::{DMatrix, DVector};
 
-use super::Problem;
 use super::build::Problems;
 use super::expr::{closest, evaluate};
 use super::yaml::{Node, Position, Value};
+use super::{Problem, Shown};
 
 /// What the row checks need to know about the scenario.
 pub(super) struct Rows<'a> {
@@ -37,10 +37,12 @@ pub(super) fn first_state(n: usize) -> DVector<f64> {
 }
 
 impl Rows<'_> {
-    /// The matrix from `transitions: {from: {to: entry}}`.
-    pub(super) fn from_transitions(
+    /// The matrix from `transitions: {from: {to: entry}}`; `transitions_key` is where the
+    /// `transitions` key stands, the place to name for rows that are missing.
+    pub(super) fn matrix_from_transitions(
         &self,
         node: &Node,
+        transitions_key: Position,
         problems: &mut Problems,
     ) -> Option<DMatrix<f64>> {
         let Value::Mapping(entries) = &node.value else {
@@ -90,7 +92,7 @@ impl Rows<'_> {
             if position.is_none() {
                 problems.push(
                     Problem::new(
-                        node.position,
+                        transitions_key,
                         format!("state `{state}` has no row in `transitions`"),
                     )
                     .help(format!(
@@ -106,7 +108,11 @@ impl Rows<'_> {
     }
 
     /// The matrix from `matrix: [[...], ...]`, rows in state order.
-    pub(super) fn from_matrix(&self, node: &Node, problems: &mut Problems) -> Option<DMatrix<f64>> {
+    pub(super) fn matrix_from_list(
+        &self,
+        node: &Node,
+        problems: &mut Problems,
+    ) -> Option<DMatrix<f64>> {
         let n = self.states.len();
         let Value::Sequence(rows) = &node.value else {
             problems.wrong_kind(node, "matrix", "a list of rows");
@@ -214,6 +220,7 @@ impl Rows<'_> {
         }
         let sum = initial.sum();
         if (sum - 1.0).abs() > self.tolerance {
+            let sum = Shown(sum);
             problems.push(
                 Problem::new(node.position, format!("`initial` sums to {sum}, not 1"))
                     .label(format!("sums to {sum}"))
@@ -290,6 +297,7 @@ impl Rows<'_> {
         // Expressions such as `1 - 0.7 - 0.3` may land a rounding error below 0.
         let slack = self.tolerance;
         if !value.is_finite() || value < -slack || value > 1.0 + slack {
+            let value = Shown(value);
             problems.push(
                 Problem::new(
                     node.position,
@@ -335,6 +343,7 @@ impl Rows<'_> {
             .sum();
         let rest = 1.0 - known;
         if rests == 1 && rest < -self.tolerance {
+            let (rest, known) = (Shown(rest), Shown(known));
             problems.push(
                 Problem::new(
                     position,
@@ -370,6 +379,7 @@ impl Rows<'_> {
             if !off(sum) {
                 continue;
             }
+            let sum = Shown(sum);
             let name = &self.states[i];
             let mut problem = Problem::new(
                 positions[i].unwrap_or_default(),

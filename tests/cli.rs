@@ -1,0 +1,369 @@
+//! The real `verchain` binary, run end to end: exit codes, messages, files.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// Every valid scenario shipped in `scenarios/`.
+const SHIPPED: [&str; 5] = [
+    "scenarios/seed-article.yaml",
+    "scenarios/mlflow-registry.yaml",
+    "scenarios/canary-rollout.yaml",
+    "scenarios/sagemaker-approval.yaml",
+    "scenarios/champion-challenger.yaml",
+];
+const PRINTED: &str = "scenarios/invalid/seed-article-as-printed.yaml";
+
+fn verchain() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_verchain"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+fn json_run(file: &str, extra: &[&str], threads: &str) -> (Vec<u8>, Value) {
+    let output = verchain()
+        .args(["run", file, "--format", "json", "--no-files"])
+        .args(extra)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document = serde_json::from_slice(&output.stdout).unwrap();
+    (output.stdout, document)
+}
+
+fn numbers(value: &Value) -> Vec<f64> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+fn assert_close(got: &[f64], want: &[f64], tolerance: f64) {
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() <= tolerance, "got {got:?}, want {want:?}");
+    }
+}
+
+fn stderr_of(command: &mut Command) -> (i32, String) {
+    let output = command.output().unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn seed_article_exact_answers() {
+    let (_, doc) = json_run("scenarios/seed-article.yaml", &["--walkers", "0"], "1");
+    assert_eq!(doc["scenario"], "seed-article");
+    assert_eq!(doc["horizon"], 20);
+    assert_eq!(
+        doc["states"],
+        serde_json::json!(["develop", "test", "deploy", "update"])
+    );
+    // Exact S_10 = (0, 18757697/50000000, 51415281/200000000, 73553931/200000000).
+    let s10 = numbers(&doc["exact"]["trajectory"][10]);
+    assert_close(&s10, &[0.0, 0.37515394, 0.257076405, 0.367769655], 1e-12);
+    assert_eq!(doc["exact"]["trajectory"].as_array().unwrap().len(), 21);
+
+    let classes = doc["structure"]["classes"].as_array().unwrap();
+    assert_eq!(classes.len(), 2);
+    assert_eq!(classes[0]["states"], serde_json::json!(["develop"]));
+    assert_eq!(classes[0]["closed"], false);
+    assert_eq!(
+        classes[1]["states"],
+        serde_json::json!(["test", "deploy", "update"])
+    );
+    assert_eq!(classes[1]["closed"], true);
+    assert_eq!(classes[1]["period"], 1);
+    assert_eq!(doc["structure"]["absorbing"], serde_json::json!([]));
+
+    let pi = [0.0, 86.0 / 231.0, 20.0 / 77.0, 85.0 / 231.0];
+    assert_close(&numbers(&doc["stationary"][0]), &pi, 1e-12);
+    assert_close(&numbers(&doc["limit"]), &pi, 1e-12);
+    assert!(doc["simulation"].is_null());
+}
+
+#[test]
+fn far_steps_by_repeated_squaring() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.yaml");
+    fs::write(
+        &file,
+        "states: [a, b]\nmatrix: [[0.9, 0.1], [0.15, 0.85]]\n",
+    )
+    .unwrap();
+    let (_, doc) = json_run(
+        file.to_str().unwrap(),
+        &[
+            "--walkers",
+            "0",
+            "--at",
+            "1000000000000000000",
+            "--at",
+            "9223372036854775807",
+        ],
+        "1",
+    );
+    for at in doc["exact"]["at"].as_array().unwrap() {
+        assert_close(&numbers(&at["distribution"]), &[0.6, 0.4], 1e-12);
+    }
+    assert_eq!(doc["exact"]["at"][0]["t"], 1_000_000_000_000_000_000u64);
+
+    // 2^63 is one past the limit.
+    let (code, stderr) =
+        stderr_of(verchain().args(["run", file.to_str().unwrap(), "--at", "9223372036854775808"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--at"), "{stderr}");
+}
+
+#[test]
+fn monte_carlo_agrees_on_every_shipped_scenario() {
+    for file in SHIPPED {
+        let (_, doc) = json_run(file, &[], "2");
+        let sim = &doc["simulation"];
+        assert_eq!(sim["walkers"], 100_000);
+        assert_eq!(sim["seed"], 2024);
+        let z = sim["max_abs_z"].as_f64().unwrap();
+        assert!(z < 5.0, "{file}: max |z| = {z}");
+        assert_eq!(
+            sim["occupancy"].as_array().unwrap().len(),
+            doc["horizon"].as_u64().unwrap() as usize + 1
+        );
+    }
+}
+
+#[test]
+fn json_is_identical_on_one_and_two_threads() {
+    for file in [
+        "scenarios/seed-article.yaml",
+        "scenarios/canary-rollout.yaml",
+    ] {
+        let (one, _) = json_run(file, &["--walkers", "50000", "--seed", "9"], "1");
+        let (two, _) = json_run(file, &["--walkers", "50000", "--seed", "9"], "2");
+        assert_eq!(one, two, "{file}");
+    }
+}
+
+#[test]
+fn the_printed_matrix_is_rejected_with_row_sum_and_line() {
+    let (code, stderr) = stderr_of(verchain().args(["check", PRINTED]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("row `test` sums to 1.5"), "{stderr}");
+    assert!(
+        stderr.contains("seed-article-as-printed.yaml:9:5"),
+        "{stderr}"
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    let (code, _) = stderr_of(
+        verchain()
+            .args(["run", PRINTED, "--output"])
+            .arg(out.path()),
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "a failed run wrote files"
+    );
+}
+
+#[test]
+fn check_accepts_every_shipped_scenario() {
+    let output = verchain().arg("check").args(SHIPPED).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.matches("ok: ").count(), SHIPPED.len());
+}
+
+#[test]
+fn check_lists_every_problem_in_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    fs::write(
+        &bad,
+        "states: [develop, test]\ntransitons:\n  develop: {test: 1}\ninitial: deploy\n",
+    )
+    .unwrap();
+    let (code, stderr) = stderr_of(
+        verchain()
+            .arg("check")
+            .arg(&bad)
+            .arg(PRINTED)
+            .arg("scenarios/seed-article.yaml"),
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown key `transitons`"), "{stderr}");
+    assert!(stderr.contains("did you mean `transitions`?"), "{stderr}");
+    assert!(
+        stderr.contains("neither `transitions` nor `matrix`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("unknown state `deploy` in initial"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.yaml:2:1"), "{stderr}");
+    assert!(stderr.contains("row `test` sums to 1.5"), "{stderr}");
+    assert!(
+        stderr.contains("2 of 3 scenario files are invalid"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unreadable_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.yaml");
+    let latin1 = dir.path().join("latin1.yaml");
+    fs::write(&latin1, b"states: [d\xe9ploy]\n").unwrap();
+    for (file, expected) in [
+        (missing.clone(), "No such file"),
+        (dir.path().to_path_buf(), "is a folder"),
+        (latin1, "byte 10 is not UTF-8"),
+    ] {
+        let (code, stderr) = stderr_of(verchain().arg("check").arg(&file));
+        assert_eq!(code, 2);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(
+            stderr.contains(file.file_name().unwrap().to_str().unwrap()),
+            "{stderr}"
+        );
+    }
+}
+
+fn run_into(out: &Path, extra: &[&str]) -> std::process::Output {
+    verchain()
+        .args([
+            "run",
+            "scenarios/seed-article.yaml",
+            "--walkers",
+            "2000",
+            "--output",
+        ])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn run_writes_every_file_whole() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run_into(out.path(), &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let folder = out.path().join("seed-article");
+    let mut names: Vec<String> = fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "occupancy.png",
+            "occupancy.svg",
+            "stationary.png",
+            "stationary.svg",
+            "summary.json",
+            "trajectory.csv"
+        ]
+    );
+    // Nothing but the scenario's folder is left in the output root.
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 1);
+
+    let summary: Value =
+        serde_json::from_slice(&fs::read(folder.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["simulation"]["walkers"], 2000);
+    let csv = fs::read_to_string(folder.join("trajectory.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "step,exact_develop,simulated_develop,se_develop,exact_test,simulated_test,se_test,\
+         exact_deploy,simulated_deploy,se_deploy,exact_update,simulated_update,se_update"
+    );
+    assert_eq!(lines.count(), 21);
+    assert!(
+        fs::read(folder.join("occupancy.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG\r\n\x1a\n")
+    );
+    assert!(
+        fs::read_to_string(folder.join("stationary.svg"))
+            .unwrap()
+            .contains("</svg>")
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_earlier_results_alone() {
+    let out = tempfile::tempdir().unwrap();
+    assert!(run_into(out.path(), &[]).status.success());
+    let summary = out.path().join("seed-article/summary.json");
+    let before = fs::read(&summary).unwrap();
+
+    let output = run_into(out.path(), &["--horizon", "999999999999"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(fs::read(&summary).unwrap(), before);
+}
+
+#[test]
+fn an_unwritable_output_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker: PathBuf = dir.path().join("not-a-folder");
+    fs::write(&blocker, "x").unwrap();
+    let output = run_into(&blocker, &[]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not-a-folder"));
+}
+
+#[test]
+fn help_teaches_by_example() {
+    let output = verchain().args(["run", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        help.contains("verchain run scenarios/seed-article.yaml"),
+        "{help}"
+    );
+    assert!(help.contains("trajectory.csv"));
+    let output = verchain().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("S_{t+1} = S_t · T"), "{help}");
+    assert!(help.contains("Exit codes"));
+}
+
+#[test]
+fn table_output_names_states_and_agreement() {
+    let output = verchain()
+        .args(["run", "scenarios/seed-article.yaml", "--no-files"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        table.contains("{test, deploy, update}: closed, aperiodic"),
+        "{table}"
+    );
+    assert!(table.contains("{develop}: transient"), "{table}");
+    assert!(table.contains("0.375154 /"), "{table}");
+    assert!(table.contains("within sampling error"), "{table}");
+}
