@@ -40,8 +40,9 @@ pub fn stationary_distributions(matrix: &DMatrix<f64>, structure: &Structure) ->
         .filter(|(_, class)| class.closed)
         .map(|(c, class)| {
             let block = gth_solve(
-                &submatrix_row_major(matrix, &class.states),
-                class.states.len(),
+                &matrix
+                    .select_rows(&class.states)
+                    .select_columns(&class.states),
             );
             let mut distribution = DVector::zeros(n);
             for (&state, &p) in class.states.iter().zip(&block) {
@@ -83,54 +84,85 @@ pub fn residual(matrix: &DMatrix<f64>, distribution: &DVector<f64>) -> f64 {
     (matrix.tr_mul(distribution) - distribution).lp_norm(1)
 }
 
+/// Pivots eliminated together before the rest of the matrix is updated.
+const GTH_BLOCK: usize = 32;
+
 /// The stationary distribution of an irreducible row-stochastic matrix by GTH.
 ///
-/// `matrix` is `n × n` in row-major order. In step `k`, from `n − 1` down to
-/// 1, state `k` is censored out: with `s = Σ_{j<k} a[k][j]`, column `k` is
-/// divided by `s`, then `a[i][j] += a[i][k] a[k][j]` for all `i, j < k`.
-/// Back substitution gives `x_0 = 1` and `x_k = Σ_{i<k} x_i a[i][k]`.
+/// # Formula
 ///
-/// A class whose censored row sum `s` is zero is not irreducible; that cannot
-/// happen for a closed class, and the result is then the best available (zero
-/// weight for the unreachable states).
-pub fn gth_solve(row_major: &[f64], n: usize) -> Vec<f64> {
-    debug_assert_eq!(row_major.len(), n * n);
-    let mut a = row_major.to_vec();
+/// In step `k`, from `n − 1` down to 1, state `k` is censored out: with
+/// `s = Σ_{j<k} a[k][j]`, column `k` is divided by `s`, then
+/// `a[i][j] += a[i][k] a[k][j]` for all `i, j < k`. Back substitution gives
+/// `x_0 = 1` and `x_k = Σ_{i<k} x_i a[i][k]`, and `π = x / Σ x`.
+///
+/// # Blocking
+///
+/// Done as written, every step sweeps the whole leading block, so the cost is
+/// memory traffic, not arithmetic. Here the pivots go in blocks of
+/// [`GTH_BLOCK`]: within a block, only the block's own rows and columns are
+/// brought up to date, pivot by pivot; the leading part `a[L][L]` (with `L`
+/// the states below the block and `K` the block) then receives all the
+/// block's updates at once, `a[L][L] += a[L][K] · a[K][L]`, as one matrix
+/// product. That is the same sum of the same products as the step-by-step
+/// form: a row of `K` is final once its own pivot is reached, and so is a
+/// column.
+///
+/// A censored row sum `s` of zero means the matrix is not irreducible; that
+/// cannot happen for a closed class, and the step is then skipped.
+pub fn gth_solve(matrix: &DMatrix<f64>) -> DVector<f64> {
+    let n = matrix.nrows();
+    let mut a = matrix.clone();
 
-    for k in (1..n).rev() {
-        let (upper, pivot_and_below) = a.split_at_mut(k * n);
-        let pivot_row = &pivot_and_below[..k];
-        let s: f64 = pivot_row.iter().sum();
-        if s <= 0.0 {
-            continue;
+    let mut top = n;
+    while top > 1 {
+        let low = top.saturating_sub(GTH_BLOCK).max(1);
+        for q in (low..top).rev() {
+            censor_within_block(&mut a, q, low);
         }
-        for row in upper.chunks_exact_mut(n) {
-            let factor = row[k] / s;
-            row[k] = factor;
-            if factor != 0.0 {
-                for (x, &p) in row[..k].iter_mut().zip(pivot_row) {
-                    *x += factor * p;
-                }
-            }
-        }
+        // a[L][L] += a[L][K] · a[K][L], with L = 0..low and K = low..top.
+        let multipliers = a.view((0, low), (low, top - low)).clone_owned();
+        let pivot_rows = a.view((low, 0), (top - low, low)).clone_owned();
+        a.view_mut((0, 0), (low, low))
+            .gemm(1.0, &multipliers, &pivot_rows, 1.0);
+        top = low;
     }
 
-    let mut x = vec![0.0; n];
+    let mut x = DVector::zeros(n);
     x[0] = 1.0;
     for k in 1..n {
-        x[k] = (0..k).map(|i| x[i] * a[i * n + k]).sum();
+        x[k] = (0..k).map(|i| x[i] * a[(i, k)]).sum();
     }
-    let total: f64 = x.iter().sum();
-    x.iter_mut().for_each(|v| *v /= total);
-    x
+    let total = x.sum();
+    x / total
 }
 
-/// The block `T[states, states]`, row-major.
-fn submatrix_row_major(matrix: &DMatrix<f64>, states: &[usize]) -> Vec<f64> {
-    states
-        .iter()
-        .flat_map(|&i| states.iter().map(move |&j| matrix[(i, j)]))
-        .collect()
+/// Eliminates pivot `q`, updating only what the block `low..=q` needs now:
+/// column `q`, the rows `low..q` and the columns `low..q`.
+///
+/// The matrix is column-major, so the update goes column by column: column
+/// `j` receives `a[q][j]` times column `q`, over the rows of the block, and
+/// over every row below `q` when `j` is itself in the block.
+fn censor_within_block(a: &mut DMatrix<f64>, q: usize, low: usize) {
+    let n = a.nrows();
+    let data = a.as_mut_slice();
+    let s: f64 = (0..q).map(|j| data[j * n + q]).sum();
+    if s <= 0.0 {
+        return;
+    }
+    let (before, from_q) = data.split_at_mut(q * n);
+    let pivot_column = &mut from_q[..q];
+    pivot_column.iter_mut().for_each(|x| *x /= s);
+    for (j, column) in before.chunks_exact_mut(n).enumerate() {
+        let pivot = column[q];
+        if pivot == 0.0 {
+            continue;
+        }
+        let rows = if j >= low { 0..q } else { low..q };
+        for (x, &m) in column[rows.clone()].iter_mut().zip(&pivot_column[rows]) {
+            *x += pivot * m;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -66,12 +66,65 @@ impl AliasTable {
     pub fn sample_word(&self, word: u64) -> usize {
         let product = u128::from(word) * self.keep.len() as u128;
         let column = (product >> 64) as usize;
-        let uniform = product as u64;
-        if uniform < self.keep[column] {
-            column
-        } else {
-            self.alias[column] as usize
+        let kept = (product as u64) < self.keep[column];
+        std::hint::select_unpredictable(kept, column, self.alias[column] as usize)
+    }
+}
+
+/// The alias tables of every row of a transition matrix, flattened so that
+/// one step of a walker reads one entry: column `k` of row `i` is at
+/// `i · n + k`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowTables {
+    n: usize,
+    entries: Vec<Column>,
+}
+
+/// One column of an alias table: keep the column's own outcome when the
+/// uniform word is below `keep`, otherwise take `alias`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Column {
+    keep: u64,
+    alias: u32,
+}
+
+impl RowTables {
+    /// One table per row; each row must have a positive sum.
+    pub fn new<'a>(rows: impl IntoIterator<Item = &'a [f64]>) -> Self {
+        let (mut entries, mut n) = (Vec::new(), 0);
+        for row in rows {
+            let table = AliasTable::new(row);
+            n = row.len();
+            entries.extend(
+                table
+                    .keep
+                    .iter()
+                    .zip(&table.alias)
+                    .map(|(&keep, &alias)| Column { keep, alias }),
+            );
         }
+        Self { n, entries }
+    }
+
+    /// The number of states.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Always false: a chain has at least one state.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The next state from `state` for one uniformly random word.
+    #[inline]
+    pub fn next_state(&self, state: u32, word: u64) -> u32 {
+        let product = u128::from(word) * self.n as u128;
+        let column = (product >> 64) as usize;
+        let entry = self.entries[state as usize * self.n + column];
+        // The comparison is a coin flip no branch predictor can learn: ask
+        // for a conditional move instead of a branch.
+        std::hint::select_unpredictable((product as u64) < entry.keep, column as u32, entry.alias)
     }
 }
 
@@ -116,6 +169,21 @@ mod tests {
             let p = implied(&AliasTable::new(weights));
             for (got, want) in p.iter().zip(weights) {
                 assert!((got - want).abs() < 1e-15, "{weights:?}: {p:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn row_tables_agree_with_single_tables() {
+        let rows: [&[f64]; 3] = [&[0.2, 0.8, 0.0], &[0.0, 0.0, 1.0], &[0.5, 0.25, 0.25]];
+        let tables = RowTables::new(rows);
+        for (i, row) in rows.iter().enumerate() {
+            let single = AliasTable::new(row);
+            for word in (0..1000u64).map(|k| k.wrapping_mul(0x9E37_79B9_7F4A_7C15)) {
+                assert_eq!(
+                    tables.next_state(i as u32, word) as usize,
+                    single.sample_word(word)
+                );
             }
         }
     }

@@ -20,12 +20,12 @@ pub mod alias;
 
 use nalgebra::{DMatrix, DVector};
 use rand::rngs::ChaCha8Rng;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngExt, SeedableRng};
 use rayon::prelude::*;
 use serde::Serialize;
 
 pub use agreement::{Agreement, agreement};
-pub use alias::AliasTable;
+pub use alias::{AliasTable, RowTables};
 
 /// Walkers per block, and per random stream.
 pub const BLOCK: u64 = 8192;
@@ -65,10 +65,11 @@ pub fn simulate(
 ) -> Simulation {
     assert!(walkers > 0, "simulate needs at least one walker");
     let n = matrix.nrows();
-    let rows: Vec<AliasTable> = matrix
+    let row_major: Vec<Vec<f64>> = matrix
         .row_iter()
-        .map(|row| AliasTable::new(row.transpose().as_slice()))
+        .map(|r| r.iter().copied().collect())
         .collect();
+    let rows = RowTables::new(row_major.iter().map(Vec::as_slice));
     let start = AliasTable::new(initial.as_slice());
     let blocks = walkers.div_ceil(BLOCK);
 
@@ -100,10 +101,18 @@ pub fn simulate(
     }
 }
 
+/// Walkers moved together between two draws of random words: small enough
+/// that their words and states stay in the first-level cache.
+const CHUNK: usize = 512;
+
 /// Walks `size` walkers through all steps, step by step, adding to `counts`
 /// (row-major, `(horizon + 1) × n`).
+///
+/// Each step goes through the walkers in chunks: draw one word per walker in
+/// bulk, move each walker, count where they are. The words of a block are
+/// drawn in walker order within each step, whatever the chunking.
 fn walk_block<R: Rng>(
-    rows: &[AliasTable],
+    rows: &RowTables,
     start: &AliasTable,
     horizon: usize,
     size: usize,
@@ -112,15 +121,53 @@ fn walk_block<R: Rng>(
 ) {
     let n = rows.len();
     let mut states: Vec<u32> = (0..size).map(|_| start.sample(rng) as u32).collect();
-    for &s in &states {
-        counts[s as usize] += 1;
-    }
+    let mut words = [0u64; CHUNK];
+    let mut tally = Tally::new(n);
+    tally.add(&states);
+    tally.drain_into(&mut counts[..n]);
     for t in 1..=horizon {
-        let step_counts = &mut counts[t * n..(t + 1) * n];
-        for state in states.iter_mut() {
-            let next = rows[*state as usize].sample(rng);
-            *state = next as u32;
-            step_counts[next] += 1;
+        for chunk in states.chunks_mut(CHUNK) {
+            let words = &mut words[..chunk.len()];
+            rng.fill(words);
+            for (state, &word) in chunk.iter_mut().zip(words.iter()) {
+                *state = rows.next_state(*state, word);
+            }
+            tally.add(chunk);
+        }
+        tally.drain_into(&mut counts[t * n..(t + 1) * n]);
+    }
+}
+
+/// Walkers per state, kept in four interleaved lanes so that consecutive
+/// walkers in the same state do not wait on each other's increment.
+struct Tally {
+    lanes: Vec<[u32; 4]>,
+}
+
+impl Tally {
+    fn new(n: usize) -> Self {
+        Self {
+            lanes: vec![[0; 4]; n],
+        }
+    }
+
+    fn add(&mut self, states: &[u32]) {
+        let mut quads = states.chunks_exact(4);
+        for quad in &mut quads {
+            for (lane, &state) in quad.iter().enumerate() {
+                self.lanes[state as usize][lane] += 1;
+            }
+        }
+        for &state in quads.remainder() {
+            self.lanes[state as usize][0] += 1;
+        }
+    }
+
+    /// Adds the tallies to `counts` and resets them.
+    fn drain_into(&mut self, counts: &mut [u64]) {
+        for (total, lanes) in counts.iter_mut().zip(self.lanes.iter_mut()) {
+            *total += lanes.iter().map(|&c| u64::from(c)).sum::<u64>();
+            *lanes = [0; 4];
         }
     }
 }
