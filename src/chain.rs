@@ -89,10 +89,9 @@ impl Chain {
         if n == 0 {
             return Err(ChainError::Empty);
         }
-        for (i, name) in states.iter().enumerate() {
-            if states[..i].contains(name) {
-                return Err(ChainError::DuplicateState { name: name.clone() });
-            }
+        let mut seen = std::collections::HashSet::with_capacity(n);
+        if let Some(name) = states.iter().find(|name| !seen.insert(name.as_str())) {
+            return Err(ChainError::DuplicateState { name: name.clone() });
         }
         if matrix.nrows() != n || matrix.ncols() != n {
             return Err(ChainError::Shape {

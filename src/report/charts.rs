@@ -44,12 +44,14 @@ pub struct OccupancyChart<'a> {
     pub states: &'a [String],
     /// H + 1 rows (steps 0 to H), each with one probability per state.
     pub exact: &'a [Vec<f64>],
-    /// Optional (lower, upper) band, same shape as `exact`, values in [0, 1].
-    #[allow(clippy::type_complexity)] // the agreed interface spells the pair out
-    pub band: Option<(&'a [Vec<f64>], &'a [Vec<f64>])>,
+    /// Optional band, same shape as `exact`, values in [0, 1].
+    pub band: Option<Band<'a>>,
     /// What the band is, e.g. "Monte Carlo ± 2 SE (100000 walkers, seed 2024)".
     pub band_label: &'a str,
 }
+
+/// The lower and upper edges of a band, each shaped like the exact occupancy.
+pub type Band<'a> = (&'a [Vec<f64>], &'a [Vec<f64>]);
 
 /// Grouped bars: for each state, one bar per series.
 pub struct BarChart<'a> {
