@@ -1,18 +1,199 @@
-//! Where the transient states end up: the probability of absorption into each
-//! closed class.
+//! Transient states and where they end: the fundamental matrix, steps to
+//! absorption and absorption probabilities.
 //!
-//! Order the states as transient `T` and the rest. With `Q = T[T, T]` and
-//! `r_C(i) = Σ_{j ∈ C} T[i, j]`, the probabilities `h_C` of ending in closed
-//! class `C` solve `(I − Q) h_C = r_C` on the transient states (Kemeny and
-//! Snell, *Finite Markov Chains*, 1960, ch. 3); a state in a closed class ends
-//! in its own class with probability 1. `I − Q` is a non-singular M-matrix for
-//! every finite chain, so the system always has a unique solution.
+//! # Definitions
+//!
+//! Order the states as the transient ones (those in classes that can be
+//! left) and the rest, which lie in closed classes. With `Q` the moves among
+//! transient states and `R` the moves from transient states into each closed
+//! class (Kemeny and Snell, *Finite Markov Chains*, 1960, ch. 3):
+//!
+//! - the fundamental matrix `N = (I − Q)⁻¹`: `N[i][j]` is the expected number
+//!   of visits to transient state `j` starting from `i`, the start counted;
+//! - the expected steps to absorption `t = N 1`, the number of steps spent
+//!   in transient states before entering a closed class;
+//! - its variance `(2N − I) t − t ∘ t`;
+//! - the absorption probabilities `B = N R`: `B[i][c]` is the probability
+//!   that a version starting in `i` ends in closed class `c` (an absorbing
+//!   state is a closed class of one state).
+//!
+//! `I − Q` is never formed. Its diagonal `1 − Q[i][i]` would lose every digit
+//! when `Q[i][i]` is `1 − 1e-17`; instead the transient states are censored
+//! one by one with [`super::elimination::censor`], where each pivot is the
+//! sum of the state's outflows. All of `N`, `t` and `B` then follow by
+//! additions and multiplications of nonnegative numbers; only the variance
+//! needs a subtraction, which is clamped at 0.
 
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DVector};
 
+use super::elimination;
 use super::structure::Structure;
 
-/// `h[i, c]`: the probability that a walker starting in state `i` ends in the
+/// A factored set of transient states, ready to solve `(I − Q) x = b` for
+/// any nonnegative `b` without subtraction.
+#[derive(Debug, Clone)]
+pub struct Censored {
+    /// The eliminated matrix: multipliers above the diagonal, the censored
+    /// rows below it (see [`elimination::censor`]).
+    a: DMatrix<f64>,
+    /// `d_k`, each state's total way out when it was censored.
+    pivots: Vec<f64>,
+}
+
+impl Censored {
+    /// Factors `q` (moves among the set) with `out` (moves out of the set,
+    /// one column per destination; rows of `[q | out]` sum to 1).
+    pub fn new(q: &DMatrix<f64>, out: &DMatrix<f64>) -> Self {
+        let m = q.nrows();
+        let mut a = DMatrix::zeros(m, m + out.ncols());
+        a.view_mut((0, 0), (m, m)).copy_from(q);
+        a.view_mut((0, m), (m, out.ncols())).copy_from(out);
+        let pivots = elimination::censor(&mut a, 0, out.ncols());
+        Self { a, pivots }
+    }
+
+    /// The number of states in the set.
+    pub fn len(&self) -> usize {
+        self.a.nrows()
+    }
+
+    /// Always false for a set built from at least one state.
+    pub fn is_empty(&self) -> bool {
+        self.a.nrows() == 0
+    }
+
+    /// `x` with `(I − Q) x = b`, for `b ≥ 0`.
+    pub fn solve(&self, b: &DVector<f64>) -> DVector<f64> {
+        let m = self.len();
+        let mut b = b.clone();
+        // Replay the elimination on b: censoring k sends b[k] to the states below.
+        for k in (0..m).rev() {
+            let bk = b[k];
+            if bk != 0.0 {
+                for i in 0..k {
+                    b[i] += self.a[(i, k)] * bk;
+                }
+            }
+        }
+        self.back_substitute(&b)
+    }
+
+    /// The absorption probabilities into each outflow column given at
+    /// construction: `(I − Q)⁻¹ out`, already reduced by the elimination.
+    pub fn outflow_solutions(&self) -> DMatrix<f64> {
+        let m = self.len();
+        let columns = self.a.ncols() - m;
+        let mut x = DMatrix::zeros(m, columns);
+        for c in 0..columns {
+            let reduced = self.a.column(m + c).clone_owned();
+            x.set_column(c, &self.back_substitute(&reduced));
+        }
+        x
+    }
+
+    /// `x_k = (b_k + Σ_{j<k} a[k][j] x_j) / d_k`, from k = 0 up.
+    fn back_substitute(&self, reduced: &DVector<f64>) -> DVector<f64> {
+        let m = self.len();
+        let mut x = DVector::zeros(m);
+        for k in 0..m {
+            if self.pivots[k] > 0.0 {
+                let inflow: f64 = (0..k).map(|j| self.a[(k, j)] * x[j]).sum();
+                x[k] = (reduced[k] + inflow) / self.pivots[k];
+            }
+        }
+        x
+    }
+}
+
+/// The transient analysis of a chain.
+#[derive(Debug, Clone)]
+pub struct Absorbing {
+    /// The transient states, in index order; rows of every result follow it.
+    pub transient: Vec<usize>,
+    /// Indices into [`Structure::classes`] of the closed classes, the
+    /// columns of `probabilities`.
+    pub closed_classes: Vec<usize>,
+    /// `N = (I − Q)⁻¹`, when asked for.
+    pub fundamental_matrix: Option<DMatrix<f64>>,
+    /// `t = N 1`.
+    pub expected_steps: DVector<f64>,
+    /// `(2N − I) t − t ∘ t`.
+    pub variance_steps: DVector<f64>,
+    /// `B = N R`; each row sums to 1.
+    pub probabilities: DMatrix<f64>,
+    /// `max |(I − Q) t − 1|` and `max |(I − Q) B − R|` together, computed
+    /// from `T` itself, as evidence of the solve.
+    pub residual: f64,
+}
+
+/// Analyses the transient states, or `None` when every state is recurrent.
+///
+/// `with_fundamental_matrix` also forms `N`, which costs as much again as the
+/// rest for a large chain.
+pub fn analyze(
+    matrix: &DMatrix<f64>,
+    structure: &Structure,
+    with_fundamental_matrix: bool,
+) -> Option<Absorbing> {
+    let transient = structure.transient.clone();
+    if transient.is_empty() {
+        return None;
+    }
+    let closed_classes: Vec<usize> = (0..structure.classes.len())
+        .filter(|&c| structure.classes[c].closed)
+        .collect();
+    let (q, r) = canonical_blocks(matrix, structure);
+    let censored = Censored::new(&q, &r);
+    let m = transient.len();
+
+    let probabilities = censored.outflow_solutions();
+    let expected_steps = censored.solve(&DVector::from_element(m, 1.0));
+    let fundamental_matrix = with_fundamental_matrix.then(|| {
+        let mut n = DMatrix::zeros(m, m);
+        for j in 0..m {
+            let mut e = DVector::zeros(m);
+            e[j] = 1.0;
+            n.set_column(j, &censored.solve(&e));
+        }
+        n
+    });
+    // N t solves (I − Q) v = t.
+    let visits_weighted = censored.solve(&expected_steps);
+    let variance_steps =
+        visits_weighted.zip_map(&expected_steps, |v, t| (2.0 * v - t - t * t).max(0.0));
+
+    let residual_steps = (&expected_steps - &q * &expected_steps)
+        .add_scalar(-1.0)
+        .amax();
+    let residual_probabilities = (&probabilities - &q * &probabilities - &r).amax();
+    Some(Absorbing {
+        transient,
+        closed_classes,
+        fundamental_matrix,
+        expected_steps,
+        variance_steps,
+        probabilities,
+        residual: residual_steps.max(residual_probabilities),
+    })
+}
+
+/// `Q = T[transient, transient]` and `R[i][c] = Σ_{j ∈ class c} T[i][j]`.
+fn canonical_blocks(matrix: &DMatrix<f64>, structure: &Structure) -> (DMatrix<f64>, DMatrix<f64>) {
+    let transient = &structure.transient;
+    let closed: Vec<&[usize]> = structure
+        .closed_classes()
+        .map(|c| c.states.as_slice())
+        .collect();
+    let q = DMatrix::from_fn(transient.len(), transient.len(), |a, b| {
+        matrix[(transient[a], transient[b])]
+    });
+    let r = DMatrix::from_fn(transient.len(), closed.len(), |a, c| {
+        closed[c].iter().map(|&j| matrix[(transient[a], j)]).sum()
+    });
+    (q, r)
+}
+
+/// `h[i][c]`: the probability that a walker starting in state `i` ends in the
 /// `c`-th closed class (closed classes numbered in [`Structure::closed_classes`] order).
 pub fn class_absorption_probabilities(
     matrix: &DMatrix<f64>,
@@ -29,34 +210,13 @@ pub fn class_absorption_probabilities(
             h[(s, c)] = 1.0;
         }
     }
-
-    let transient = &structure.transient;
-    if transient.is_empty() {
+    if structure.transient.is_empty() {
         return h;
     }
-    let m = transient.len();
-    let i_minus_q = DMatrix::from_fn(m, m, |a, b| {
-        let identity = if a == b { 1.0 } else { 0.0 };
-        identity - matrix[(transient[a], transient[b])]
-    });
-    let r = DMatrix::from_fn(m, closed.len(), |a, c| {
-        closed[c].iter().map(|&j| matrix[(transient[a], j)]).sum()
-    });
-    let solution = i_minus_q
-        .lu()
-        .solve(&r)
-        .expect("I - Q is non-singular for the transient states of a finite chain");
-
-    for (a, &state) in transient.iter().enumerate() {
-        // Rounding can leave values a hair outside [0, 1]; the rows sum to 1 in theory.
-        let mut row: Vec<f64> = solution.row(a).iter().map(|p| p.clamp(0.0, 1.0)).collect();
-        let sum: f64 = row.iter().sum();
-        if sum > 0.0 {
-            row.iter_mut().for_each(|p| *p /= sum);
-        }
-        for (c, p) in row.into_iter().enumerate() {
-            h[(state, c)] = p;
-        }
+    let (q, r) = canonical_blocks(matrix, structure);
+    let probabilities = Censored::new(&q, &r).outflow_solutions();
+    for (a, &state) in structure.transient.iter().enumerate() {
+        h.set_row(state, &probabilities.row(a));
     }
     h
 }
@@ -65,7 +225,7 @@ pub fn class_absorption_probabilities(
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
-    use nalgebra::dmatrix;
+    use nalgebra::{dmatrix, dvector};
 
     #[test]
     fn mathematica_five_state_example() {
@@ -87,5 +247,38 @@ mod tests {
             0.0, 1.0
         ];
         assert_abs_diff_eq!(h, expected, epsilon = 1e-15);
+
+        // N = [[6/5, 2/5], [3/5, 6/5]], t = (8/5, 9/5).
+        let a = analyze(&t, &Structure::of(&t), true).unwrap();
+        let n = a.fundamental_matrix.unwrap();
+        assert_abs_diff_eq!(n, dmatrix![1.2, 0.4; 0.6, 1.2], epsilon = 1e-15);
+        assert_abs_diff_eq!(a.expected_steps, dvector![1.6, 1.8], epsilon = 1e-15);
+        assert!(a.residual < 1e-15);
+    }
+
+    #[test]
+    fn geometric_time_has_its_closed_form_variance() {
+        // Leave with probability p each step: steps ~ Geometric(p) on {1, 2, …},
+        // mean 1/p, variance (1 − p)/p².
+        let p = 0.2;
+        let t = dmatrix![1.0 - p, p; 0.0, 1.0];
+        let a = analyze(&t, &Structure::of(&t), false).unwrap();
+        assert_abs_diff_eq!(a.expected_steps[0], 1.0 / p, epsilon = 1e-12);
+        assert_abs_diff_eq!(a.variance_steps[0], (1.0 - p) / (p * p), epsilon = 1e-11);
+    }
+
+    #[test]
+    fn tiny_exits_keep_their_digits() {
+        // Leave with probability 1e-17: 1 − Q[0][0] rounds to 0 in floating
+        // point, yet the expected time is exactly 1e17.
+        let t = dmatrix![1.0, 1e-17; 0.0, 1.0];
+        let t = {
+            let mut t = t;
+            t[(0, 0)] = 1.0 - 1e-17; // rounds to 1.0: the textbook form would divide by zero
+            t
+        };
+        let a = analyze(&t, &Structure::of(&t), true).unwrap();
+        assert_eq!(a.expected_steps[0], 1e17);
+        assert_eq!(a.probabilities[(0, 0)], 1.0);
     }
 }

@@ -6,6 +6,10 @@
 //! `verchain run` reports.
 
 pub mod absorbing;
+pub mod convergence;
+pub mod elimination;
+pub mod hitting;
+pub mod passage;
 pub mod stationary;
 pub mod structure;
 pub mod transient;
@@ -15,6 +19,30 @@ use nalgebra::DVector;
 use crate::chain::Chain;
 pub use stationary::Stationary;
 pub use structure::{Class, Structure};
+
+/// What to compute beyond the trajectory and structure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// Far steps `t` at which to compute `S_t` by repeated squaring.
+    pub at: Vec<u64>,
+    /// Target sets for the hitting analysis.
+    pub targets: Vec<Vec<usize>>,
+    /// ε of the mixing times.
+    pub epsilon: f64,
+    /// Whether to form the fundamental matrix `N` explicitly.
+    pub fundamental_matrix: bool,
+}
+
+impl Default for Request {
+    fn default() -> Self {
+        Self {
+            at: Vec::new(),
+            targets: Vec::new(),
+            epsilon: convergence::DEFAULT_EPSILON,
+            fundamental_matrix: true,
+        }
+    }
+}
 
 /// The exact answers for one chain, start and horizon.
 #[derive(Debug, Clone)]
@@ -30,9 +58,16 @@ pub struct Exact {
     pub limit: DVector<f64>,
     /// `‖limit · T − limit‖₁`.
     pub limit_residual: f64,
+    /// The transient analysis; `None` when every state is recurrent.
+    pub absorbing: Option<absorbing::Absorbing>,
+    /// One per requested target set.
+    pub hitting: Vec<hitting::Hitting>,
+    /// One per closed class.
+    pub passage: Vec<passage::Passage>,
+    pub convergence: convergence::Convergence,
 }
 
-/// Computes every exact result of a run.
+/// Computes every exact result of a run with default options and the given far steps.
 ///
 /// # Examples
 ///
@@ -46,16 +81,47 @@ pub struct Exact {
 /// assert!((exact.limit[1] - 0.4).abs() < 1e-12);
 /// ```
 pub fn analyze(chain: &Chain, initial: &DVector<f64>, horizon: usize, at: &[u64]) -> Exact {
+    let request = Request {
+        at: at.to_vec(),
+        ..Request::default()
+    };
+    analyze_with(chain, initial, horizon, &request)
+}
+
+/// Computes every exact result of a run.
+pub fn analyze_with(
+    chain: &Chain,
+    initial: &DVector<f64>,
+    horizon: usize,
+    request: &Request,
+) -> Exact {
     let matrix = chain.matrix();
     let trajectory = transient::trajectory(matrix, initial, horizon);
-    let at = at
+    let at = request
+        .at
         .iter()
         .map(|&t| (t, transient::distribution_at(matrix, initial, t)))
         .collect();
     let structure = Structure::of(matrix);
     let stationary = stationary::stationary_distributions(matrix, &structure);
-    let limit = stationary::long_run_limit(matrix, &structure, &stationary, initial);
+    let limits = stationary::limits_by_state(matrix, &structure, &stationary);
+    let limit = limits.tr_mul(initial);
     let limit_residual = stationary::residual(matrix, &limit);
+    let absorbing = absorbing::analyze(matrix, &structure, request.fundamental_matrix);
+    let hitting = request
+        .targets
+        .iter()
+        .map(|target| hitting::analyze(matrix, target, horizon))
+        .collect();
+    let passage = passage::analyze(matrix, &structure, &stationary);
+    let convergence = convergence::analyze(
+        matrix,
+        &structure,
+        &trajectory,
+        &limit,
+        &limits,
+        request.epsilon,
+    );
     Exact {
         trajectory,
         at,
@@ -63,5 +129,9 @@ pub fn analyze(chain: &Chain, initial: &DVector<f64>, horizon: usize, at: &[u64]
         stationary,
         limit,
         limit_residual,
+        absorbing,
+        hitting,
+        passage,
+        convergence,
     }
 }

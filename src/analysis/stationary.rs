@@ -17,6 +17,7 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::absorbing::class_absorption_probabilities;
+use super::elimination;
 use super::structure::Structure;
 
 /// The stationary distribution of one closed class, over all states.
@@ -65,18 +66,36 @@ pub fn long_run_limit(
     stationary: &[Stationary],
     initial: &DVector<f64>,
 ) -> DVector<f64> {
+    limits_by_state(matrix, structure, stationary).tr_mul(initial)
+}
+
+/// Each state's own long-run limit as a row: `L[i] = Σ_C h_C(i) π_C`, each
+/// row renormalised to sum to 1.
+pub fn limits_by_state(
+    matrix: &DMatrix<f64>,
+    structure: &Structure,
+    stationary: &[Stationary],
+) -> DMatrix<f64> {
+    let n = matrix.nrows();
     let absorption = class_absorption_probabilities(matrix, structure);
-    // Weight of each closed class: Σ_i S_0[i] h_C(i).
-    let weights = absorption.tr_mul(initial);
-    let mut limit = DVector::zeros(matrix.nrows());
-    for (pi, weight) in stationary.iter().zip(weights.iter()) {
-        limit.axpy(*weight, &pi.distribution, 1.0);
+    let mut limits = DMatrix::zeros(n, n);
+    for (c, pi) in stationary.iter().enumerate() {
+        for i in 0..n {
+            let weight = absorption[(i, c)];
+            if weight > 0.0 {
+                for j in 0..n {
+                    limits[(i, j)] += weight * pi.distribution[j];
+                }
+            }
+        }
     }
-    let sum = limit.sum();
-    if sum > 0.0 {
-        limit /= sum;
+    for mut row in limits.row_iter_mut() {
+        let sum = row.sum();
+        if sum > 0.0 {
+            row /= sum;
+        }
     }
-    limit
+    limits
 }
 
 /// `‖π T − π‖₁`.
@@ -84,49 +103,21 @@ pub fn residual(matrix: &DMatrix<f64>, distribution: &DVector<f64>) -> f64 {
     (matrix.tr_mul(distribution) - distribution).lp_norm(1)
 }
 
-/// Pivots eliminated together before the rest of the matrix is updated.
-const GTH_BLOCK: usize = 32;
-
 /// The stationary distribution of an irreducible row-stochastic matrix by GTH.
 ///
 /// # Formula
 ///
-/// In step `k`, from `n − 1` down to 1, state `k` is censored out: with
-/// `s = Σ_{j<k} a[k][j]`, column `k` is divided by `s`, then
-/// `a[i][j] += a[i][k] a[k][j]` for all `i, j < k`. Back substitution gives
-/// `x_0 = 1` and `x_k = Σ_{i<k} x_i a[i][k]`, and `π = x / Σ x`.
-///
-/// # Blocking
-///
-/// Done as written, every step sweeps the whole leading block, so the cost is
-/// memory traffic, not arithmetic. Here the pivots go in blocks of
-/// [`GTH_BLOCK`]: within a block, only the block's own rows and columns are
-/// brought up to date, pivot by pivot; the leading part `a[L][L]` (with `L`
-/// the states below the block and `K` the block) then receives all the
-/// block's updates at once, `a[L][L] += a[L][K] · a[K][L]`, as one matrix
-/// product. That is the same sum of the same products as the step-by-step
-/// form: a row of `K` is final once its own pivot is reached, and so is a
-/// column.
+/// States `n − 1` down to 1 are censored out (see [`super::elimination`]):
+/// in step `k`, with `s = Σ_{j<k} a[k][j]`, column `k` is divided by `s`,
+/// then `a[i][j] += a[i][k] a[k][j]` for all `i, j < k`. Back substitution
+/// gives `x_0 = 1` and `x_k = Σ_{i<k} x_i a[i][k]`, and `π = x / Σ x`.
 ///
 /// A censored row sum `s` of zero means the matrix is not irreducible; that
 /// cannot happen for a closed class, and the step is then skipped.
 pub fn gth_solve(matrix: &DMatrix<f64>) -> DVector<f64> {
     let n = matrix.nrows();
     let mut a = matrix.clone();
-
-    let mut top = n;
-    while top > 1 {
-        let low = top.saturating_sub(GTH_BLOCK).max(1);
-        for q in (low..top).rev() {
-            censor_within_block(&mut a, q, low);
-        }
-        // a[L][L] += a[L][K] · a[K][L], with L = 0..low and K = low..top.
-        let multipliers = a.view((0, low), (low, top - low)).clone_owned();
-        let pivot_rows = a.view((low, 0), (top - low, low)).clone_owned();
-        a.view_mut((0, 0), (low, low))
-            .gemm(1.0, &multipliers, &pivot_rows, 1.0);
-        top = low;
-    }
+    elimination::censor(&mut a, 1.min(n), 0);
 
     let mut x = DVector::zeros(n);
     x[0] = 1.0;
@@ -135,34 +126,6 @@ pub fn gth_solve(matrix: &DMatrix<f64>) -> DVector<f64> {
     }
     let total = x.sum();
     x / total
-}
-
-/// Eliminates pivot `q`, updating only what the block `low..=q` needs now:
-/// column `q`, the rows `low..q` and the columns `low..q`.
-///
-/// The matrix is column-major, so the update goes column by column: column
-/// `j` receives `a[q][j]` times column `q`, over the rows of the block, and
-/// over every row below `q` when `j` is itself in the block.
-fn censor_within_block(a: &mut DMatrix<f64>, q: usize, low: usize) {
-    let n = a.nrows();
-    let data = a.as_mut_slice();
-    let s: f64 = (0..q).map(|j| data[j * n + q]).sum();
-    if s <= 0.0 {
-        return;
-    }
-    let (before, from_q) = data.split_at_mut(q * n);
-    let pivot_column = &mut from_q[..q];
-    pivot_column.iter_mut().for_each(|x| *x /= s);
-    for (j, column) in before.chunks_exact_mut(n).enumerate() {
-        let pivot = column[q];
-        if pivot == 0.0 {
-            continue;
-        }
-        let rows = if j >= low { 0..q } else { low..q };
-        for (x, &m) in column[rows.clone()].iter_mut().zip(&pivot_column[rows]) {
-            *x += pivot * m;
-        }
-    }
 }
 
 #[cfg(test)]

@@ -101,7 +101,7 @@ impl Structure {
 }
 
 /// Tarjan's algorithm without recursion; returns the component of each state.
-fn strongly_connected_components(successors: &[Vec<usize>]) -> Vec<usize> {
+pub(crate) fn strongly_connected_components(successors: &[Vec<usize>]) -> Vec<usize> {
     const UNVISITED: usize = usize::MAX;
     let n = successors.len();
     let mut index = vec![UNVISITED; n];

@@ -78,7 +78,7 @@ pub fn matrix_power(matrix: &DMatrix<f64>, t: u64) -> DMatrix<f64> {
 }
 
 /// `A · B` with each row divided by its sum.
-fn stochastic_product(a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<f64> {
+pub(crate) fn stochastic_product(a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<f64> {
     let mut product = a * b;
     for mut row in product.row_iter_mut() {
         let sum = row.sum();
