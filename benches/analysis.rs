@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use verchain::analysis::{Structure, stationary, transient};
+use verchain::analysis::{Structure, absorbing, stationary, transient};
 
 mod common;
 
@@ -43,5 +43,27 @@ fn trajectory(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stationary_gth, far_step, trajectory);
+/// Absorbing analysis of a 1000-state chain whose last 10 states are
+/// absorbing: absorption probabilities and expected steps (B and t), and
+/// with the fundamental matrix N as well.
+fn absorbing(c: &mut Criterion) {
+    let (n, absorbing_states) = (1000, 10);
+    let mut matrix = common::random_chain(n, 42);
+    for i in n - absorbing_states..n {
+        matrix.row_mut(i).fill(0.0);
+        matrix[(i, i)] = 1.0;
+    }
+    let structure = Structure::of(&matrix);
+    let mut group = c.benchmark_group("absorbing");
+    group.sample_size(10);
+    group.bench_function("n=1000/B+t", |b| {
+        b.iter(|| absorbing::analyze(black_box(&matrix), &structure, false))
+    });
+    group.bench_function("n=1000/N+B+t", |b| {
+        b.iter(|| absorbing::analyze(black_box(&matrix), &structure, true))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stationary_gth, far_step, trajectory, absorbing);
 criterion_main!(benches);

@@ -10,7 +10,8 @@ use clap::Parser;
 use miette::Report;
 use verchain::analysis;
 use verchain::report::{self, Summary};
-use verchain::scenario::{MAX_HORIZON, Scenario};
+use verchain::scenario::expr::closest;
+use verchain::scenario::{MAX_HORIZON, Scenario, Target};
 use verchain::simulate;
 
 use cli::args::{CheckArgs, Cli, Command, Format, RunArgs};
@@ -61,11 +62,17 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
     let mut scenario = load(&args.file)?;
     apply_overrides(&mut scenario, args)?;
 
-    let exact = analysis::analyze(
+    let request = analysis::Request {
+        at: args.at.clone(),
+        targets: scenario.targets.iter().map(|t| t.states.clone()).collect(),
+        epsilon: scenario.epsilon,
+        ..analysis::Request::default()
+    };
+    let exact = analysis::analyze_with(
         &scenario.chain,
         &scenario.initial,
         scenario.horizon,
-        &args.at,
+        &request,
     );
     let simulation = simulate_if_asked(&scenario, quiet);
     let agreement = simulation
@@ -181,7 +188,43 @@ fn apply_overrides(scenario: &mut Scenario, args: &RunArgs) -> Result<(), Failur
         }
         scenario.horizon = horizon;
     }
+    if let Some(epsilon) = args.epsilon {
+        if !(epsilon > 0.0 && epsilon < 1.0) {
+            return Err(Failure::invalid(vec![miette::miette!(
+                help = "ε is the total variation distance that counts as settled, for example 0.25",
+                "--epsilon {epsilon} is not between 0 and 1"
+            )]));
+        }
+        scenario.epsilon = epsilon;
+    }
+    for spec in &args.targets {
+        let target = parse_target(spec, scenario.states())?;
+        if !scenario.targets.contains(&target) {
+            scenario.targets.push(target);
+        }
+    }
     Ok(())
+}
+
+/// `--target a` or `--target a,b`: state names, checked against the scenario.
+fn parse_target(spec: &str, states: &[String]) -> Result<Target, Failure> {
+    let mut indices = Vec::new();
+    for name in spec.split(',').map(str::trim) {
+        match states.iter().position(|s| s == name) {
+            Some(i) => indices.push(i),
+            None => {
+                let hint = match closest(name, states.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`? The states are: {}", states.join(", ")),
+                    None => format!("the states are: {}", states.join(", ")),
+                };
+                return Err(Failure::invalid(vec![miette::miette!(
+                    help = hint,
+                    "--target {spec}: unknown state `{name}`"
+                )]));
+            }
+        }
+    }
+    Ok(Target::new(indices, states))
 }
 
 /// Runs the Monte Carlo simulation unless `walkers` is 0.

@@ -115,4 +115,60 @@ proptest! {
         // h = T h: absorption is decided by where the first step leads.
         prop_assert!((&t * &h - &h).abs().max() < 1e-10);
     }
+
+    #[test]
+    fn the_fundamental_matrix_inverts_i_minus_q(t in chain(30)) {
+        let structure = Structure::of(&t);
+        if let Some(a) = analysis::absorbing::analyze(&t, &structure, true) {
+            let m = a.transient.len();
+            let q = DMatrix::from_fn(m, m, |i, j| t[(a.transient[i], a.transient[j])]);
+            let n = a.fundamental_matrix.unwrap();
+            let product = &n * (DMatrix::identity(m, m) - &q);
+            // Relative to the size of N: visits can number 1e12 on nearly closed states.
+            let scale = n.amax().max(1.0);
+            prop_assert!((product - DMatrix::identity(m, m)).amax() < 1e-9 * scale);
+            for row in a.probabilities.row_iter() {
+                prop_assert!((row.sum() - 1.0).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn mean_first_passage_times_satisfy_their_equations(t in chain(12)) {
+        // m_ij = 1 + Σ_{k≠j} T_ik m_kj for i ≠ j, and 1/π_j = 1 + Σ_{k≠j} T_jk m_kj,
+        // within each closed class.
+        let structure = Structure::of(&t);
+        let stationary = analysis::stationary::stationary_distributions(&t, &structure);
+        for p in analysis::passage::analyze(&t, &structure, &stationary) {
+            let m = p.mean_first_passage.unwrap();
+            let k = p.states.len();
+            for a in 0..k {
+                for b in 0..k {
+                    let rhs = 1.0 + (0..k).filter(|&c| c != b).map(|c| t[(p.states[a], p.states[c])] * m[(c, b)]).sum::<f64>();
+                    let lhs = if a == b { p.mean_recurrence[b] } else { m[(a, b)] };
+                    prop_assert!((lhs - rhs).abs() <= 1e-8 * lhs.abs().max(1.0), "{} vs {}", lhs, rhs);
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    // Fewer cases: nearly decomposable chains follow the distribution far
+    // past the horizon to find its percentiles.
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    #[test]
+    fn the_hitting_distribution_adds_up_to_the_hitting_probability(t in chain(20), target in 0usize..20) {
+        let n = t.nrows();
+        let target = target % n;
+        let h = analysis::hitting::analyze(&t, &[target], 60, &DVector::from_element(n, 1.0 / n as f64));
+        for i in 0..n {
+            let total: f64 = h.pmf.iter().map(|p| p[i]).sum();
+            prop_assert!((total - h.cdf[60][i]).abs() < 1e-12);
+            prop_assert!(h.cdf[60][i] <= h.probability[i] + 1e-12);
+            prop_assert!(h.pmf.iter().all(|p| p[i] >= 0.0));
+        }
+        prop_assert_eq!(h.probability[target], 1.0);
+    }
 }

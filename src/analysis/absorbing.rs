@@ -64,43 +64,47 @@ impl Censored {
 
     /// `x` with `(I − Q) x = b`, for `b ≥ 0`.
     pub fn solve(&self, b: &DVector<f64>) -> DVector<f64> {
-        let m = self.len();
-        let mut b = b.clone();
-        // Replay the elimination on b: censoring k sends b[k] to the states below.
-        for k in (0..m).rev() {
-            let bk = b[k];
-            if bk != 0.0 {
-                for i in 0..k {
-                    b[i] += self.a[(i, k)] * bk;
-                }
-            }
-        }
-        self.back_substitute(&b)
+        let mut x = DMatrix::from_column_slice(b.len(), 1, b.as_slice());
+        self.solve_in_place(&mut x);
+        x.column(0).clone_owned()
     }
 
-    /// The absorption probabilities into each outflow column given at
-    /// construction: `(I − Q)⁻¹ out`, already reduced by the elimination.
+    /// `(I − Q)⁻¹ b` for every column of `b ≥ 0` at once.
+    ///
+    /// The elimination factors `I − Q = U L`: `U` is unit upper triangular
+    /// with the multipliers, negated, above its diagonal, and `L` lower
+    /// triangular with the pivots `d_k` on its diagonal and the censored rows,
+    /// negated, below it. Solving with them subtracts only negated
+    /// nonnegative numbers, that is, it adds magnitudes: no cancellation.
+    pub fn solve_in_place(&self, b: &mut DMatrix<f64>) {
+        let m = self.len();
+        let upper = DMatrix::from_fn(m, m, |i, k| match i.cmp(&k) {
+            std::cmp::Ordering::Equal => 1.0,
+            std::cmp::Ordering::Less => -self.a[(i, k)],
+            std::cmp::Ordering::Greater => 0.0,
+        });
+        let lower = DMatrix::from_fn(m, m, |k, j| match k.cmp(&j) {
+            std::cmp::Ordering::Equal => self.pivots[k],
+            std::cmp::Ordering::Greater => -self.a[(k, j)],
+            std::cmp::Ordering::Less => 0.0,
+        });
+        // Every state of a censored set can leave it, so every pivot is positive.
+        let solved = upper.solve_upper_triangular_mut(b) && lower.solve_lower_triangular_mut(b);
+        debug_assert!(solved, "a censored set whose state cannot leave it");
+    }
+
+    /// `(I − Q)⁻¹ out` for the outflow columns given at construction, which
+    /// the elimination has already reduced: only `L` remains to be solved.
     pub fn outflow_solutions(&self) -> DMatrix<f64> {
         let m = self.len();
-        let columns = self.a.ncols() - m;
-        let mut x = DMatrix::zeros(m, columns);
-        for c in 0..columns {
-            let reduced = self.a.column(m + c).clone_owned();
-            x.set_column(c, &self.back_substitute(&reduced));
-        }
-        x
-    }
-
-    /// `x_k = (b_k + Σ_{j<k} a[k][j] x_j) / d_k`, from k = 0 up.
-    fn back_substitute(&self, reduced: &DVector<f64>) -> DVector<f64> {
-        let m = self.len();
-        let mut x = DVector::zeros(m);
-        for k in 0..m {
-            if self.pivots[k] > 0.0 {
-                let inflow: f64 = (0..k).map(|j| self.a[(k, j)] * x[j]).sum();
-                x[k] = (reduced[k] + inflow) / self.pivots[k];
-            }
-        }
+        let mut x = self.a.columns(m, self.a.ncols() - m).clone_owned();
+        let lower = DMatrix::from_fn(m, m, |k, j| match k.cmp(&j) {
+            std::cmp::Ordering::Equal => self.pivots[k],
+            std::cmp::Ordering::Greater => -self.a[(k, j)],
+            std::cmp::Ordering::Less => 0.0,
+        });
+        let solved = lower.solve_lower_triangular_mut(&mut x);
+        debug_assert!(solved, "a censored set whose state cannot leave it");
         x
     }
 }
@@ -149,12 +153,8 @@ pub fn analyze(
     let probabilities = censored.outflow_solutions();
     let expected_steps = censored.solve(&DVector::from_element(m, 1.0));
     let fundamental_matrix = with_fundamental_matrix.then(|| {
-        let mut n = DMatrix::zeros(m, m);
-        for j in 0..m {
-            let mut e = DVector::zeros(m);
-            e[j] = 1.0;
-            n.set_column(j, &censored.solve(&e));
-        }
+        let mut n = DMatrix::identity(m, m);
+        censored.solve_in_place(&mut n);
         n
     });
     // N t solves (I − Q) v = t.

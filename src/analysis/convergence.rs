@@ -31,8 +31,12 @@ use super::transient::stochastic_product;
 pub const DEFAULT_EPSILON: f64 = 0.25;
 /// Steps followed from `S_0` before a mixing time is reported as beyond reach.
 pub const MAX_MIXING_STEPS: usize = 1_000_000;
+/// The most work (steps × n²) spent following `S_0` past the horizon.
+const MAX_MIXING_WORK: usize = 100_000_000;
 /// Squarings tried for the worst-start mixing time (`t` up to `2^62`).
 const MAX_SQUARINGS: u32 = 62;
+/// The most work (squarings × 2n³) spent on the worst start.
+const MAX_SQUARING_WORK: f64 = 2e10;
 /// Below this spectral gap a class is called nearly decomposable.
 pub const NEARLY_DECOMPOSABLE_GAP: f64 = 1e-3;
 /// Moves below this probability count as weak when naming coupled groups.
@@ -94,8 +98,10 @@ pub fn analyze(
         Some(t) => MixingTime::Reached(t as u64),
         None => {
             let mut s = trajectory.last().expect("the trajectory has S_0").clone();
-            let mut found = MixingTime::Beyond(MAX_MIXING_STEPS as u64);
-            for t in trajectory.len()..=MAX_MIXING_STEPS {
+            let n = matrix.nrows();
+            let last = MAX_MIXING_STEPS.min(trajectory.len().max(MAX_MIXING_WORK / (n * n)));
+            let mut found = MixingTime::Beyond(last as u64);
+            for t in trajectory.len()..=last {
                 s = super::transient::step(matrix, &s);
                 if tv(&s) <= epsilon {
                     found = MixingTime::Reached(t as u64);
@@ -148,14 +154,16 @@ fn worst_start_mixing_time(
     if worst_distance(&DMatrix::identity(n, n), limits) <= epsilon {
         return MixingTime::Reached(0);
     }
-    // squares[j] = T^(2^j).
+    // squares[j] = T^(2^j); a large chain affords fewer squarings.
+    let affordable = (MAX_SQUARING_WORK / (2.0 * (n as f64).powi(3))) as u32;
+    let max_squarings = MAX_SQUARINGS.min(affordable.max(1));
     let mut squares = vec![matrix.clone()];
     while worst_distance(squares.last().expect("one square at least"), limits) > epsilon {
-        if squares.len() as u32 > MAX_SQUARINGS {
-            return if periodic {
+        if squares.len() as u32 > max_squarings {
+            return if periodic && max_squarings == MAX_SQUARINGS {
                 MixingTime::Never
             } else {
-                MixingTime::Beyond(1 << MAX_SQUARINGS)
+                MixingTime::Beyond(1 << max_squarings)
             };
         }
         let last = squares.last().expect("one square at least");

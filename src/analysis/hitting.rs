@@ -31,6 +31,10 @@ pub const QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
 /// How far the distribution is followed to find a quantile beyond the horizon.
 pub const MAX_QUANTILE_STEPS: usize = 1_000_000;
 
+/// The most work (steps × n²) spent following it past the horizon, so that a
+/// large or nearly decomposable chain still answers in well under a second.
+const MAX_QUANTILE_WORK: usize = 100_000_000;
+
 /// One quantile of a hitting time.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Quantile {
@@ -38,7 +42,8 @@ pub struct Quantile {
     /// The smallest `t` with `P(τ ≤ t) ≥ probability`; `None` when never.
     pub steps: Option<u64>,
     /// Why `steps` is missing: `never` (the target is reached with a smaller
-    /// probability) or `beyond` (not within [`MAX_QUANTILE_STEPS`]).
+    /// probability) or `beyond` (not within the steps followed: at most
+    /// [`MAX_QUANTILE_STEPS`], fewer for a large chain).
     pub status: QuantileStatus,
 }
 
@@ -68,12 +73,20 @@ pub struct Hitting {
     pub cdf: Vec<DVector<f64>>,
     /// For each state, the quantiles of [`QUANTILES`].
     pub quantiles: Vec<Vec<Quantile>>,
+    /// The quantiles for a start drawn from `S_0`.
+    pub quantiles_from_initial: Vec<Quantile>,
     /// Residual of the two solves, `max |(I − Q) x − b|`.
     pub residual: f64,
 }
 
-/// Analyses the hitting time of `target` (a nonempty set of states) over `horizon` steps.
-pub fn analyze(matrix: &DMatrix<f64>, target: &[usize], horizon: usize) -> Hitting {
+/// Analyses the hitting time of `target` (a nonempty set of states) over
+/// `horizon` steps, from each state and from the distribution `initial`.
+pub fn analyze(
+    matrix: &DMatrix<f64>,
+    target: &[usize],
+    horizon: usize,
+    initial: &DVector<f64>,
+) -> Hitting {
     let n = matrix.nrows();
     let in_target: Vec<bool> = (0..n).map(|i| target.contains(&i)).collect();
     let reaches = can_reach(matrix, &in_target);
@@ -138,7 +151,11 @@ pub fn analyze(matrix: &DMatrix<f64>, target: &[usize], horizon: usize) -> Hitti
         }
     });
 
-    let (pmf, cdf, quantiles) = distribution(matrix, &in_target, &probability, horizon);
+    let (pmf, cdf, mut quantiles) =
+        distribution(matrix, &in_target, &probability, horizon, initial);
+    let quantiles_from_initial = quantiles
+        .pop()
+        .expect("the initial distribution's quantiles");
     Hitting {
         target: target.to_vec(),
         probability,
@@ -147,7 +164,37 @@ pub fn analyze(matrix: &DMatrix<f64>, target: &[usize], horizon: usize) -> Hitti
         pmf,
         cdf,
         quantiles,
+        quantiles_from_initial,
         residual,
+    }
+}
+
+impl Hitting {
+    /// `P(τ < ∞)` from `S_0`.
+    pub fn probability_from(&self, initial: &DVector<f64>) -> f64 {
+        self.probability.dot(initial)
+    }
+
+    /// `E[τ | τ < ∞]` from `S_0`: `Σ_i S_0[i] h_i E[τ | τ < ∞, i] / Σ_i S_0[i] h_i`.
+    pub fn expected_steps_if_reached_from(&self, initial: &DVector<f64>) -> f64 {
+        let reached = self.probability_from(initial);
+        let weighted: f64 = (0..initial.len())
+            .filter(|&i| initial[i] > 0.0 && self.probability[i] > 0.0)
+            .map(|i| initial[i] * self.probability[i] * self.expected_steps_if_reached[i])
+            .sum();
+        if reached > 0.0 {
+            weighted / reached
+        } else {
+            f64::NAN
+        }
+    }
+
+    /// `E[τ]` from `S_0`: infinite when any start with weight may miss the target.
+    pub fn expected_steps_from(&self, initial: &DVector<f64>) -> f64 {
+        (0..initial.len())
+            .filter(|&i| initial[i] > 0.0)
+            .map(|i| initial[i] * self.expected_steps[i])
+            .sum()
     }
 }
 
@@ -177,11 +224,13 @@ type Distribution = (Vec<DVector<f64>>, Vec<DVector<f64>>, Vec<Vec<Quantile>>);
 
 /// The pmf and cdf for steps 0 … H, and each state's quantiles, following
 /// the distribution past H where a quantile needs it.
+/// The last row of the quantiles is for a start drawn from `initial`.
 fn distribution(
     matrix: &DMatrix<f64>,
     in_target: &[bool],
     probability: &DVector<f64>,
     horizon: usize,
+    initial: &DVector<f64>,
 ) -> Distribution {
     let n = matrix.nrows();
     // Moves that avoid the target: T with the target's columns zeroed.
@@ -208,8 +257,13 @@ fn distribution(
         |i, _| if in_target[i] { 1.0 } else { 0.0 },
     )];
     let mut cdf = vec![pmf[0].clone()];
-    let mut quantiles: Vec<Vec<Option<u64>>> = vec![vec![None; QUANTILES.len()]; n];
-    record(0, &cdf[0], &mut quantiles);
+    // Rows 0..n are the states; row n is a start drawn from `initial`.
+    let with_initial = |v: &DVector<f64>| v.clone().insert_row(n, v.dot(initial));
+    let probability = with_initial(probability);
+    let mut quantiles: Vec<Vec<Option<u64>>> = vec![vec![None; QUANTILES.len()]; n + 1];
+    record(0, &with_initial(&cdf[0]), &mut quantiles);
+    // Each further step costs n² operations: bound the search by work as well as by steps.
+    let last_step = MAX_QUANTILE_STEPS.min(horizon.max(MAX_QUANTILE_WORK / (n * n).max(1)));
 
     // first_t = P(τ = t | ·) = avoiding^{t−1} into_target for t ≥ 1.
     let mut first = into_target.clone();
@@ -221,21 +275,21 @@ fn distribution(
             pmf.push(first.clone());
             cdf.push(cumulative.clone());
         }
-        record(t, &cumulative, &mut quantiles);
-        let pending = (0..n).any(|i| {
+        record(t, &with_initial(&cumulative), &mut quantiles);
+        let pending = (0..=n).any(|i| {
             QUANTILES
                 .iter()
                 .enumerate()
                 .any(|(k, &q)| quantiles[i][k].is_none() && reaches_quantile(probability[i], q))
         });
-        if (t >= horizon && !pending) || t >= MAX_QUANTILE_STEPS {
+        if (t >= horizon && !pending) || t >= last_step {
             break;
         }
         first = &avoiding * &first;
         t += 1;
     }
 
-    let quantiles = (0..n)
+    let quantiles = (0..=n)
         .map(|i| {
             QUANTILES
                 .iter()
@@ -285,7 +339,7 @@ mod tests {
         // From 0, reach 1 with probability p each step: τ ~ Geometric(p).
         let p = 0.25;
         let t = dmatrix![1.0 - p, p; 0.5, 0.5];
-        let h = analyze(&t, &[1], 10);
+        let h = analyze(&t, &[1], 10, &DVector::from_vec(vec![1.0, 0.0]));
         assert_eq!(h.probability[0], 1.0);
         assert_abs_diff_eq!(h.expected_steps[0], 4.0, epsilon = 1e-12);
         for k in 1..=10 {
@@ -301,13 +355,14 @@ mod tests {
         let steps: Vec<_> = h.quantiles[0].iter().map(|q| q.steps).collect();
         assert_eq!(steps, vec![Some(3), Some(9), Some(17)]);
         assert_eq!(h.quantiles[1][0].steps, Some(0));
+        assert_eq!(h.quantiles_from_initial, h.quantiles[0]);
     }
 
     #[test]
     fn a_target_that_may_be_missed() {
         // From 0: to the target 1 with 0.3, to the trap 2 with 0.2, stay 0.5.
         let t = dmatrix![0.5, 0.3, 0.2; 0.0, 1.0, 0.0; 0.0, 0.0, 1.0];
-        let h = analyze(&t, &[1], 5);
+        let h = analyze(&t, &[1], 5, &DVector::from_vec(vec![1.0, 0.0, 0.0]));
         assert_abs_diff_eq!(h.probability[0], 0.6, epsilon = 1e-15);
         assert_eq!(h.expected_steps[0], f64::INFINITY);
         // Conditional on reaching: Geometric with exit rate 0.5, mean 2.

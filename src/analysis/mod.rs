@@ -111,7 +111,7 @@ pub fn analyze_with(
     let hitting = request
         .targets
         .iter()
-        .map(|target| hitting::analyze(matrix, target, horizon))
+        .map(|target| hitting::analyze(matrix, target, horizon, initial))
         .collect();
     let passage = passage::analyze(matrix, &structure, &stationary);
     let convergence = convergence::analyze(

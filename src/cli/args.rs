@@ -31,6 +31,8 @@ Examples:
   verchain run scenarios/seed-article.yaml --at 1000000 --at 1000000000000000000
       S_t at far steps, by repeated squaring
   verchain run scenarios/canary-rollout.yaml --horizon 52 --output /tmp/what-if
+  verchain run scenarios/canary-rollout.yaml --target production --target canary_aborted,prod_rollback
+      how likely and how soon versions reach production, or are aborted or rolled back
 
 Files written under DIR/<scenario name>/:
   summary.json    every number of the run (the same document as --format json)
@@ -102,6 +104,16 @@ pub struct RunArgs {
     /// Also compute S_t at step T exactly (0 ≤ T ≤ 2^63 − 1); repeatable
     #[arg(long = "at", value_name = "T", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub at: Vec<u64>,
+
+    /// Also analyse the time to reach STATE: probability, expected steps,
+    /// distribution and percentiles; a set as `a,b`; repeatable (adds to `targets`)
+    #[arg(long = "target", value_name = "STATE")]
+    pub targets: Vec<String>,
+
+    /// ε of the mixing time: the distance to the limit that counts as settled
+    /// (overrides `epsilon`; default 0.25)
+    #[arg(long, value_name = "E")]
+    pub epsilon: Option<f64>,
 
     /// Write no files, only print
     #[arg(long)]

@@ -4,6 +4,8 @@
 //! Nothing here computes a number; everything here formats or writes one.
 
 pub mod charts;
+pub mod fate;
+mod fate_table;
 pub mod files;
 pub mod summary;
 pub mod table;

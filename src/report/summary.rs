@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use super::fate::{self, AbsorbingSummary, ConvergenceSummary, HittingSummary, PassageSummary};
 use crate::analysis::Exact;
 use crate::scenario::{Parameter, Scenario};
 use crate::simulate::{Agreement, BLOCK, Simulation};
@@ -37,6 +38,12 @@ pub struct Summary {
     /// The long-run (Cesàro) limit reached from `S_0`.
     pub limit: Vec<f64>,
     pub limit_residual: f64,
+    /// The transient analysis; `null` when every state is recurrent.
+    pub absorbing: Option<AbsorbingSummary>,
+    /// One entry per target.
+    pub hitting: Vec<HittingSummary>,
+    pub passage: PassageSummary,
+    pub convergence: ConvergenceSummary,
     /// `null` when the simulation is off.
     pub simulation: Option<SimulationSummary>,
 }
@@ -132,6 +139,7 @@ impl Summary {
             max_abs_z_state: states[agreement.max_abs_z_at.1].clone(),
         });
 
+        let (absorbing, hitting, passage, convergence) = fate::summaries(scenario, exact);
         Self {
             scenario: scenario.name.clone(),
             description: scenario.description.clone(),
@@ -167,6 +175,10 @@ impl Summary {
             limit: vector(&exact.limit),
             limit_residual: exact.limit_residual,
             states,
+            absorbing,
+            hitting,
+            passage,
+            convergence,
             simulation,
         }
     }

@@ -130,6 +130,8 @@ pub fn render(summary: &Summary) -> String {
     );
     let _ = writeln!(out, "{}", distribution_line(states, &summary.limit));
 
+    super::fate_table::render(summary, &mut out);
+
     if let Some(sim) = &summary.simulation {
         let verdict = if sim.max_abs_z < 5.0 {
             "within sampling error"

@@ -13,9 +13,10 @@ use super::{
     DEFAULT_HORIZON, DEFAULT_SEED, DEFAULT_WALKERS, MAX_HORIZON, Parameter, Problem, Scenario,
     SimulationSettings,
 };
+use crate::analysis::convergence::DEFAULT_EPSILON;
 use crate::chain::{Chain, DEFAULT_TOLERANCE};
 
-const TOP_LEVEL_KEYS: [&str; 11] = [
+const TOP_LEVEL_KEYS: [&str; 13] = [
     "name",
     "description",
     "unit",
@@ -27,6 +28,8 @@ const TOP_LEVEL_KEYS: [&str; 11] = [
     "horizon",
     "simulation",
     "tolerance",
+    "targets",
+    "epsilon",
 ];
 const PARAMETER_KEYS: [&str; 3] = ["value", "range", "description"];
 const SIMULATION_KEYS: [&str; 2] = ["walkers", "seed"];
@@ -76,6 +79,9 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
     let horizon = get("horizon")
         .and_then(|n| whole_number(n, "horizon", MAX_HORIZON as u64, &mut problems))
         .map_or(DEFAULT_HORIZON, |h| h as usize);
+    let epsilon = get("epsilon")
+        .and_then(|n| epsilon(n, &mut problems))
+        .unwrap_or(DEFAULT_EPSILON);
     let simulation = get("simulation")
         .map(|n| simulation(n, &mut problems))
         .unwrap_or(SimulationSettings {
@@ -136,13 +142,16 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
             Some(node) => rows.initial(node, &mut problems),
             None => Some(rows::first_state(states.len())),
         };
+        let targets = get("targets")
+            .map(|node| rows.targets(node, &mut problems))
+            .unwrap_or_default();
         if let (Some(matrix), Some(initial)) = (matrix, initial) {
-            built = Some((matrix, initial));
+            built = Some((matrix, initial, targets));
         }
     }
 
     match (states, built) {
-        (Some(states), Some((matrix, initial))) if problems.0.is_empty() => {
+        (Some(states), Some((matrix, initial, targets))) if problems.0.is_empty() => {
             let chain = Chain::new(states, matrix, tolerance).map_err(|e| {
                 vec![Problem::new(
                     root.position,
@@ -159,6 +168,8 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
                 horizon,
                 simulation,
                 tolerance,
+                targets,
+                epsilon,
             })
         }
         _ => {
@@ -275,6 +286,27 @@ fn tolerance(node: &Node, problems: &mut Problems) -> Option<f64> {
                     ),
                 )
                 .help(format!("the default is {DEFAULT_TOLERANCE:e}")),
+            );
+            None
+        }
+    }
+}
+
+fn epsilon(node: &Node, problems: &mut Problems) -> Option<f64> {
+    match node.as_number() {
+        Some(e) if e > 0.0 && e < 1.0 => Some(e),
+        _ => {
+            problems.push(
+                Problem::new(
+                    node.position,
+                    format!(
+                        "`epsilon` must be a number between 0 and 1, but it is {}",
+                        node.describe()
+                    ),
+                )
+                .help(format!(
+                    "ε is the total variation distance that counts as mixed; the default is {DEFAULT_EPSILON}"
+                )),
             );
             None
         }

@@ -63,6 +63,38 @@ pub struct Scenario {
     pub simulation: SimulationSettings,
     /// How far a row sum may be from 1.
     pub tolerance: f64,
+    /// Sets of states whose hitting times are analysed.
+    pub targets: Vec<Target>,
+    /// ε of the mixing times.
+    pub epsilon: f64,
+}
+
+/// A target of the hitting analysis: one state or a set of states.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    /// The state's name, or the set's names in braces: `{deploy, update}`.
+    pub name: String,
+    /// State indices, increasing.
+    pub states: Vec<usize>,
+}
+
+impl Target {
+    /// A target from state indices, named from the chain's state names.
+    pub fn new(mut states: Vec<usize>, names: &[String]) -> Self {
+        states.sort_unstable();
+        states.dedup();
+        let name = match states.as_slice() {
+            [single] => names[*single].clone(),
+            many => format!(
+                "{{{}}}",
+                many.iter()
+                    .map(|&i| names[i].as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Self { name, states }
+    }
 }
 
 /// A named policy number.

@@ -14,7 +14,7 @@ use nalgebra::{DMatrix, DVector};
 use super::build::Problems;
 use super::expr::{closest, evaluate};
 use super::yaml::{Node, Position, Value};
-use super::{Problem, Shown};
+use super::{Problem, Shown, Target};
 
 /// What the row checks need to know about the scenario.
 pub(super) struct Rows<'a> {
@@ -231,6 +231,36 @@ impl Rows<'_> {
             return None;
         }
         Some(initial)
+    }
+
+    /// `targets: [state, [state, state], ...]`: each entry one state or a set.
+    pub(super) fn targets(&self, node: &Node, problems: &mut Problems) -> Vec<Target> {
+        let Value::Sequence(items) = &node.value else {
+            problems.wrong_kind(node, "targets", "a list of states or of lists of states");
+            return Vec::new();
+        };
+        let mut targets: Vec<Target> = Vec::new();
+        for item in items {
+            let members: Vec<&Node> = match &item.value {
+                Value::Sequence(set) if !set.is_empty() => set.iter().collect(),
+                Value::Sequence(_) => {
+                    problems.push(Problem::new(item.position, "an empty set of target states"));
+                    continue;
+                }
+                _ => vec![item],
+            };
+            let indices: Option<Vec<usize>> = members
+                .iter()
+                .map(|m| self.state(m, "targets", problems))
+                .collect();
+            if let Some(indices) = indices {
+                let target = Target::new(indices, self.states);
+                if !targets.contains(&target) {
+                    targets.push(target);
+                }
+            }
+        }
+        targets
     }
 
     /// The index of the state a key names, or a problem with a suggestion.
