@@ -92,19 +92,15 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         ),
     }
     if !args.no_files {
-        let folder = report::write_run(&args.output, &summary).map_err(|e| Failure {
+        let (folder, written) = report::write_run(&args.output, &summary).map_err(|e| Failure {
             reports: vec![miette::miette!(
-                help = "check that the folder exists and is writable, or pass --output DIR",
+                help = "check that the output folder can be written, or pass --output DIR",
                 "{e}"
             )],
             code: exit::WRITE_FAILED,
         })?;
         if !quiet {
-            eprintln!(
-                "wrote {}: {}",
-                folder.display(),
-                report::RUN_FILES.join(", ")
-            );
+            eprintln!("wrote {}: {}", folder.display(), written.join(", "));
         }
     }
     Ok(())

@@ -280,6 +280,9 @@ fn run_writes_every_file_whole() {
     assert_eq!(
         names,
         [
+            "convergence.csv",
+            "convergence.png",
+            "convergence.svg",
             "occupancy.png",
             "occupancy.svg",
             "stationary.png",
@@ -333,7 +336,11 @@ fn an_unwritable_output_exits_3() {
     fs::write(&blocker, "x").unwrap();
     let output = run_into(&blocker, &[]);
     assert_eq!(output.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("not-a-folder"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("not-a-folder") && stderr.contains("is a file, not a folder"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -366,4 +373,175 @@ fn table_output_names_states_and_agreement() {
     assert!(table.contains("{develop}: transient"), "{table}");
     assert!(table.contains("0.375154 /"), "{table}");
     assert!(table.contains("within sampling error"), "{table}");
+}
+
+#[test]
+fn targets_add_hitting_answers_tables_and_charts() {
+    let out = tempfile::tempdir().unwrap();
+    let output = verchain()
+        .args([
+            "run",
+            "scenarios/canary-rollout.yaml",
+            "--walkers",
+            "1000",
+            "--target",
+            "production",
+        ])
+        .args(["--target", "canary_aborted,prod_rollback", "--output"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("Reaching production"), "{table}");
+    assert!(
+        table.contains("Reaching {canary_aborted, prod_rollback}"),
+        "{table}"
+    );
+    let folder = out.path().join("canary-rollout");
+    for file in ["hitting.csv", "hitting.png", "hitting.svg"] {
+        assert!(folder.join(file).exists(), "{file}");
+    }
+    let doc: Value =
+        serde_json::from_slice(&fs::read(folder.join("summary.json")).unwrap()).unwrap();
+    let hitting = &doc["hitting"][0];
+    assert_eq!(hitting["target"], "production");
+    assert!((hitting["from_initial"]["probability"].as_f64().unwrap() - 0.8).abs() < 1e-12);
+    assert_eq!(hitting["expected_steps"][0], "infinite");
+    let steps = hitting["from_initial"]["expected_steps_if_reached"]
+        .as_f64()
+        .unwrap();
+    assert!((steps - 307.0 / 105.0).abs() < 1e-10);
+    for key in [
+        "fundamental_matrix",
+        "expected_steps",
+        "variance_steps",
+        "probabilities",
+    ] {
+        assert!(doc["absorbing"][key].is_array(), "absorbing.{key}");
+    }
+    for key in ["tv_distance", "mixing_time", "slem"] {
+        assert!(!doc["convergence"][key].is_null(), "convergence.{key}");
+    }
+    assert!(doc["passage"]["mean_recurrence"].is_array());
+
+    let (code, stderr) = stderr_of(verchain().args([
+        "run",
+        "scenarios/canary-rollout.yaml",
+        "--target",
+        "prodution",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown state `prodution`")
+            && stderr.contains("did you mean `production`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_file_name_that_is_not_a_folder_name_is_refused() {
+    // `...yaml` has the stem `..`: without a `name:` it would write beside the output folder.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("...yaml");
+    fs::write(&file, "states: [a]\nmatrix: [[1]]\n").unwrap();
+    let out = dir.path().join("out");
+    let (code, stderr) = stderr_of(verchain().arg("run").arg(&file).arg("--output").arg(&out));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("the name \"..\"") && stderr.contains("add a `name:`"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "something was written"
+    );
+}
+
+#[test]
+fn errors_on_very_long_lines_are_reported_not_crashed_on() {
+    // A one-line JSON scenario (JSON is YAML) with a bad row near its end.
+    let n = 150;
+    let mut rows: Vec<String> = (0..n)
+        .map(|_| format!("[{}]", vec![format!("{}", 1.0 / n as f64); n].join(",")))
+        .collect();
+    rows[n - 1] = format!(
+        "[0.5,{}]",
+        vec![format!("{}", 1.0 / n as f64); n - 1].join(",")
+    );
+    let states: Vec<String> = (0..n).map(|i| format!("\"s{i}\"")).collect();
+    let text = format!(
+        "{{\"states\": [{}], \"matrix\": [{}]}}",
+        states.join(","),
+        rows.join(",")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("oneline.yaml");
+    fs::write(&file, text).unwrap();
+    let (code, stderr) = stderr_of(verchain().arg("check").arg(&file));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("oneline.yaml:1:") && stderr.contains("row `s149` sums to"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 2000, "the long line was echoed");
+}
+
+#[test]
+fn rare_states_do_not_raise_false_alarms() {
+    // At day 28 `Approved` holds 4e-7 of versions: 0.04 of 100,000 walkers.
+    // Seeing a couple is unremarkable; the exact binomial tail says so.
+    for seed in ["12", "1", "4"] {
+        let (_, doc) = json_run("scenarios/sagemaker-approval.yaml", &["--seed", seed], "2");
+        let z = doc["simulation"]["max_abs_z"].as_f64().unwrap();
+        assert!(z < 5.0, "seed {seed}: max |z| = {z}");
+    }
+}
+
+#[test]
+fn rows_accepted_within_the_tolerance_are_rescaled_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("thirds.yaml");
+    fs::write(
+        &file,
+        "states: [a, b, c]\ntolerance: 0.002\nmatrix:\n  - [0.333, 0.333, 0.333]\n  - [0.5, 0.5, 0]\n  - [0.2, 0.2, 0.6]\n",
+    )
+    .unwrap();
+    let (_, doc) = json_run(
+        file.to_str().unwrap(),
+        &["--walkers", "0", "--at", "100000"],
+        "1",
+    );
+    let pi = numbers(&doc["stationary"][0]);
+    let far = numbers(&doc["exact"]["at"][0]["distribution"]);
+    assert_close(&far, &pi, 1e-12);
+    for row in doc["matrix"].as_array().unwrap() {
+        assert!((numbers(row).iter().sum::<f64>() - 1.0).abs() < 1e-15);
+    }
+}
+
+#[test]
+fn a_rerun_keeps_a_persons_own_files_and_clears_abandoned_staging() {
+    let out = tempfile::tempdir().unwrap();
+    assert!(run_into(out.path(), &[]).status.success());
+    let folder = out.path().join("seed-article");
+    fs::write(folder.join("notes.txt"), "mine").unwrap();
+    let abandoned = out.path().join(".seed-article.partial-999999999");
+    fs::create_dir(&abandoned).unwrap();
+
+    assert!(run_into(out.path(), &["--seed", "5"]).status.success());
+    assert_eq!(
+        fs::read_to_string(folder.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(!abandoned.exists());
+    let doc: Value =
+        serde_json::from_slice(&fs::read(folder.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(doc["simulation"]["seed"], 5);
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 1);
 }

@@ -18,7 +18,7 @@ Conventions:
 
 Exit codes:
   0  success
-  1  an expectation failed (reserved for `check` with expectations)
+  1  reserved for a declared expectation that fails (not used by this version)
   2  invalid input or usage: nothing was written
   3  an output file could not be written";
 
@@ -55,7 +55,7 @@ Exit 0 when every file is valid, 2 otherwise.";
 #[derive(Debug, Parser)]
 #[command(name = "verchain", version, about = ABOUT, after_help = CONVENTION)]
 pub struct Cli {
-    /// Print nothing but results and errors (no progress, no list of files)
+    /// Print only results and errors: no progress bar, no list of files written, no `ok:` lines
     #[arg(short, long, global = true)]
     pub quiet: bool,
 

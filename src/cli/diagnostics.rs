@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use miette::{Diagnostic, MietteHandlerOpts, NamedSource, Report, SourceSpan};
+use miette::{Diagnostic, LabeledSpan, MietteHandlerOpts, NamedSource, Report, SourceSpan};
 use thiserror::Error;
 use verchain::scenario::{Problem, ScenarioError};
 
@@ -29,9 +29,9 @@ struct ProblemDiagnostic {
     message: String,
     #[source_code]
     source_code: NamedSource<String>,
-    #[label("{label}")]
-    span: Option<SourceSpan>,
-    label: String,
+    /// At most one; a problem with no label text is underlined only.
+    #[label(collection)]
+    labels: Vec<LabeledSpan>,
     #[help]
     help: Option<String>,
 }
@@ -40,13 +40,7 @@ struct ProblemDiagnostic {
 pub fn scenario_reports(error: ScenarioError, file: &Path, text: &str) -> Vec<Report> {
     let name = file.display().to_string();
     match error {
-        ScenarioError::Yaml(e) => {
-            // The snippet stored in the error would otherwise be named `<input>`.
-            let options = serde_saphyr::render_options! { source_name: Some(name.as_str()) };
-            vec![serde_saphyr::miette::to_miette_report_with_options(
-                &e, text, &name, options,
-            )]
-        }
+        ScenarioError::Yaml(e) => vec![yaml_report(&e, &name, text)],
         ScenarioError::Invalid(problems) => problems
             .into_iter()
             .map(|p| problem_report(p, &name, text))
@@ -54,7 +48,110 @@ pub fn scenario_reports(error: ScenarioError, file: &Path, text: &str) -> Vec<Re
     }
 }
 
+/// A YAML error in words a scenario author uses, at its position.
+fn yaml_report(error: &serde_saphyr::Error, name: &str, text: &str) -> Report {
+    let raw = error.without_snippet().to_string();
+    let first_line = raw.lines().next().unwrap_or_default().to_string();
+    let (message, help) = if raw.contains("duplicate mapping key") {
+        let key = first_line
+            .split("duplicate mapping key: ")
+            .nth(1)
+            .and_then(|rest| rest.split(',').next())
+            .unwrap_or("a key");
+        (
+            format!("the key `{key}` appears twice in the same mapping"),
+            Some("keep one of the two: YAML does not allow a key twice".to_string()),
+        )
+    } else if raw.contains("multiple YAML documents") {
+        (
+            "the file holds more than one YAML document".to_string(),
+            Some(
+                "a scenario is one document: remove the `---` and what follows, or split the file"
+                    .to_string(),
+            ),
+        )
+    } else if raw.contains("budget breached") {
+        (
+            "the file is too large or too deeply nested to be a scenario".to_string(),
+            Some(
+                "verchain reads at most 250,000 YAML nodes, nesting 64 deep and 50,000 alias \
+                 expansions, to protect the machine from hostile files"
+                    .to_string(),
+            ),
+        )
+    } else {
+        let tabbed = error
+            .location()
+            .and_then(|l| text.lines().nth(l.line().saturating_sub(1) as usize))
+            .is_some_and(|line| line.contains('\t'));
+        let help =
+            tabbed.then(|| "YAML indents with spaces only: replace the tab by spaces".to_string());
+        (first_line, help)
+    };
+    let location = error.location();
+    let span = location.and_then(|l| {
+        let span = l.span();
+        span.byte_offset()
+            .map(|offset| (offset as usize, span.byte_len().unwrap_or(1) as usize))
+            .or_else(|| byte_offset(text, l.line(), l.column()).map(|offset| (offset, 1)))
+    });
+    let position = verchain::scenario::Position {
+        line: location.map_or(0, |l| l.line()),
+        column: location.map_or(0, |l| l.column()),
+        span,
+    };
+    problem_report(
+        Problem {
+            message,
+            position,
+            label: None,
+            help,
+        },
+        name,
+        text,
+    )
+}
+
+/// The byte offset of 1-based `line` and character `column` in `text`.
+fn byte_offset(text: &str, line: u64, column: u64) -> Option<usize> {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)? as usize)
+        .map(str::len)
+        .sum();
+    let within = text[start..]
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(0, |(i, _)| i);
+    (start + within <= text.len()).then_some(start + within)
+}
+
+/// Lines longer than this are not shown as a snippet: they would flood the
+/// terminal, and miette cannot place a label past column 65,535.
+const MAX_SNIPPET_LINE: usize = 400;
+
+/// Whether 1-based line `line` of `text` is too long to show.
+fn line_is_long(text: &str, line: u64) -> bool {
+    line > 0
+        && text
+            .lines()
+            .nth(line as usize - 1)
+            .is_some_and(|l| l.len() > MAX_SNIPPET_LINE)
+}
+
 fn problem_report(problem: Problem, name: &str, text: &str) -> Report {
+    let position = problem.position;
+    if line_is_long(text, position.line) {
+        let help = problem
+            .help
+            .map_or(String::new(), |h| format!("\n  help: {h}"));
+        return miette::miette!(
+            "{name}:{}:{}: {}{help}",
+            position.line,
+            position.column,
+            problem.message
+        );
+    }
     let span = problem.position.span.map(|(offset, len)| {
         let offset = offset.min(text.len());
         let rest_of_line =
@@ -77,8 +174,10 @@ fn problem_report(problem: Problem, name: &str, text: &str) -> Report {
     Report::new(ProblemDiagnostic {
         message,
         source_code: NamedSource::new(name, text.to_string()),
-        span,
-        label: problem.label.unwrap_or_default(),
+        labels: span
+            .map(|span| LabeledSpan::new_with_span(problem.label, span))
+            .into_iter()
+            .collect(),
         help: problem.help,
     })
 }

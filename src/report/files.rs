@@ -1,28 +1,39 @@
-//! Writing a run's files: whole or not at all.
+//! Writing a run's files: all of them or none.
 //!
 //! Everything is first written into a staging folder beside the destination
-//! (`output/.NAME.partial-PID`). Only when every file is complete is each
-//! one renamed into `output/NAME/`; a rename within one file system replaces
-//! the old file in a single step, so a reader sees the old file or the new
-//! one, never half of either. A run that fails before that point removes its
-//! staging folder and leaves earlier results as they were.
+//! (`output/.NAME.partial-PID`). Only when every file is complete does the
+//! staging folder take the destination's place: the old folder is renamed
+//! aside, the staging folder renamed in, and the old one removed (files in it
+//! that verchain does not write, such as a person's notes, are carried over).
+//! A rename within one file system happens in a single step, so a reader
+//! sees the old results or the new ones, never a mix, and a run that fails
+//! before the swap leaves the earlier results exactly as they were. Staging
+//! folders left behind by an interrupted run are removed by the next run of
+//! the same scenario.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::charts::{self, BarChart, ChartError, OccupancyChart};
 use super::summary::Summary;
+use super::{charts::ChartError, figures, tables};
 
-/// The files a run writes, in the order they are listed to the user.
-pub const RUN_FILES: [&str; 6] = [
+/// Every file a run may write, in the order they are listed to the user.
+/// `hitting.*` appear only when the run has targets.
+pub const RUN_FILES: [&str; 12] = [
     "summary.json",
     "trajectory.csv",
+    "hitting.csv",
+    "convergence.csv",
     "occupancy.png",
     "occupancy.svg",
     "stationary.png",
     "stationary.svg",
+    "hitting.png",
+    "hitting.svg",
+    "convergence.png",
+    "convergence.svg",
 ];
 
 /// Why the output could not be written.
@@ -44,154 +55,127 @@ pub enum WriteError {
     },
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
+pub(super) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
     move |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
     }
 }
 
-/// Writes `summary.json`, `trajectory.csv` and the charts under
-/// `root/<scenario name>/`, and returns that folder.
+/// Writes the run's tables and charts under `root/<scenario name>/`, and
+/// returns that folder and the names of the files written.
 ///
 /// # Errors
 ///
-/// The first file that could not be written, with its path; nothing in the
-/// destination folder has changed then.
-pub fn write_run(root: &Path, summary: &Summary) -> Result<PathBuf, WriteError> {
+/// The first file that could not be written, with its path; the destination
+/// folder is then as it was.
+pub fn write_run(
+    root: &Path,
+    summary: &Summary,
+) -> Result<(PathBuf, Vec<&'static str>), WriteError> {
+    if root.exists() && !root.is_dir() {
+        return Err(WriteError::Io {
+            path: root.to_path_buf(),
+            source: std::io::Error::other("it is a file, not a folder"),
+        });
+    }
     fs::create_dir_all(root).map_err(io_error(root))?;
-    let staging = root.join(format!(
-        ".{}.partial-{}",
-        summary.scenario,
-        std::process::id()
-    ));
+    let name = &summary.scenario;
+    remove_abandoned(root, name);
+    let pid = std::process::id();
+    let staging = root.join(format!(".{name}.partial-{pid}"));
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
     }
     fs::create_dir(&staging).map_err(io_error(&staging))?;
 
-    let written = stage(&staging, summary).and_then(|()| {
-        let destination = root.join(&summary.scenario);
-        fs::create_dir_all(&destination).map_err(io_error(&destination))?;
-        for file in RUN_FILES {
-            let target = destination.join(file);
-            fs::rename(staging.join(file), &target).map_err(io_error(&target))?;
-        }
-        Ok(destination)
+    let result = stage(&staging, summary).and_then(|written| {
+        let destination = root.join(name);
+        swap_in(
+            &staging,
+            &destination,
+            &root.join(format!(".{name}.previous-{pid}")),
+        )?;
+        Ok((destination, written))
     });
     // Best effort: a leftover staging folder holds nothing the user asked for.
     let _ = fs::remove_dir_all(&staging);
-    written
+    result
 }
 
-/// Writes every file of [`RUN_FILES`] into `folder`.
-fn stage(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
+/// Writes every file of the run into `folder`; returns their names.
+fn stage(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, WriteError> {
     let json_path = folder.join("summary.json");
     let mut json = serde_json::to_vec_pretty(summary).expect("a summary always serializes");
     json.push(b'\n');
     fs::write(&json_path, json).map_err(io_error(&json_path))?;
+    let mut written = vec!["summary.json"];
+    written.extend(tables::write(folder, summary)?);
+    written.extend(figures::draw(folder, summary)?);
+    Ok(RUN_FILES
+        .into_iter()
+        .filter(|f| written.contains(f))
+        .collect())
+}
 
-    let csv_path = folder.join("trajectory.csv");
-    write_trajectory(&csv_path, summary).map_err(|source| WriteError::Csv {
-        path: csv_path.clone(),
-        source,
-    })?;
-
-    let band = summary.simulation.as_ref().map(|sim| {
-        let shifted = |sign: f64| -> Vec<Vec<f64>> {
-            sim.occupancy
-                .iter()
-                .zip(&sim.standard_error)
-                .map(|(p, se)| {
-                    p.iter()
-                        .zip(se)
-                        .map(|(p, se)| (p + sign * 2.0 * se).clamp(0.0, 1.0))
-                        .collect()
-                })
-                .collect()
-        };
-        (shifted(-1.0), shifted(1.0), sim.walkers, sim.seed)
-    });
-    let band_label = band
-        .as_ref()
-        .map_or(String::new(), |(_, _, walkers, seed)| {
-            format!("Monte Carlo ± 2 SE ({walkers} walkers, seed {seed})")
-        });
-    let title = format!(
-        "{}: where versions are, {} by {}",
-        summary.scenario, summary.unit, summary.unit
-    );
-    charts::draw_occupancy(
-        &OccupancyChart {
-            title: &title,
-            unit: &summary.unit,
-            states: &summary.states,
-            exact: &summary.exact.trajectory,
-            band: band
-                .as_ref()
-                .map(|(lo, hi, _, _)| (lo.as_slice(), hi.as_slice())),
-            band_label: &band_label,
-        },
-        &folder.join("occupancy.png"),
-        &folder.join("occupancy.svg"),
-    )?;
-
-    let closed: Vec<_> = summary
-        .structure
-        .classes
-        .iter()
-        .filter(|c| c.closed)
-        .collect();
-    let mut series: Vec<(String, Vec<f64>)> = closed
-        .iter()
-        .zip(&summary.stationary)
-        .map(|(class, pi)| {
-            (
-                format!("stationary on {{{}}}", class.states.join(", ")),
-                pi.clone(),
-            )
-        })
-        .collect();
-    if series.len() > 1 {
-        series.push(("long-run limit from S_0".to_string(), summary.limit.clone()));
+/// Puts `staging` in the place of `destination`, then carries over the
+/// files there that verchain does not write.
+fn swap_in(staging: &Path, destination: &Path, previous: &Path) -> Result<(), WriteError> {
+    if !destination.exists() {
+        return fs::rename(staging, destination).map_err(io_error(destination));
     }
-    let title = format!("{}: where versions settle", summary.scenario);
-    charts::draw_bars(
-        &BarChart {
-            title: &title,
-            y_label: "long-run share of versions",
-            states: &summary.states,
-            series: &series,
-        },
-        &folder.join("stationary.png"),
-        &folder.join("stationary.svg"),
-    )?;
+    if !destination.is_dir() {
+        return Err(WriteError::Io {
+            path: destination.to_path_buf(),
+            source: std::io::Error::other("it is a file, not a folder"),
+        });
+    }
+    fs::rename(destination, previous).map_err(io_error(destination))?;
+    if let Err(e) = fs::rename(staging, destination) {
+        // Put the old results back rather than leave none.
+        let _ = fs::rename(previous, destination);
+        return Err(io_error(destination)(e));
+    }
+    let mut kept_everything = true;
+    for entry in fs::read_dir(previous)
+        .map_err(io_error(previous))?
+        .flatten()
+    {
+        let file_name = entry.file_name();
+        let ours = file_name.to_str().is_some_and(|n| RUN_FILES.contains(&n));
+        if !ours && fs::rename(entry.path(), destination.join(&file_name)).is_err() {
+            kept_everything = false;
+        }
+    }
+    // Should a person's file fail to move, the old folder stays for them.
+    if kept_everything {
+        let _ = fs::remove_dir_all(previous);
+    }
     Ok(())
 }
 
-/// `step`, then for each state its exact share, simulated share and standard error.
-fn write_trajectory(path: &Path, summary: &Summary) -> Result<(), csv::Error> {
-    let mut writer = csv::Writer::from_path(path)?;
-    let mut header = vec!["step".to_string()];
-    for state in &summary.states {
-        header.push(format!("exact_{state}"));
-        if summary.simulation.is_some() {
-            header.push(format!("simulated_{state}"));
-            header.push(format!("se_{state}"));
+/// Removes `.NAME.partial-PID` staging folders whose process no longer runs
+/// (left by a run that was interrupted). Where a process's liveness cannot
+/// be told (no `/proc`), nothing is removed.
+fn remove_abandoned(root: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        let pid = file_name
+            .strip_prefix(&format!(".{name}.partial-"))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = fs::remove_dir_all(entry.path());
         }
     }
-    writer.write_record(&header)?;
-    for (t, exact) in summary.exact.trajectory.iter().enumerate() {
-        let mut record = vec![t.to_string()];
-        for (i, p) in exact.iter().enumerate() {
-            record.push(p.to_string());
-            if let Some(sim) = &summary.simulation {
-                record.push(sim.occupancy[t][i].to_string());
-                record.push(sim.standard_error[t][i].to_string());
-            }
-        }
-        writer.write_record(&record)?;
-    }
-    writer.flush()?;
-    Ok(())
 }

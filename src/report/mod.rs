@@ -6,9 +6,11 @@
 pub mod charts;
 pub mod fate;
 mod fate_table;
+mod figures;
 pub mod files;
 pub mod summary;
 pub mod table;
+mod tables;
 
 pub use files::{RUN_FILES, WriteError, write_run};
 pub use summary::Summary;

@@ -38,12 +38,19 @@ pub fn render(summary: &Summary) -> String {
     let width = states.iter().map(|s| s.len()).max().unwrap_or(0).max(8);
     let unit = &summary.unit;
 
+    let plural = |count: usize, word: &str| {
+        if count == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{count} {word}s")
+        }
+    };
     let _ = writeln!(
         out,
-        "{} · {} states · horizon {} {unit}s",
+        "{} · {} · horizon {}",
         summary.scenario,
-        states.len(),
-        summary.horizon
+        plural(states.len(), "state"),
+        plural(summary.horizon, unit)
     );
     if let Some(description) = &summary.description {
         let _ = writeln!(out, "{}", description.trim());

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::expr::closest;
 use super::rows::{self, Rows};
-use super::yaml::{Node, Value};
+use super::yaml::{Node, Position, Value};
 use super::{
     DEFAULT_HORIZON, DEFAULT_SEED, DEFAULT_WALKERS, MAX_HORIZON, Parameter, Problem, Scenario,
     SimulationSettings,
@@ -44,11 +44,17 @@ impl Problems {
     }
 
     /// "expected X, found Y" at a node.
+    /// `key` is a YAML key, quoted here, or a phrase that quotes its own names.
     pub(super) fn wrong_kind(&mut self, node: &Node, key: &str, expected: &str) {
+        let what = if key.contains('`') {
+            key.to_string()
+        } else {
+            format!("`{key}`")
+        };
         self.push(
             Problem::new(
                 node.position,
-                format!("`{key}` must be {expected}, but it is {}", node.describe()),
+                format!("{what} must be {expected}, but it is {}", node.describe()),
             )
             .label(format!("expected {expected}")),
         );
@@ -151,7 +157,15 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
     }
 
     match (states, built) {
-        (Some(states), Some((matrix, initial, targets))) if problems.0.is_empty() => {
+        (Some(states), Some((mut matrix, mut initial, targets))) if problems.0.is_empty() => {
+            // Rows and S_0 passed within the tolerance; rescale them to sum to
+            // exactly 1 so that every method works on the same chain.
+            for mut row in matrix.row_iter_mut() {
+                let sum = row.sum();
+                row /= sum;
+            }
+            let total = initial.sum();
+            initial /= total;
             let chain = Chain::new(states, matrix, tolerance).map_err(|e| {
                 vec![Problem::new(
                     root.position,
@@ -250,27 +264,43 @@ fn string(node: &Node, key: &str, problems: &mut Problems) -> Option<String> {
 /// The scenario's name, safe as one path component.
 fn scenario_name(node: Option<&Node>, default_name: &str, problems: &mut Problems) -> String {
     let Some(node) = node else {
+        // The file's stem must pass the same check: `...yaml` has the stem `..`.
+        if !is_safe_name(default_name) {
+            problems.push(
+                Problem::new(
+                    Position::default(),
+                    format!("the file name gives the scenario the name {default_name:?}, which cannot name an output folder"),
+                )
+                .help("add a `name:` key, for example `name: my-lifecycle`"),
+            );
+        }
         return default_name.to_string();
     };
     let Some(name) = string(node, "name", problems) else {
         return default_name.to_string();
     };
-    let unsafe_name = name.is_empty()
-        || name == "."
-        || name == ".."
-        || name
-            .chars()
-            .any(|c| c == '/' || c == '\\' || c.is_control());
-    if unsafe_name {
+    if !is_safe_name(&name) {
         problems.push(
             Problem::new(
                 node.position,
                 format!("the name {name:?} cannot name an output folder"),
             )
+            .label("not a folder name")
             .help("use a name without `/`, `\\` or control characters, other than `.` and `..`"),
         );
     }
     name
+}
+
+/// A name usable as one path component: not empty, `.` or `..`, and free of
+/// separators and control characters.
+fn is_safe_name(name: &str) -> bool {
+    !(name.is_empty()
+        || name == "."
+        || name == ".."
+        || name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control()))
 }
 
 fn tolerance(node: &Node, problems: &mut Problems) -> Option<f64> {
@@ -313,17 +343,23 @@ fn epsilon(node: &Node, problems: &mut Problems) -> Option<f64> {
     }
 }
 
-/// A non-negative integer at most `max`.
+/// A non-negative integer at most `max`; `1e6` and `10.0` count as integers.
 fn whole_number(node: &Node, key: &str, max: u64, problems: &mut Problems) -> Option<u64> {
-    match node.value {
-        Value::Integer(i) if (0..=max as i128).contains(&i) => Some(i as u64),
-        Value::Integer(i) if i > max as i128 => {
+    let value = match node.value {
+        Value::Integer(i) => Some(i),
+        Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e38 => Some(f as i128),
+        _ => None,
+    };
+    match value {
+        Some(i) if (0..=max as i128).contains(&i) => Some(i as u64),
+        Some(i) if i > max as i128 => {
             problems.push(
                 Problem::new(
                     node.position,
                     format!("`{key}` is {i}, above the limit of {max}"),
                 )
-                .label("too large"),
+                .label("too large")
+                .help(limit_help(key)),
             );
             None
         }
@@ -331,6 +367,16 @@ fn whole_number(node: &Node, key: &str, max: u64, problems: &mut Problems) -> Op
             problems.wrong_kind(node, key, "a whole number of 0 or more");
             None
         }
+    }
+}
+
+/// What to do instead of exceeding a limit.
+fn limit_help(key: &str) -> String {
+    match key {
+        "horizon" => {
+            "to see S_t at a far step, use `verchain run --at T` (any T up to 2^63 − 1)".to_string()
+        }
+        _ => format!("lower `{key}`"),
     }
 }
 

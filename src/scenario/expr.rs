@@ -23,7 +23,7 @@ pub const MAX_DEPTH: usize = 64;
 /// Why an expression could not be evaluated. `column` counts characters from 1.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ExprError {
-    #[error("cannot read `{text}`: {reason} at character {column}")]
+    #[error("cannot read `{}`: {reason} at character {column}", quoted(.text))]
     Syntax {
         text: String,
         reason: String,
@@ -34,10 +34,19 @@ pub enum ExprError {
         name: String,
         suggestion: Option<String>,
     },
-    #[error("`{text}` divides by zero")]
+    #[error("`{}` divides by zero", quoted(.text))]
     DivisionByZero { text: String },
-    #[error("`{text}` evaluates to {value}, which is not a finite number")]
+    #[error("`{}` evaluates to {value}, which is not a finite number", quoted(.text))]
     NotFinite { text: String, value: f64 },
+}
+
+/// An expression as messages quote it: at most 60 characters.
+fn quoted(text: &str) -> String {
+    if text.chars().count() <= 60 {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(57).collect::<String>())
+    }
 }
 
 fn suggestion_text(suggestion: &Option<String>) -> String {

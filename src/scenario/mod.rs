@@ -44,8 +44,9 @@ pub const DEFAULT_HORIZON: usize = 20;
 pub const DEFAULT_WALKERS: u64 = 100_000;
 /// The seed used when a scenario names none; every report states it.
 pub const DEFAULT_SEED: u64 = 2024;
-/// The largest horizon accepted, so that `n × H` results fit in memory.
-pub const MAX_HORIZON: usize = 10_000_000;
+/// The largest horizon accepted: every step is a row of the tables, the
+/// JSON and the charts. Far steps are computed with `--at` instead.
+pub const MAX_HORIZON: usize = 10_000;
 
 /// A validated scenario: a chain, a start and what to compute.
 #[derive(Debug, Clone)]

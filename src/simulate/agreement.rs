@@ -8,6 +8,13 @@
 //! `z = (p̂ − p) / sqrt(p (1 − p) / N)`, which stays defined where the sample
 //! saw no walker. Where `p` is 0 or 1 the simulation must match it exactly:
 //! `z` is then 0 when it does and infinite when it does not.
+//!
+//! The normal approximation fails for rare states: with 0.04 walkers
+//! expected, seeing 2 is unusual but not the "9.7 standard errors" the
+//! formula says. Where `N p (1 − p)` is below [`NORMAL_VARIANCE`], `z` is
+//! instead the normal quantile of the exact binomial tail: the `z` whose
+//! one-sided normal tail equals `P(X ≥ k)` (or `P(X ≤ k)` below the mean),
+//! so that every cell's `z` means the same thing.
 
 use nalgebra::DVector;
 use serde::Serialize;
@@ -41,7 +48,9 @@ pub fn agreement(simulation: &Simulation, exact: &[DVector<f64>]) -> Agreement {
             .map(|&p| (p * (1.0 - p) / walkers).sqrt())
             .collect();
         for (i, (&simulated, &p)) in fractions.iter().zip(exact_step.iter()).enumerate() {
-            let z = z_score(simulated, p, walkers).abs();
+            let count = simulation.counts[t][i];
+            let z = z_score(count, p, simulation.walkers).abs();
+            let _ = simulated;
             if z > max_abs_z {
                 (max_abs_z, max_abs_z_at) = (z, (t, i));
             }
@@ -57,16 +66,116 @@ pub fn agreement(simulation: &Simulation, exact: &[DVector<f64>]) -> Agreement {
     }
 }
 
-/// `(p̂ − p) / sqrt(p (1 − p) / N)`; see the module docs for `p ∈ {0, 1}`.
-pub fn z_score(simulated: f64, exact: f64, walkers: f64) -> f64 {
-    let variance = exact * (1.0 - exact) / walkers;
-    let difference = simulated - exact;
-    if variance > 0.0 {
-        difference / variance.sqrt()
-    } else if difference.abs() < 1e-12 {
+/// Below this binomial variance `N p (1 − p)`, z-scores come from the exact tail.
+pub const NORMAL_VARIANCE: f64 = 25.0;
+
+/// The z-score of `count` walkers out of `walkers` where the exact
+/// probability is `p` (see the module docs).
+pub fn z_score(count: u64, p: f64, walkers: u64) -> f64 {
+    let n = walkers as f64;
+    let variance = n * p * (1.0 - p);
+    let difference = count as f64 - n * p;
+    if variance >= NORMAL_VARIANCE {
+        return difference / variance.sqrt();
+    }
+    if variance <= 0.0 {
+        return if difference.abs() < 1e-9 * n.max(1.0) {
+            0.0
+        } else {
+            f64::INFINITY.copysign(difference)
+        };
+    }
+    let tail = binomial_tail(count, p, walkers);
+    let magnitude = if tail >= 0.5 {
         0.0
     } else {
-        f64::INFINITY.copysign(difference)
+        -standard_normal_quantile(tail)
+    };
+    magnitude.copysign(difference)
+}
+
+/// `P(X ≥ k)` when `k` is above the mean `N p`, `P(X ≤ k)` otherwise, for
+/// `X ~ Binomial(N, p)`, summed term by term from `k` outwards (the terms
+/// shrink in that direction, so the sum stops when they no longer count).
+fn binomial_tail(k: u64, p: f64, n: u64) -> f64 {
+    let (kf, nf) = (k as f64, n as f64);
+    // ln C(n, k) by a sum over the smaller side.
+    let small = k.min(n - k);
+    let ln_choose: f64 = (1..=small)
+        .map(|j| ((nf - small as f64 + j as f64) / j as f64).ln())
+        .sum();
+    let ln_pmf = ln_choose + kf * p.ln() + (nf - kf) * (1.0 - p).ln();
+    let odds = p / (1.0 - p);
+    let mut term = ln_pmf.exp();
+    let mut total = term;
+    if kf > nf * p {
+        let mut i = k;
+        while i < n && term > total * 1e-17 {
+            term *= (nf - i as f64) / (i as f64 + 1.0) * odds;
+            total += term;
+            i += 1;
+        }
+    } else {
+        let mut i = k;
+        while i > 0 && term > total * 1e-17 {
+            term *= i as f64 / (nf - i as f64 + 1.0) / odds;
+            total += term;
+            i -= 1;
+        }
+    }
+    total.min(1.0)
+}
+
+/// `Φ⁻¹(q)` for `0 < q < 1`, by Acklam's rational approximation (relative
+/// error below 1.2e-9), which keeps its accuracy far into the tails.
+fn standard_normal_quantile(q: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.38357751867269e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
+    const LOW: f64 = 0.02425;
+    if q <= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    let tail = |r: f64| {
+        let s = (-2.0 * r.ln()).sqrt();
+        (((((C[0] * s + C[1]) * s + C[2]) * s + C[3]) * s + C[4]) * s + C[5])
+            / ((((D[0] * s + D[1]) * s + D[2]) * s + D[3]) * s + 1.0)
+    };
+    if q < LOW {
+        tail(q)
+    } else if q <= 1.0 - LOW {
+        let r = q - 0.5;
+        let s = r * r;
+        (((((A[0] * s + A[1]) * s + A[2]) * s + A[3]) * s + A[4]) * s + A[5]) * r
+            / (((((B[0] * s + B[1]) * s + B[2]) * s + B[3]) * s + B[4]) * s + 1.0)
+    } else {
+        -tail(1.0 - q)
     }
 }
 
@@ -76,19 +185,48 @@ mod tests {
 
     #[test]
     fn z_scores_by_hand() {
-        // p = 0.5, N = 100: SE = 0.05, so 0.6 is 2 standard errors above.
-        assert!((z_score(0.6, 0.5, 100.0) - 2.0).abs() < 1e-12);
-        assert!((z_score(0.4, 0.5, 100.0) + 2.0).abs() < 1e-12);
-        assert_eq!(z_score(0.0, 0.0, 100.0), 0.0);
-        assert_eq!(z_score(0.01, 0.0, 100.0), f64::INFINITY);
+        // p = 0.5, N = 400: SE = 10 walkers, so 220 is 2 standard errors above.
+        assert!((z_score(220, 0.5, 400) - 2.0).abs() < 1e-12);
+        assert!((z_score(180, 0.5, 400) + 2.0).abs() < 1e-12);
+        assert_eq!(z_score(0, 0.0, 100), 0.0);
+        assert_eq!(z_score(1, 0.0, 100), f64::INFINITY);
+    }
+
+    #[test]
+    fn rare_cells_use_the_exact_tail() {
+        // 0.041 walkers expected, 2 seen: P(X ≥ 2) ≈ λ²/2 · e^{−λ} ≈ 8.07e-4,
+        // a z of about 3.15 (the normal formula would say 9.7).
+        let z = z_score(2, 4.1e-7, 100_000);
+        assert!((z - 3.153).abs() < 0.01, "z = {z}");
+        // Seeing none where 0.041 are expected is entirely ordinary.
+        assert_eq!(z_score(0, 4.1e-7, 100_000), 0.0);
+    }
+
+    #[test]
+    fn normal_quantiles() {
+        for (q, z) in [
+            (0.5, 0.0),
+            (0.975, 1.959964),
+            (0.001, -3.090232),
+            (1e-10, -6.361341),
+        ] {
+            assert!((standard_normal_quantile(q) - z).abs() < 1e-5, "{q}");
+        }
+    }
+
+    #[test]
+    fn binomial_tails_by_hand() {
+        // Binomial(10, 0.5): P(X ≥ 8) = 56/1024, P(X ≤ 2) = 56/1024.
+        assert!((binomial_tail(8, 0.5, 10) - 56.0 / 1024.0).abs() < 1e-15);
+        assert!((binomial_tail(2, 0.5, 10) - 56.0 / 1024.0).abs() < 1e-15);
     }
 
     #[test]
     fn finds_the_largest_deviation() {
         let simulation = Simulation {
-            walkers: 100,
+            walkers: 400,
             seed: 0,
-            counts: vec![vec![100, 0], vec![60, 40]],
+            counts: vec![vec![400, 0], vec![220, 180]],
         };
         let exact = [
             DVector::from_vec(vec![1.0, 0.0]),
@@ -97,6 +235,6 @@ mod tests {
         let a = agreement(&simulation, &exact);
         assert!((a.max_abs_z - 2.0).abs() < 1e-12);
         assert_eq!(a.max_abs_z_at.0, 1);
-        assert!((a.standard_error[1][0] - (0.24f64 / 100.0).sqrt()).abs() < 1e-15);
+        assert!((a.standard_error[1][0] - (0.55f64 * 0.45 / 400.0).sqrt()).abs() < 1e-15);
     }
 }

@@ -1,0 +1,160 @@
+//! The charts of a run, from its summary: occupancy with the Monte Carlo
+//! band, where versions settle, the time to reach each target, and the
+//! distance to the limit.
+
+use std::path::Path;
+
+use super::charts::{self, BarChart, LineChart, OccupancyChart, Series};
+use super::files::WriteError;
+use super::summary::Summary;
+
+/// Draws every chart of the run into `folder`; returns the file names.
+pub fn draw(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, WriteError> {
+    let mut written = vec![
+        "occupancy.png",
+        "occupancy.svg",
+        "stationary.png",
+        "stationary.svg",
+    ];
+    occupancy(folder, summary)?;
+    stationary(folder, summary)?;
+    if !summary.hitting.is_empty() {
+        hitting(folder, summary)?;
+        written.extend(["hitting.png", "hitting.svg"]);
+    }
+    convergence(folder, summary)?;
+    written.extend(["convergence.png", "convergence.svg"]);
+    Ok(written)
+}
+
+fn occupancy(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
+    let band = summary.simulation.as_ref().map(|sim| {
+        let shifted = |sign: f64| -> Vec<Vec<f64>> {
+            sim.occupancy
+                .iter()
+                .zip(&sim.standard_error)
+                .map(|(p, se)| {
+                    p.iter()
+                        .zip(se)
+                        .map(|(p, se)| (p + sign * 2.0 * se).clamp(0.0, 1.0))
+                        .collect()
+                })
+                .collect()
+        };
+        (shifted(-1.0), shifted(1.0))
+    });
+    let band_label = summary.simulation.as_ref().map_or(String::new(), |sim| {
+        format!(
+            "Monte Carlo ± 2 SE ({} walkers, seed {})",
+            sim.walkers, sim.seed
+        )
+    });
+    let title = format!(
+        "{}: where versions are, {} by {}",
+        summary.scenario, summary.unit, summary.unit
+    );
+    charts::draw_occupancy(
+        &OccupancyChart {
+            title: &title,
+            unit: &summary.unit,
+            states: &summary.states,
+            exact: &summary.exact.trajectory,
+            band: band.as_ref().map(|(lo, hi)| (lo.as_slice(), hi.as_slice())),
+            band_label: &band_label,
+        },
+        &folder.join("occupancy.png"),
+        &folder.join("occupancy.svg"),
+    )?;
+    Ok(())
+}
+
+fn stationary(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
+    let closed = summary.structure.classes.iter().filter(|c| c.closed);
+    let mut series: Vec<(String, Vec<f64>)> = closed
+        .zip(&summary.stationary)
+        .map(|(class, pi)| {
+            (
+                format!("stationary on {{{}}}", class.states.join(", ")),
+                pi.clone(),
+            )
+        })
+        .collect();
+    if series.len() > 1 {
+        series.push(("long-run limit from S_0".to_string(), summary.limit.clone()));
+    }
+    let title = format!("{}: where versions settle", summary.scenario);
+    charts::draw_bars(
+        &BarChart {
+            title: &title,
+            y_label: "long-run share of versions",
+            states: &summary.states,
+            series: &series,
+        },
+        &folder.join("stationary.png"),
+        &folder.join("stationary.svg"),
+    )?;
+    Ok(())
+}
+
+fn hitting(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
+    let series: Vec<Series> = summary
+        .hitting
+        .iter()
+        .enumerate()
+        .map(|(k, h)| Series {
+            label: h.target.clone(),
+            values: h.from_initial.cdf.clone(),
+            // A single-state target keeps its state's colour.
+            color: match h.target_states.as_slice() {
+                [one] => summary.states.iter().position(|s| s == one).unwrap_or(k),
+                _ => summary.states.len() + k,
+            },
+        })
+        .collect();
+    let title = format!(
+        "{}: share of versions that have reached each target",
+        summary.scenario
+    );
+    let subtitle = "from S_0; the curve levels off at the probability of ever reaching the target";
+    let y_label = format!("reached within t {}s", summary.unit);
+    charts::draw_lines(
+        &LineChart {
+            title: &title,
+            subtitle,
+            unit: &summary.unit,
+            y_label: &y_label,
+            series: &series,
+            log_y: false,
+            reference: None,
+        },
+        &folder.join("hitting.png"),
+        &folder.join("hitting.svg"),
+    )?;
+    Ok(())
+}
+
+fn convergence(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
+    let c = &summary.convergence;
+    let series = [Series {
+        label: "distance to the limit".to_string(),
+        values: c.tv_distance.clone(),
+        color: 4,
+    }];
+    let title = format!("{}: how fast versions settle", summary.scenario);
+    let subtitle = "total variation distance between S_t and the long-run limit, log scale";
+    let reference = format!("ε = {}", c.epsilon);
+    charts::draw_lines(
+        &LineChart {
+            title: &title,
+            subtitle,
+            unit: &summary.unit,
+            y_label: "distance to the limit",
+            series: &series,
+            log_y: true,
+            reference: Some((c.epsilon, &reference)),
+        },
+        &folder.join("convergence.png"),
+        &folder.join("convergence.svg"),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! The CSV tables of a run: the trajectory, the hitting-time distributions
+//! and the distance to the limit, one row per step.
+
+use std::path::Path;
+
+use super::files::WriteError;
+use super::summary::Summary;
+
+/// Writes `trajectory.csv`, `convergence.csv` and, with targets,
+/// `hitting.csv` into `folder`; returns their names.
+pub fn write(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, WriteError> {
+    let mut written = Vec::new();
+    let mut table = |name: &'static str, rows: Vec<Vec<String>>| -> Result<(), WriteError> {
+        let path = folder.join(name);
+        let csv_error = |source| WriteError::Csv {
+            path: path.clone(),
+            source,
+        };
+        let mut writer = csv::Writer::from_path(&path).map_err(csv_error)?;
+        for row in rows {
+            writer.write_record(&row).map_err(csv_error)?;
+        }
+        writer.flush().map_err(|e| csv_error(e.into()))?;
+        written.push(name);
+        Ok(())
+    };
+    table("trajectory.csv", trajectory(summary))?;
+    if !summary.hitting.is_empty() {
+        table("hitting.csv", hitting(summary))?;
+    }
+    table("convergence.csv", convergence(summary))?;
+    Ok(written)
+}
+
+/// `step`, then for each state its exact share, simulated share and standard error.
+fn trajectory(summary: &Summary) -> Vec<Vec<String>> {
+    let mut header = vec!["step".to_string()];
+    for state in &summary.states {
+        header.push(format!("exact_{state}"));
+        if summary.simulation.is_some() {
+            header.push(format!("simulated_{state}"));
+            header.push(format!("se_{state}"));
+        }
+    }
+    let mut rows = vec![header];
+    for (t, exact) in summary.exact.trajectory.iter().enumerate() {
+        let mut row = vec![t.to_string()];
+        for (i, p) in exact.iter().enumerate() {
+            row.push(p.to_string());
+            if let Some(sim) = &summary.simulation {
+                row.push(sim.occupancy[t][i].to_string());
+                row.push(sim.standard_error[t][i].to_string());
+            }
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+/// `target`, `step`, the probability of first reaching the target at that
+/// step and by it from `S_0`, then `cdf_<state>` from each state.
+fn hitting(summary: &Summary) -> Vec<Vec<String>> {
+    let mut header = vec!["target", "step", "pmf_from_initial", "cdf_from_initial"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    header.extend(summary.states.iter().map(|s| format!("cdf_{s}")));
+    let mut rows = vec![header];
+    for h in &summary.hitting {
+        for (t, cdf) in h.cdf.iter().enumerate() {
+            let mut row = vec![
+                h.target.clone(),
+                t.to_string(),
+                h.from_initial.pmf[t].to_string(),
+                h.from_initial.cdf[t].to_string(),
+            ];
+            row.extend(cdf.iter().map(f64::to_string));
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// `step` and the total variation distance to the long-run limit.
+fn convergence(summary: &Summary) -> Vec<Vec<String>> {
+    let mut rows = vec![vec!["step".to_string(), "tv_distance".to_string()]];
+    for (t, d) in summary.convergence.tv_distance.iter().enumerate() {
+        rows.push(vec![t.to_string(), d.to_string()]);
+    }
+    rows
+}
