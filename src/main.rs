@@ -223,6 +223,9 @@ fn parse_target(spec: &str, states: &[String]) -> Result<Target, Failure> {
     Ok(Target::new(indices, states))
 }
 
+/// Walker-steps above which a run says how long the simulation will take.
+const LONG_SIMULATION_STEPS: u64 = 20_000_000_000;
+
 /// Runs the Monte Carlo simulation unless `walkers` is 0.
 fn simulate_if_asked(scenario: &Scenario, quiet: bool) -> Option<simulate::Simulation> {
     let walkers = scenario.simulation.walkers;
@@ -230,6 +233,15 @@ fn simulate_if_asked(scenario: &Scenario, quiet: bool) -> Option<simulate::Simul
         return None;
     }
     let steps = walkers.saturating_mul(scenario.horizon as u64 + 1);
+    if steps > LONG_SIMULATION_STEPS && !quiet {
+        // About 2e8 walker-steps a second on one core.
+        let minutes = steps as f64 / 2e8 / 60.0;
+        eprintln!(
+            "note: {walkers} walkers × {} steps is {steps:.3e} walker-steps, about {minutes:.0} minutes \
+             of work; lower --walkers, or pass --walkers 0 to skip the simulation",
+            scenario.horizon
+        );
+    }
     let progress = Progress::new(walkers, steps, quiet);
     let simulation = simulate::simulate(
         scenario.chain.matrix(),

@@ -29,6 +29,15 @@ enum Entry {
     Rest,
 }
 
+/// How a message names a row: "the row of `test`", or "`initial`" for S_0.
+fn place(from: &str) -> String {
+    if from == "initial" {
+        "`initial`".to_string()
+    } else {
+        format!("the row of `{from}`")
+    }
+}
+
 /// `S_0` with everything in the first state.
 pub(super) fn first_state(n: usize) -> DVector<f64> {
     let mut initial = DVector::zeros(n);
@@ -83,7 +92,15 @@ impl Rows<'_> {
                             row_node.describe()
                         ),
                     )
-                    .help(format!("for example `{name}: {{test: 0.5, deploy: rest}}`")),
+                    .help(match row_node.as_str() {
+                        Some(w) if w.starts_with("absorb") || closest(w, ["absorbing"]).is_some() => {
+                            format!("did you mean `{name}: absorbing`?")
+                        }
+                        _ => {
+                            let next = &self.states[(from + 1) % self.states.len()];
+                            format!("for example `{name}: {{{name}: 0.5, {next}: rest}}`")
+                        }
+                    }),
                 ),
             }
         }
@@ -174,40 +191,36 @@ impl Rows<'_> {
     pub(super) fn initial(&self, node: &Node, problems: &mut Problems) -> Option<DVector<f64>> {
         let n = self.states.len();
         let before = problems.0.len();
-        let mut initial = DVector::zeros(n);
+        let mut entries: Vec<Option<Entry>> = (0..n).map(|_| None).collect();
         match &node.value {
             Value::String(_) => {
                 let index = self.state(node, "initial", problems)?;
+                let mut initial = DVector::zeros(n);
                 initial[index] = 1.0;
                 return Some(initial);
             }
-            Value::Mapping(entries) => {
-                for (key, value) in entries {
-                    if let Some(index) = self.state(key, "initial", problems)
-                        && let Some(p) =
-                            self.probability(value, "initial", &self.states[index], problems)
-                    {
-                        initial[index] = p;
+            Value::Mapping(pairs) => {
+                for (key, value) in pairs {
+                    if let Some(index) = self.state(key, "initial", problems) {
+                        entries[index] =
+                            self.entry(value, "initial", &self.states[index], problems);
                     }
                 }
             }
             Value::Sequence(items) if items.len() == n => {
                 for (index, item) in items.iter().enumerate() {
-                    if let Some(p) =
-                        self.probability(item, "initial", &self.states[index], problems)
-                    {
-                        initial[index] = p;
-                    }
+                    entries[index] = self.entry(item, "initial", &self.states[index], problems);
                 }
             }
             Value::Sequence(items) => {
-                problems.push(Problem::new(
-                    node.position,
-                    format!(
-                        "`initial` lists {} numbers, but there are {n} states",
-                        items.len()
-                    ),
-                ));
+                problems.push(
+                    Problem::new(
+                        node.position,
+                        format!("`initial` lists {} numbers, but there are {n} states", items.len()),
+                    )
+                    .label(format!("{} numbers", items.len()))
+                    .help("give one probability per state, in the order of `states`, or a mapping such as `{develop: 1}`"),
+                );
             }
             _ => problems.wrong_kind(
                 node,
@@ -218,6 +231,8 @@ impl Rows<'_> {
         if problems.0.len() != before {
             return None;
         }
+        let initial =
+            DVector::from_vec(self.resolve_row(entries, "initial", node.position, problems)?);
         let sum = initial.sum();
         if (sum - 1.0).abs() > self.tolerance {
             let sum = Shown(sum);
@@ -225,7 +240,8 @@ impl Rows<'_> {
                 Problem::new(node.position, format!("`initial` sums to {sum}, not 1"))
                     .label(format!("sums to {sum}"))
                     .help(
-                        "the starting distribution must put a total probability of 1 on the states",
+                        "the starting distribution must put a total probability of 1 on the states; \
+                         write `rest` for the one that takes what is left",
                     ),
             );
             return None;
@@ -290,7 +306,7 @@ impl Rows<'_> {
         if node.as_str() == Some("rest") {
             return Some(Entry::Rest);
         }
-        self.probability(node, &format!("the row of `{from}`"), to, problems)
+        self.probability(node, &place(from), to, problems)
             .map(Entry::Value)
     }
 
@@ -358,7 +374,7 @@ impl Rows<'_> {
             problems.push(
                 Problem::new(
                     position,
-                    format!("the row of `{from}` uses `rest` {rests} times"),
+                    format!("{} uses `rest` {rests} times", place(from)),
                 )
                 .help("`rest` may stand for one entry of a row only"),
             );
@@ -377,7 +393,10 @@ impl Rows<'_> {
             problems.push(
                 Problem::new(
                     position,
-                    format!("`rest` in the row of `{from}` would be {rest}: the other entries already sum to {known}"),
+                    format!(
+                        "`rest` in {} would be {rest}: the other entries already sum to {known}",
+                        place(from)
+                    ),
                 )
                 .label(format!("others sum to {known}"))
                 .help("lower the other entries so that they sum to at most 1"),
