@@ -22,6 +22,14 @@ fn verchain() -> Command {
     command
 }
 
+/// A scenario written into a fresh temporary folder (kept alive by the first value).
+fn scenario_file(name: &str, text: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    fs::write(&file, text).unwrap();
+    (dir, file)
+}
+
 fn json_run(file: &str, extra: &[&str], threads: &str) -> (Vec<u8>, Value) {
     let output = verchain()
         .args(["run", file, "--format", "json", "--no-files"])
@@ -96,13 +104,10 @@ fn seed_article_exact_answers() {
 
 #[test]
 fn far_steps_by_repeated_squaring() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("two.yaml");
-    fs::write(
-        &file,
+    let (_dir, file) = scenario_file(
+        "two.yaml",
         "states: [a, b]\nmatrix: [[0.9, 0.1], [0.15, 0.85]]\n",
-    )
-    .unwrap();
+    );
     let (_, doc) = json_run(
         file.to_str().unwrap(),
         &[
@@ -449,9 +454,7 @@ fn targets_add_hitting_answers_tables_and_charts() {
 #[test]
 fn a_file_name_that_is_not_a_folder_name_is_refused() {
     // `...yaml` has the stem `..`: without a `name:` it would write beside the output folder.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("...yaml");
-    fs::write(&file, "states: [a]\nmatrix: [[1]]\n").unwrap();
+    let (dir, file) = scenario_file("...yaml", "states: [a]\nmatrix: [[1]]\n");
     let out = dir.path().join("out");
     let (code, stderr) = stderr_of(verchain().arg("run").arg(&file).arg("--output").arg(&out));
     assert_eq!(code, 2);
@@ -483,9 +486,7 @@ fn errors_on_very_long_lines_are_reported_not_crashed_on() {
         states.join(","),
         rows.join(",")
     );
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("oneline.yaml");
-    fs::write(&file, text).unwrap();
+    let (_dir, file) = scenario_file("oneline.yaml", text);
     let (code, stderr) = stderr_of(verchain().arg("check").arg(&file));
     assert_eq!(code, 2, "{stderr}");
     assert!(
@@ -508,13 +509,10 @@ fn rare_states_do_not_raise_false_alarms() {
 
 #[test]
 fn rows_accepted_within_the_tolerance_are_rescaled_everywhere() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("thirds.yaml");
-    fs::write(
-        &file,
+    let (_dir, file) = scenario_file(
+        "thirds.yaml",
         "states: [a, b, c]\ntolerance: 0.002\nmatrix:\n  - [0.333, 0.333, 0.333]\n  - [0.5, 0.5, 0]\n  - [0.2, 0.2, 0.6]\n",
-    )
-    .unwrap();
+    );
     let (_, doc) = json_run(
         file.to_str().unwrap(),
         &["--walkers", "0", "--at", "100000"],

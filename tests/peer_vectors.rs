@@ -409,6 +409,53 @@ fn peer_vectors_with_supported_queries_pass() {
     );
 }
 
+/// Absorbing-chain vectors: (id, where its answers are, key of N, key of B,
+/// key of the expected steps t); a missing key is not given by the source.
+type AbsorbingVector = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+);
+const ABSORBING: [AbsorbingVector; 5] = [
+    (
+        "gs-drunkards-walk",
+        "exact_check",
+        Some("fundamental_matrix"),
+        Some("absorption_probabilities"),
+        "expected_steps_to_absorption",
+    ),
+    (
+        "pydtmc-readme-absorbing",
+        "expected_exact",
+        Some("fundamental_matrix"),
+        None,
+        "mean_absorption_times",
+    ),
+    (
+        "pydtmc-m6-drunkard4",
+        "exact_check",
+        None,
+        Some("absorption_probabilities_rows_transient"),
+        "mean_absorption_times",
+    ),
+    (
+        "mathematica-5state",
+        "computed_exact",
+        Some("fundamental_matrix_rows_ab"),
+        Some("absorption_into_[cd,e]_from_[a,b]"),
+        "expected_steps_to_absorption_[a,b]",
+    ),
+    (
+        "markovchain-markov1",
+        "computed_exact",
+        Some("fundamental_matrix"),
+        None,
+        "expected_steps_to_absorption",
+    ),
+];
+
 fn vector_by_id(id: &str) -> Value {
     vectors()
         .into_iter()
@@ -559,62 +606,26 @@ fn time_and_fate_vectors_pass() {
         assert_relative(a.expected_steps[0], steps, 1e-6, id);
     }
 
-    // Absorbing chains: N, B and t.
-    {
-        let v = vector_by_id("gs-drunkards-walk");
+    // Absorbing chains: N, B and t, where each vector gives them.
+    for (id, answers, n_key, b_key, t_key) in ABSORBING {
+        let v = vector_by_id(id);
         let (m, s) = chain_of(&v);
         let a = analysis::absorbing::analyze(&m, &s, true).unwrap();
-        let e = &v["exact_check"];
-        assert_matrix_close(
-            a.fundamental_matrix.as_ref().unwrap(),
-            &rows_of(&e["fundamental_matrix"]),
-            1e-14,
-            "N",
-        );
-        assert_matrix_close(
-            &a.probabilities,
-            &rows_of(&e["absorption_probabilities"]),
-            1e-14,
-            "B",
-        );
-        assert_close(
-            a.expected_steps.as_slice(),
-            &vector_of(&e["expected_steps_to_absorption"]),
-            1e-14,
-            "t",
-        );
-    }
-    {
-        let v = vector_by_id("pydtmc-readme-absorbing");
-        let (m, s) = chain_of(&v);
-        let a = analysis::absorbing::analyze(&m, &s, true).unwrap();
-        let e = &v["expected_exact"];
-        assert_matrix_close(
-            a.fundamental_matrix.as_ref().unwrap(),
-            &rows_of(&e["fundamental_matrix"]),
-            1e-14,
-            "N",
-        );
-        assert_close(
-            a.expected_steps.as_slice(),
-            &vector_of(&e["mean_absorption_times"]),
-            1e-13,
-            "t",
-        );
-    }
-    {
-        // PyDTMC lays out rows = absorbing states, columns = transient states.
-        let v = vector_by_id("pydtmc-m6-drunkard4");
-        let (m, s) = chain_of(&v);
-        let a = analysis::absorbing::analyze(&m, &s, false).unwrap();
-        let want = rows_of(&v["exact_check"]["absorption_probabilities_rows_transient"]);
-        assert_matrix_close(&a.probabilities, &want, 1e-14, "pydtmc-m6-drunkard4");
-        assert_close(
-            a.expected_steps.as_slice(),
-            &[2.0, 2.0],
-            1e-14,
-            "pydtmc-m6-drunkard4 t",
-        );
+        let e = &v[answers];
+        if let Some(key) = n_key {
+            let n = a.fundamental_matrix.as_ref().unwrap();
+            assert_matrix_close(n, &rows_of(&e[key]), 1e-14, &format!("{id} N"));
+        }
+        if let Some(key) = b_key {
+            assert_matrix_close(
+                &a.probabilities,
+                &rows_of(&e[key]),
+                1e-14,
+                &format!("{id} B"),
+            );
+        }
+        let t = vector_of(&e[t_key]);
+        assert_close(a.expected_steps.as_slice(), &t, 1e-13, &format!("{id} t"));
     }
     {
         // Absorption into a closed class that has no absorbing state.
@@ -640,48 +651,6 @@ fn time_and_fate_vectors_pass() {
             "mc3",
         );
         assert_close(a.expected_steps.as_slice(), &[5.0 / 3.0], 1e-14, "mc3 t");
-    }
-    {
-        let v = vector_by_id("mathematica-5state");
-        let (m, s) = chain_of(&v);
-        let a = analysis::absorbing::analyze(&m, &s, true).unwrap();
-        let e = &v["computed_exact"];
-        assert_matrix_close(
-            a.fundamental_matrix.as_ref().unwrap(),
-            &rows_of(&e["fundamental_matrix_rows_ab"]),
-            1e-14,
-            "N",
-        );
-        assert_matrix_close(
-            &a.probabilities,
-            &rows_of(&e["absorption_into_[cd,e]_from_[a,b]"]),
-            1e-14,
-            "B",
-        );
-        assert_close(
-            a.expected_steps.as_slice(),
-            &vector_of(&e["expected_steps_to_absorption_[a,b]"]),
-            1e-14,
-            "t",
-        );
-    }
-    {
-        let v = vector_by_id("markovchain-markov1");
-        let (m, s) = chain_of(&v);
-        let a = analysis::absorbing::analyze(&m, &s, true).unwrap();
-        let e = &v["computed_exact"];
-        assert_matrix_close(
-            a.fundamental_matrix.as_ref().unwrap(),
-            &rows_of(&e["fundamental_matrix"]),
-            1e-14,
-            "N",
-        );
-        assert_close(
-            a.expected_steps.as_slice(),
-            &vector_of(&e["expected_steps_to_absorption"]),
-            1e-14,
-            "t",
-        );
     }
     {
         // Gambler's ruin on 0..100 at p = 0.45: winning from 1 has probability
