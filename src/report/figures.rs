@@ -69,17 +69,17 @@ fn occupancy(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
 }
 
 fn stationary(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
-    let closed = summary.structure.classes.iter().filter(|c| c.closed);
-    let mut series: Vec<(String, Vec<f64>)> = closed
-        .zip(&summary.stationary)
-        .map(|(class, pi)| {
-            (
-                format!("stationary on {{{}}}", class.states.join(", ")),
-                pi.clone(),
-            )
-        })
-        .collect();
-    if series.len() > 1 {
+    // The stationary distributions of different closed classes live on
+    // different states, so one series shows them all; with more than one
+    // class, the limit from S_0 (their mix) stands beside it.
+    let mut within = vec![0.0; summary.states.len()];
+    for pi in &summary.stationary {
+        for (w, p) in within.iter_mut().zip(pi) {
+            *w += p;
+        }
+    }
+    let mut series = vec![("stationary distribution of each closed class".to_string(), within)];
+    if summary.stationary.len() > 1 {
         series.push(("long-run limit from S_0".to_string(), summary.limit.clone()));
     }
     let title = format!("{}: where versions settle", summary.scenario);
