@@ -240,7 +240,7 @@ fn unreadable_files_are_named() {
     for (file, expected) in [
         (missing.clone(), "No such file"),
         (dir.path().to_path_buf(), "is a folder"),
-        (latin1, "byte 10 is not UTF-8"),
+        (latin1, "line 1, column 11 (byte 10) is not UTF-8"),
     ] {
         let (code, stderr) = stderr_of(verchain().arg("check").arg(&file));
         assert_eq!(code, 2);

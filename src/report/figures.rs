@@ -78,7 +78,10 @@ fn stationary(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
             *w += p;
         }
     }
-    let mut series = vec![("stationary distribution of each closed class".to_string(), within)];
+    let mut series = vec![(
+        "stationary distribution of each closed class".to_string(),
+        within,
+    )];
     if summary.stationary.len() > 1 {
         series.push(("long-run limit from S_0".to_string(), summary.limit.clone()));
     }
