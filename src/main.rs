@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use miette::Report;
 use verchain::analysis;
+use verchain::analysis::convergence::MIN_EPSILON;
 use verchain::report::{self, Summary};
 use verchain::scenario::expr::closest;
 use verchain::scenario::{MAX_HORIZON, Scenario, Target};
@@ -192,15 +193,22 @@ fn apply_overrides(scenario: &mut Scenario, args: &RunArgs) -> Result<(), Failur
         scenario.horizon = horizon;
     }
     if let Some(epsilon) = args.epsilon {
-        if !(epsilon > 0.0 && epsilon < 1.0) {
+        if !(MIN_EPSILON..1.0).contains(&epsilon) {
             return Err(Failure::invalid(vec![miette::miette!(
-                help = "ε is the total variation distance that counts as settled, for example 0.25",
-                "--epsilon {epsilon} is not between 0 and 1"
+                help = "ε is the distance to the limit that counts as settled, for example 0.25; \
+                        distances much below 1e-9 are lost in rounding",
+                "--epsilon {epsilon} is not from {MIN_EPSILON:e} up to 1"
             )]));
         }
         scenario.epsilon = epsilon;
     }
     for spec in &args.targets {
+        if spec.split(',').any(|name| name.trim().is_empty()) {
+            return Err(Failure::invalid(vec![miette::miette!(
+                help = "write a state name, or names separated by commas for a set: --target deploy,update",
+                "--target {spec:?} has an empty state name"
+            )]));
+        }
         let target = parse_target(spec, scenario.states())?;
         if !scenario.targets.contains(&target) {
             scenario.targets.push(target);

@@ -9,8 +9,8 @@
 //! - The mixing time `t_mix(ε)` from `S_0` is the smallest `t` with
 //!   `d(t) ≤ ε`; from the worst start, the smallest `t` with
 //!   `max_i ½ ‖e_i T^t − L_i‖₁ ≤ ε`, where `L_i` is the limit from state `i`.
-//!   Both are computed from powers of `T` (the worst start by doubling and
-//!   bisection over repeated squares), never from eigenvalues. When a
+//!   Both are computed from powers of `T`, by doubling and bisection over
+//!   repeated squares (beyond the horizon), never from eigenvalues. When a
 //!   periodic closed class carries weight, `S_t` oscillates and need not
 //!   settle: such a mixing time is reported as never when it is not reached.
 //! - The second largest eigenvalue modulus (SLEM) of each closed class, and
@@ -29,10 +29,8 @@ use super::transient::stochastic_product;
 
 /// The default ε of the mixing time.
 pub const DEFAULT_EPSILON: f64 = 0.25;
-/// Steps followed from `S_0` before a mixing time is reported as beyond reach.
-pub const MAX_MIXING_STEPS: usize = 1_000_000;
-/// The most work (steps × n²) spent following `S_0` past the horizon.
-const MAX_MIXING_WORK: usize = 100_000_000;
+/// The smallest ε accepted: distances below about 1e-15 are rounding.
+pub const MIN_EPSILON: f64 = 1e-9;
 /// Squarings tried for the worst-start mixing time (`t` up to `2^62`).
 const MAX_SQUARINGS: u32 = 62;
 /// The most work (squarings × 2n³) spent on the worst start.
@@ -94,31 +92,20 @@ pub fn analyze(
         .closed_classes()
         .any(|c| c.period.is_some_and(|p| p > 1) && c.states.iter().any(|&s| limit[s] > 0.0));
 
+    let n = matrix.nrows();
     let mixing_time = match tv_distance.iter().position(|&d| d <= epsilon) {
         Some(t) => MixingTime::Reached(t as u64),
         None => {
-            let mut s = trajectory.last().expect("the trajectory has S_0").clone();
-            let n = matrix.nrows();
-            let last = MAX_MIXING_STEPS.min(trajectory.len().max(MAX_MIXING_WORK / (n * n)));
-            let mut found = MixingTime::Beyond(last as u64);
-            for t in trajectory.len()..=last {
-                s = super::transient::step(matrix, &s);
-                if tv(&s) <= epsilon {
-                    found = MixingTime::Reached(t as u64);
-                    break;
-                }
-                if periodic && t >= trajectory.len() + 4 * matrix.nrows() {
-                    found = MixingTime::Never;
-                    break;
-                }
-            }
-            found
+            let start = DMatrix::from_row_slice(1, n, trajectory[0].as_slice());
+            let target = DMatrix::from_row_slice(1, n, limit.as_slice());
+            mixing_time_by_doubling(matrix, Some(&start), &target, epsilon, periodic)
         }
     };
     let any_periodic = structure
         .closed_classes()
         .any(|c| c.period.is_some_and(|p| p > 1));
-    let mixing_time_worst_start = worst_start_mixing_time(matrix, limits, epsilon, any_periodic);
+    let mixing_time_worst_start =
+        mixing_time_by_doubling(matrix, None, limits, epsilon, any_periodic);
     let slem = structure
         .classes
         .iter()
@@ -135,32 +122,42 @@ pub fn analyze(
     }
 }
 
-/// `max_i ½ ‖e_i P − L_i‖₁`.
-fn worst_distance(power: &DMatrix<f64>, limits: &DMatrix<f64>) -> f64 {
-    (power - limits)
+/// `max_r ½ ‖(starts · P)_r − L_r‖₁`; no `starts` means every single state.
+fn worst_distance(
+    starts: Option<&DMatrix<f64>>,
+    power: &DMatrix<f64>,
+    limits: &DMatrix<f64>,
+) -> f64 {
+    let reached = match starts {
+        Some(starts) => starts * power,
+        None => power.clone(),
+    };
+    (reached - limits)
         .row_iter()
         .map(|row| 0.5 * row.iter().map(|x| x.abs()).sum::<f64>())
         .fold(0.0, f64::max)
 }
 
-/// The smallest `t` with `max_i ½ ‖e_i T^t − L_i‖₁ ≤ ε`, by doubling then bisection.
-fn worst_start_mixing_time(
+/// The smallest `t` with `max_r ½ ‖(starts · T^t)_r − L_r‖₁ ≤ ε`, by doubling
+/// then bisection over repeated squares (the distance never increases).
+fn mixing_time_by_doubling(
     matrix: &DMatrix<f64>,
+    starts: Option<&DMatrix<f64>>,
     limits: &DMatrix<f64>,
     epsilon: f64,
     periodic: bool,
 ) -> MixingTime {
     let n = matrix.nrows();
-    if worst_distance(&DMatrix::identity(n, n), limits) <= epsilon {
+    if worst_distance(starts, &DMatrix::identity(n, n), limits) <= epsilon {
         return MixingTime::Reached(0);
     }
     // squares[j] = T^(2^j); a large chain affords fewer squarings.
     let affordable = (MAX_SQUARING_WORK / (2.0 * (n as f64).powi(3))) as u32;
     let max_squarings = MAX_SQUARINGS.min(affordable.max(1));
     let mut squares = vec![matrix.clone()];
-    while worst_distance(squares.last().expect("one square at least"), limits) > epsilon {
+    while worst_distance(starts, squares.last().expect("one square at least"), limits) > epsilon {
         if squares.len() as u32 > max_squarings {
-            return if periodic && max_squarings == MAX_SQUARINGS {
+            return if periodic {
                 MixingTime::Never
             } else {
                 MixingTime::Beyond(1 << max_squarings)
@@ -178,13 +175,11 @@ fn worst_start_mixing_time(
     let mut steps: u64 = 1 << (k - 1);
     for j in (0..k - 1).rev() {
         let candidate = stochastic_product(&below, &squares[j]);
-        if worst_distance(&candidate, limits) > epsilon {
+        if worst_distance(starts, &candidate, limits) > epsilon {
             below = candidate;
             steps += 1 << j;
         }
     }
-    // In a periodic chain the distance need not fall monotonically to ε:
-    // the search still gives a step where it is at most ε.
     MixingTime::Reached(steps + 1)
 }
 
@@ -350,5 +345,33 @@ mod tests {
         assert_eq!(c.mixing_time, MixingTime::Reached(4));
         assert_eq!(c.mixing_time_worst_start, MixingTime::Reached(4));
         assert_abs_diff_eq!(c.tv_distance[1], 0.6 * 0.75, epsilon = 1e-15);
+    }
+
+    #[test]
+    fn mixing_times_beyond_the_horizon() {
+        // d(t) = 0.6 · 0.5^t from a: at most 1e-9 first at t = 30, both from
+        // S_0 (followed past the horizon of 5) and from the worst start.
+        let t = dmatrix![0.7, 0.3; 0.2, 0.8];
+        let limit = DVector::from_vec(vec![0.4, 0.6]);
+        let limits = DMatrix::from_fn(2, 2, |_, j| limit[j]);
+        let trajectory =
+            super::super::transient::trajectory(&t, &DVector::from_vec(vec![1.0, 0.0]), 5);
+        let c = analyze(&t, &Structure::of(&t), &trajectory, &limit, &limits, 1e-9);
+        assert_eq!(c.mixing_time, MixingTime::Reached(30));
+        assert_eq!(c.mixing_time_worst_start, MixingTime::Reached(30));
+    }
+
+    #[test]
+    fn a_cycle_never_mixes_from_any_start() {
+        let n = 30;
+        let t = DMatrix::from_fn(n, n, |i, j| if j == (i + 1) % n { 1.0 } else { 0.0 });
+        let limit = DVector::from_element(n, 1.0 / n as f64);
+        let limits = DMatrix::from_element(n, n, 1.0 / n as f64);
+        let mut start = DVector::zeros(n);
+        start[0] = 1.0;
+        let trajectory = super::super::transient::trajectory(&t, &start, 3);
+        let c = analyze(&t, &Structure::of(&t), &trajectory, &limit, &limits, 0.25);
+        assert_eq!(c.mixing_time, MixingTime::Never);
+        assert_eq!(c.mixing_time_worst_start, MixingTime::Never);
     }
 }

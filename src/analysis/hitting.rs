@@ -23,7 +23,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
-use super::absorbing::Censored;
+use super::absorbing::{Censored, relative_residual};
 
 /// The quantiles reported for every hitting time.
 pub const QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
@@ -75,7 +75,8 @@ pub struct Hitting {
     pub quantiles: Vec<Vec<Quantile>>,
     /// The quantiles for a start drawn from `S_0`.
     pub quantiles_from_initial: Vec<Quantile>,
-    /// Residual of the two solves, `max |(I − Q) x − b|`.
+    /// The largest relative residual of the two solves (see
+    /// [`super::absorbing::relative_residual`]).
     pub residual: f64,
 }
 
@@ -118,9 +119,10 @@ pub fn analyze(
         let censored = Censored::new(&q, &out);
         let h = censored.outflow_solutions().column(0).clone_owned();
         let g = censored.solve(&h);
-        residual = (&h - &q * &h - out.column(0))
-            .amax()
-            .max((&g - &q * &g - &h).amax());
+        let exits = out.column_sum();
+        let into_target = out.column(0).clone_owned();
+        residual = relative_residual(&q, &exits, &h, &into_target)
+            .max(relative_residual(&q, &exits, &g, &h));
         for (a, &i) in set.iter().enumerate() {
             probability[i] = h[a];
             weighted[i] = g[a];
@@ -261,7 +263,7 @@ fn distribution(
     let with_initial = |v: &DVector<f64>| v.clone().insert_row(n, v.dot(initial));
     let probability = with_initial(probability);
     let mut quantiles: Vec<Vec<Option<u64>>> = vec![vec![None; QUANTILES.len()]; n + 1];
-    record(0, &with_initial(&cdf[0]), &mut quantiles);
+    record(0, &with_initial(&cdf[0]), &probability, &mut quantiles);
     // Each further step costs n² operations: bound the search by work as well as by steps.
     let last_step = MAX_QUANTILE_STEPS.min(horizon.max(MAX_QUANTILE_WORK / (n * n).max(1)));
 
@@ -275,12 +277,12 @@ fn distribution(
             pmf.push(first.clone());
             cdf.push(cumulative.clone());
         }
-        record(t, &with_initial(&cumulative), &mut quantiles);
+        record(t, &with_initial(&cumulative), &probability, &mut quantiles);
         let pending = (0..=n).any(|i| {
             QUANTILES
                 .iter()
                 .enumerate()
-                .any(|(k, &q)| quantiles[i][k].is_none() && reaches_quantile(probability[i], q))
+                .any(|(k, &q)| quantiles[i][k].is_none() && attainable(probability[i], q))
         });
         if (t >= horizon && !pending) || t >= last_step {
             break;
@@ -297,7 +299,7 @@ fn distribution(
                 .map(|(k, &q)| {
                     let status = match quantiles[i][k] {
                         Some(_) => QuantileStatus::Reached,
-                        None if reaches_quantile(probability[i], q) => QuantileStatus::Beyond,
+                        None if attainable(probability[i], q) => QuantileStatus::Beyond,
                         None => QuantileStatus::Never,
                     };
                     Quantile {
@@ -313,19 +315,34 @@ fn distribution(
 }
 
 /// Notes step `t` for every quantile first reached there.
-fn record(t: usize, cumulative: &DVector<f64>, quantiles: &mut [Vec<Option<u64>>]) {
+fn record(
+    t: usize,
+    cumulative: &DVector<f64>,
+    probability: &DVector<f64>,
+    quantiles: &mut [Vec<Option<u64>>],
+) {
     for (state, found) in quantiles.iter_mut().enumerate() {
         for (k, &q) in QUANTILES.iter().enumerate() {
-            if found[k].is_none() && reaches_quantile(cumulative[state], q) {
+            if found[k].is_none()
+                && attainable(probability[state], q)
+                && reaches_quantile(cumulative[state], q)
+            {
                 found[k] = Some(t as u64);
             }
         }
     }
 }
 
-/// `F ≥ q`, allowing for the rounding of a sum of many small probabilities.
+/// `F ≥ q`.
 fn reaches_quantile(cumulative: f64, q: f64) -> bool {
-    cumulative >= q * (1.0 - 1e-12)
+    cumulative >= q
+}
+
+/// Whether `P(τ ≤ t) ≥ q` holds for some finite `t`, given `h = P(τ < ∞)`.
+/// When `h = q` exactly, `P(τ ≤ t)` approaches `q` from below and never
+/// reaches it; `h` within rounding of `q` is taken as that case.
+fn attainable(h: f64, q: f64) -> bool {
+    h > q * (1.0 + 1e-12)
 }
 
 #[cfg(test)]
@@ -374,5 +391,24 @@ mod tests {
         assert_eq!(h.quantiles[0][0].status, QuantileStatus::Reached);
         let total: f64 = h.pmf.iter().map(|p| p[0]).sum();
         assert_abs_diff_eq!(total, h.cdf[5][0], epsilon = 1e-15);
+    }
+
+    #[test]
+    fn a_quantile_equal_to_the_hitting_probability_is_never_reached() {
+        // P(τ < ∞) = 0.5, but P(τ ≤ t) = 0.5 (1 − 2^−t) < 0.5 for every t.
+        let t = dmatrix![0.5, 0.25, 0.25; 0.0, 1.0, 0.0; 0.0, 0.0, 1.0];
+        let h = analyze(&t, &[1], 10, &DVector::from_vec(vec![1.0, 0.0, 0.0]));
+        assert_eq!(h.quantiles[0][0].status, QuantileStatus::Never);
+        assert_eq!(h.quantiles[0][0].steps, None);
+    }
+
+    #[test]
+    fn residuals_stay_small_when_exits_are_tiny() {
+        // Leave with 1e-17: the textbook residual would be of order 1.
+        let mut t = dmatrix![1.0, 1e-17; 0.0, 1.0];
+        t[(0, 0)] = 1.0 - 1e-17;
+        let h = analyze(&t, &[1], 1, &DVector::from_vec(vec![1.0, 0.0]));
+        assert_eq!(h.expected_steps[0], 1e17);
+        assert!(h.residual < 1e-15, "residual {}", h.residual);
     }
 }

@@ -76,7 +76,13 @@ impl Structure {
             })
             .collect();
 
-        let absorbing = (0..n).filter(|&i| matrix[(i, i)] == 1.0).collect();
+        // A closed class of one state; not `T[i][i] == 1`, which can hold
+        // in floating point beside an exit of 1e-17.
+        let absorbing = classes
+            .iter()
+            .filter(|class| class.closed && class.states.len() == 1)
+            .map(|class| class.states[0])
+            .collect();
         let transient = classes
             .iter()
             .filter(|class| !class.closed)
@@ -250,5 +256,15 @@ mod tests {
         successors.push(vec![0]);
         let component = strongly_connected_components(&successors);
         assert!(component.iter().all(|&c| c == 0));
+    }
+
+    #[test]
+    fn a_diagonal_that_rounds_to_one_is_not_absorbing() {
+        // 1 − 1e-17 rounds to 1.0, yet the state can leave.
+        let mut t = dmatrix![1.0, 1e-17; 0.0, 1.0];
+        t[(0, 0)] = 1.0 - 1e-17;
+        let s = Structure::of(&t);
+        assert_eq!(s.absorbing, vec![1]);
+        assert_eq!(s.transient, vec![0]);
     }
 }

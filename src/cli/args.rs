@@ -41,6 +41,10 @@ Files written under DIR/<scenario name>/:
   occupancy.svg   the same, as SVG
   stationary.png  where versions settle: stationary distribution(s), as bars
   stationary.svg  the same, as SVG
+  convergence.csv, .png, .svg
+                  the distance to the long-run limit by step (log scale), ε marked
+  hitting.csv, .png, .svg
+                  with targets: the share of versions that have reached each target by step
 Each file is written whole or not at all; a run that fails writes nothing.";
 
 const CHECK_EXAMPLES: &str = "\
@@ -110,9 +114,9 @@ pub struct RunArgs {
     #[arg(long = "target", value_name = "STATE")]
     pub targets: Vec<String>,
 
-    /// ε of the mixing time: the distance to the limit that counts as settled
-    /// (overrides `epsilon`; default 0.25)
-    #[arg(long, value_name = "E")]
+    /// ε of the mixing time: the distance to the limit that counts as settled,
+    /// from 1e-9 up to 1 (overrides `epsilon`; default 0.25)
+    #[arg(long, value_name = "E", allow_negative_numbers = true)]
     pub epsilon: Option<f64>,
 
     /// Write no files, only print

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::fate::Steps;
 use super::summary::Summary;
+use super::table::set;
 use crate::analysis::convergence::MixingTime;
 use crate::analysis::hitting::{Quantile, QuantileStatus};
 
@@ -27,11 +28,7 @@ pub fn render(summary: &Summary, out: &mut String) {
             out,
             "\nTransient states: time before settling into a closed class ({unit}s)"
         );
-        let classes: Vec<String> = a
-            .closed_classes
-            .iter()
-            .map(|c| format!("{{{}}}", c.join(", ")))
-            .collect();
+        let classes: Vec<String> = a.closed_classes.iter().map(|c| set(c)).collect();
         let _ = writeln!(
             out,
             "  {:width$}  {:>9}  {:>9}  ends in: {}",
@@ -47,9 +44,9 @@ pub fn render(summary: &Summary, out: &mut String) {
                 .collect();
             let _ = writeln!(
                 out,
-                "  {state:width$}  {:>9.4}  {:>9.4}  {}",
-                a.expected_steps[k],
-                a.variance_steps[k].sqrt(),
+                "  {state:width$}  {:>9}  {:>9}  {}",
+                number(a.expected_steps[k]),
+                number(a.variance_steps[k].sqrt()),
                 probabilities.join(" | ")
             );
         }
@@ -140,7 +137,7 @@ pub fn render(summary: &Summary, out: &mut String) {
             for &j in &indices {
                 match summary.passage.mean_first_passage[i][j] {
                     Some(m) => {
-                        let _ = write!(out, "  {m:>width$.4}");
+                        let _ = write!(out, "  {:>width$}", number(m));
                     }
                     None => {
                         let _ = write!(out, "  {:>width$}", "–");
@@ -160,7 +157,7 @@ pub fn render(summary: &Summary, out: &mut String) {
         mixing(c.mixing_time_worst_start, unit)
     );
     for s in &c.slem {
-        let class = format!("{{{}}}", s.class.join(", "));
+        let class = set(&s.class);
         match (s.slem, s.spectral_gap) {
             (Some(slem), Some(gap)) => {
                 let _ = writeln!(
@@ -174,15 +171,12 @@ pub fn render(summary: &Summary, out: &mut String) {
             }
         }
         if !s.weakly_coupled_groups.is_empty() {
-            let groups: Vec<String> = s
-                .weakly_coupled_groups
-                .iter()
-                .map(|g| format!("{{{}}}", g.join(", ")))
-                .collect();
+            let groups: Vec<String> = s.weakly_coupled_groups.iter().map(|g| set(g)).collect();
             let _ = writeln!(
                 out,
-                "  warning: nearly decomposable, convergence will take thousands of {unit}s; \
-                 weakly coupled groups: {}",
+                "  warning: nearly decomposable (spectral gap below 1e-3): convergence is slow, \
+                 about {} {unit}s per factor e; weakly coupled groups: {}",
+                number(1.0 / s.spectral_gap.unwrap_or(f64::NAN)),
                 groups.join(", ")
             );
         }
@@ -191,9 +185,19 @@ pub fn render(summary: &Summary, out: &mut String) {
 
 fn steps(value: Option<Steps>) -> String {
     match value {
-        Some(Steps::Finite(x)) => format!("{x:.4}"),
+        Some(Steps::Finite(x)) => number(x),
         Some(Steps::Infinite(_)) => "infinite".to_string(),
-        None => "never".to_string(),
+        None => "–".to_string(),
+    }
+}
+
+/// Four decimals, or scientific notation for numbers too large or small to
+/// keep a column's width.
+fn number(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e6 || x.abs() < 1e-3) {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.4}")
     }
 }
 
@@ -207,6 +211,7 @@ fn quantile(q: &Quantile) -> String {
 
 fn mixing(time: MixingTime, unit: &str) -> String {
     match time {
+        MixingTime::Reached(1) => format!("1 {unit}"),
         MixingTime::Reached(t) => format!("{t} {unit}s"),
         MixingTime::Never => "never (a periodic class keeps oscillating)".to_string(),
         MixingTime::Beyond(t) => format!("beyond {t} {unit}s"),

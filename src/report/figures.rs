@@ -100,6 +100,16 @@ fn stationary(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
 }
 
 fn hitting(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
+    // Single-state targets keep their states' colours; as soon as a set is
+    // among them, colours go by target, so that no two lines share one.
+    let single_states: Option<Vec<usize>> = summary
+        .hitting
+        .iter()
+        .map(|h| match h.target_states.as_slice() {
+            [one] => summary.states.iter().position(|s| s == one),
+            _ => None,
+        })
+        .collect();
     let series: Vec<Series> = summary
         .hitting
         .iter()
@@ -107,11 +117,7 @@ fn hitting(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
         .map(|(k, h)| Series {
             label: h.target.clone(),
             values: h.from_initial.cdf.clone(),
-            // A single-state target keeps its state's colour.
-            color: match h.target_states.as_slice() {
-                [one] => summary.states.iter().position(|s| s == one).unwrap_or(k),
-                _ => summary.states.len() + k,
-            },
+            color: single_states.as_ref().map_or(k, |states| states[k]),
         })
         .collect();
     let title = format!(
@@ -138,13 +144,15 @@ fn hitting(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
 
 fn convergence(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
     let c = &summary.convergence;
+    // The log axis ends at 1e-16, about where rounding leaves the distance.
     let series = [Series {
         label: "distance to the limit".to_string(),
-        values: c.tv_distance.clone(),
+        values: c.tv_distance.iter().map(|&d| d.max(1e-16)).collect(),
         color: 4,
     }];
     let title = format!("{}: how fast versions settle", summary.scenario);
-    let subtitle = "total variation distance between S_t and the long-run limit, log scale";
+    let subtitle =
+        "total variation distance between S_t and the long-run limit, log scale (floor 1e-16)";
     let reference = format!("ε = {}", c.epsilon);
     charts::draw_lines(
         &LineChart {

@@ -102,14 +102,10 @@ pub fn render(summary: &Summary) -> String {
             Some(p) => format!("period {p}"),
             None => "on no cycle".to_string(),
         };
-        let _ = writeln!(out, "  {{{}}}: {kind}, {period}", class.states.join(", "));
+        let _ = writeln!(out, "  {}: {kind}, {period}", set(&class.states));
     }
     if !summary.structure.absorbing.is_empty() {
-        let _ = writeln!(
-            out,
-            "  absorbing: {}",
-            summary.structure.absorbing.join(", ")
-        );
+        let _ = writeln!(out, "  absorbing: {}", list(&summary.structure.absorbing));
     }
 
     let closed: Vec<_> = summary
@@ -125,8 +121,8 @@ pub fn render(summary: &Summary) -> String {
     {
         let _ = writeln!(
             out,
-            "\nStationary distribution of {{{}}} (GTH, residual ‖πT − π‖₁ = {residual:.1e})",
-            class.states.join(", ")
+            "\nStationary distribution of {} (GTH, residual ‖πT − π‖₁ = {residual:.1e})",
+            set(&class.states)
         );
         let _ = writeln!(out, "{}", distribution_line(states, pi));
     }
@@ -152,6 +148,21 @@ pub fn render(summary: &Summary) -> String {
         );
     }
     out
+}
+
+/// Names separated by commas; a long list is cut after its first ten.
+pub(super) fn list(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    if names.len() <= SHOWN + 2 {
+        names.join(", ")
+    } else {
+        format!("{}, … ({} in all)", names[..SHOWN].join(", "), names.len())
+    }
+}
+
+/// A set of states as `{a, b}`, cut like [`list`].
+pub(super) fn set(names: &[String]) -> String {
+    format!("{{{}}}", list(names))
 }
 
 /// `  develop 0.000000  test 0.375154 …`

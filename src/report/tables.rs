@@ -32,6 +32,16 @@ pub fn write(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, Writ
     Ok(written)
 }
 
+/// A number as CSV writes it: the shortest text that reads back exactly,
+/// in scientific notation when very small or large.
+fn number(x: f64) -> String {
+    if x != 0.0 && (x.abs() < 1e-4 || x.abs() >= 1e15) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
 /// `step`, then for each state its exact share, simulated share and standard error.
 fn trajectory(summary: &Summary) -> Vec<Vec<String>> {
     let mut header = vec!["step".to_string()];
@@ -46,10 +56,10 @@ fn trajectory(summary: &Summary) -> Vec<Vec<String>> {
     for (t, exact) in summary.exact.trajectory.iter().enumerate() {
         let mut row = vec![t.to_string()];
         for (i, p) in exact.iter().enumerate() {
-            row.push(p.to_string());
+            row.push(number(*p));
             if let Some(sim) = &summary.simulation {
-                row.push(sim.occupancy[t][i].to_string());
-                row.push(sim.standard_error[t][i].to_string());
+                row.push(number(sim.occupancy[t][i]));
+                row.push(number(sim.standard_error[t][i]));
             }
         }
         rows.push(row);
@@ -71,10 +81,10 @@ fn hitting(summary: &Summary) -> Vec<Vec<String>> {
             let mut row = vec![
                 h.target.clone(),
                 t.to_string(),
-                h.from_initial.pmf[t].to_string(),
-                h.from_initial.cdf[t].to_string(),
+                number(h.from_initial.pmf[t]),
+                number(h.from_initial.cdf[t]),
             ];
-            row.extend(cdf.iter().map(f64::to_string));
+            row.extend(cdf.iter().map(|&c| number(c)));
             rows.push(row);
         }
     }
@@ -85,7 +95,7 @@ fn hitting(summary: &Summary) -> Vec<Vec<String>> {
 fn convergence(summary: &Summary) -> Vec<Vec<String>> {
     let mut rows = vec![vec!["step".to_string(), "tv_distance".to_string()]];
     for (t, d) in summary.convergence.tv_distance.iter().enumerate() {
-        rows.push(vec![t.to_string(), d.to_string()]);
+        rows.push(vec![t.to_string(), number(*d)]);
     }
     rows
 }

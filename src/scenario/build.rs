@@ -13,7 +13,7 @@ use super::{
     DEFAULT_HORIZON, DEFAULT_SEED, DEFAULT_WALKERS, MAX_HORIZON, Parameter, Problem, Scenario,
     SimulationSettings,
 };
-use crate::analysis::convergence::DEFAULT_EPSILON;
+use crate::analysis::convergence::{DEFAULT_EPSILON, MIN_EPSILON};
 use crate::chain::{Chain, DEFAULT_TOLERANCE};
 
 const TOP_LEVEL_KEYS: [&str; 13] = [
@@ -324,18 +324,19 @@ fn tolerance(node: &Node, problems: &mut Problems) -> Option<f64> {
 
 fn epsilon(node: &Node, problems: &mut Problems) -> Option<f64> {
     match node.as_number() {
-        Some(e) if e > 0.0 && e < 1.0 => Some(e),
+        Some(e) if (MIN_EPSILON..1.0).contains(&e) => Some(e),
         _ => {
             problems.push(
                 Problem::new(
                     node.position,
                     format!(
-                        "`epsilon` must be a number between 0 and 1, but it is {}",
+                        "`epsilon` must be a number from {MIN_EPSILON:e} up to 1 (not 1), but it is {}",
                         node.describe()
                     ),
                 )
                 .help(format!(
-                    "ε is the total variation distance that counts as mixed; the default is {DEFAULT_EPSILON}"
+                    "ε is the distance to the limit that counts as settled; the default is {DEFAULT_EPSILON}, \
+                     and distances much below 1e-9 are lost in rounding"
                 )),
             );
             None

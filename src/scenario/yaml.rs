@@ -2,8 +2,8 @@
 //! source positions.
 //!
 //! serde-saphyr does the YAML work (YAML 1.2 core schema with strict booleans,
-//! so `no` and `on` stay strings; duplicate keys are errors; its default budget
-//! bounds nesting depth at 64, nodes at 250 000 and alias expansions at
+//! so `no` and `on` stay strings; duplicate keys are errors; its budget bounds
+//! nesting depth at 64, nodes at [`MAX_NODES`] and alias expansions at
 //! 50 000, so an alias bomb or a deeply nested file fails fast instead of
 //! exhausting memory). Every value arrives wrapped in `Spanned`, so the
 //! second stage (`build`) can check the scenario's meaning and name the line
@@ -14,6 +14,12 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+
+/// The most YAML nodes a scenario may have: a dense matrix of 1,000 states
+/// and the rest of the file (serde-saphyr's own default, 250,000, would stop
+/// at about 500 states). Depth (64) and alias (50,000) limits stay at the
+/// library's defaults.
+pub const MAX_NODES: usize = 1_100_000;
 
 /// Where a node starts in the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,7 +103,11 @@ impl Node {
 /// serde-saphyr's error, which carries the position of broken YAML, a
 /// duplicate key or an exceeded budget.
 pub fn parse(text: &str) -> Result<Node, serde_saphyr::Error> {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = MAX_NODES;
+    budget.max_events = 2 * MAX_NODES + 1_000;
     let options = serde_saphyr::options! {
+        budget: Some(budget),
         strict_booleans: true,
         non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
     };
