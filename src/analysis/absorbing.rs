@@ -69,28 +69,19 @@ impl Censored {
         x.column(0).clone_owned()
     }
 
-    /// `(I − Q)⁻¹ b` for every column of `b ≥ 0` at once.
+    /// `(I − Q)⁻¹ b` for every column of `b ≥ 0`.
     ///
     /// The elimination factors `I − Q = U L`: `U` is unit upper triangular
     /// with the multipliers, negated, above its diagonal, and `L` lower
     /// triangular with the pivots `d_k` on its diagonal and the censored rows,
-    /// negated, below it. Solving with them subtracts only negated
-    /// nonnegative numbers, that is, it adds magnitudes: no cancellation.
+    /// negated, below it. Both solves add nonnegative terms only. Both run
+    /// down the matrix's columns, which are contiguous in memory.
     pub fn solve_in_place(&self, b: &mut DMatrix<f64>) {
-        let m = self.len();
-        let upper = DMatrix::from_fn(m, m, |i, k| match i.cmp(&k) {
-            std::cmp::Ordering::Equal => 1.0,
-            std::cmp::Ordering::Less => -self.a[(i, k)],
-            std::cmp::Ordering::Greater => 0.0,
-        });
-        let lower = DMatrix::from_fn(m, m, |k, j| match k.cmp(&j) {
-            std::cmp::Ordering::Equal => self.pivots[k],
-            std::cmp::Ordering::Greater => -self.a[(k, j)],
-            std::cmp::Ordering::Less => 0.0,
-        });
-        // Every state of a censored set can leave it, so every pivot is positive.
-        let solved = upper.solve_upper_triangular_mut(b) && lower.solve_lower_triangular_mut(b);
-        debug_assert!(solved, "a censored set whose state cannot leave it");
+        for mut column in b.column_iter_mut() {
+            let x = column.as_mut_slice();
+            self.replay(x);
+            self.back_substitute(x);
+        }
     }
 
     /// `(I − Q)⁻¹ out` for the outflow columns given at construction, which
@@ -98,18 +89,48 @@ impl Censored {
     pub fn outflow_solutions(&self) -> DMatrix<f64> {
         let m = self.len();
         let mut x = self.a.columns(m, self.a.ncols() - m).clone_owned();
-        let lower = DMatrix::from_fn(m, m, |k, j| match k.cmp(&j) {
-            std::cmp::Ordering::Equal => self.pivots[k],
-            std::cmp::Ordering::Greater => -self.a[(k, j)],
-            std::cmp::Ordering::Less => 0.0,
-        });
-        let solved = lower.solve_lower_triangular_mut(&mut x);
-        debug_assert!(solved, "a censored set whose state cannot leave it");
+        for mut column in x.column_iter_mut() {
+            self.back_substitute(column.as_mut_slice());
+        }
         x
+    }
+
+    /// `U⁻¹`: censoring `k` passes `b[k]` on to the states below it,
+    /// `b[i] += a[i][k] b[k]` for `i < k`, from the last state down.
+    fn replay(&self, b: &mut [f64]) {
+        let m = self.len();
+        for (k, multipliers) in self.a.as_slice().chunks_exact(m).take(m).enumerate().rev() {
+            let bk = b[k];
+            if bk != 0.0 {
+                for (x, &f) in b[..k].iter_mut().zip(&multipliers[..k]) {
+                    *x += f * bk;
+                }
+            }
+        }
+    }
+
+    /// `L⁻¹`: `x_k = (b_k + Σ_{j<k} a[k][j] x_j) / d_k`, from the first state
+    /// up, each finished `x_j` added at once to the states above it.
+    fn back_substitute(&self, b: &mut [f64]) {
+        let m = self.len();
+        for (j, column) in self.a.as_slice().chunks_exact(m).take(m).enumerate() {
+            // Every state of a censored set can leave it, so every pivot is positive.
+            b[j] = if self.pivots[j] > 0.0 {
+                b[j] / self.pivots[j]
+            } else {
+                0.0
+            };
+            let xj = b[j];
+            if xj != 0.0 {
+                for (x, &f) in b[j + 1..].iter_mut().zip(&column[j + 1..]) {
+                    *x += f * xj;
+                }
+            }
+        }
     }
 }
 
-/// How far `x` is from solving `(I − Q) x = b`, relative to the size of the
+/// How far `x` is from solving `(I − Q) x = b` (each column), relative to the size of the
 /// terms, computed without cancellation in `I − Q`:
 ///
 /// `max_i |d_i x_i − Σ_{j≠i} Q_ij x_j − b_i| / (d_i |x_i| + Σ_{j≠i} Q_ij |x_j| + |b_i|)`
@@ -121,26 +142,25 @@ impl Censored {
 pub fn relative_residual(
     q: &DMatrix<f64>,
     exits: &DVector<f64>,
-    x: &DVector<f64>,
-    b: &DVector<f64>,
+    x: &DMatrix<f64>,
+    b: &DMatrix<f64>,
 ) -> f64 {
-    let m = q.nrows();
-    (0..m)
-        .map(|i| {
-            let inflow: f64 = (0..m).filter(|&j| j != i).map(|j| q[(i, j)] * x[j]).sum();
-            let inflow_size: f64 = (0..m)
-                .filter(|&j| j != i)
-                .map(|j| q[(i, j)] * x[j].abs())
-                .sum();
-            let outflow = (0..m).filter(|&j| j != i).map(|j| q[(i, j)]).sum::<f64>() + exits[i];
-            let scale = outflow * x[i].abs() + inflow_size + b[i].abs();
+    let mut off_diagonal = q.clone();
+    off_diagonal.fill_diagonal(0.0);
+    let outflow = off_diagonal.column_sum() + exits;
+    let inflow = &off_diagonal * x;
+    let inflow_size = &off_diagonal * x.abs();
+    let mut worst = 0.0_f64;
+    for c in 0..x.ncols() {
+        for i in 0..x.nrows() {
+            let scale = outflow[i] * x[(i, c)].abs() + inflow_size[(i, c)] + b[(i, c)].abs();
             if scale > 0.0 {
-                (outflow * x[i] - inflow - b[i]).abs() / scale
-            } else {
-                0.0
+                let residual = (outflow[i] * x[(i, c)] - inflow[(i, c)] - b[(i, c)]).abs();
+                worst = worst.max(residual / scale);
             }
-        })
-        .fold(0.0, f64::max)
+        }
+    }
+    worst
 }
 
 /// The transient analysis of a chain.
@@ -196,15 +216,10 @@ pub fn analyze(
     let variance_steps =
         visits_weighted.zip_map(&expected_steps, |v, t| (2.0 * v - t - t * t).max(0.0));
 
-    let ones = DVector::from_element(m, 1.0);
     let exits = r.column_sum();
-    let residual_steps = relative_residual(&q, &exits, &expected_steps, &ones);
-    let residual_probabilities = (0..r.ncols())
-        .map(|c| {
-            let x = probabilities.column(c).clone_owned();
-            relative_residual(&q, &exits, &x, &r.column(c).clone_owned())
-        })
-        .fold(0.0, f64::max);
+    let steps = DMatrix::from_column_slice(m, 1, expected_steps.as_slice());
+    let residual_steps = relative_residual(&q, &exits, &steps, &DMatrix::from_element(m, 1, 1.0));
+    let residual_probabilities = relative_residual(&q, &exits, &probabilities, &r);
     Some(Absorbing {
         transient,
         closed_classes,

@@ -120,9 +120,14 @@ pub fn analyze(
         let h = censored.outflow_solutions().column(0).clone_owned();
         let g = censored.solve(&h);
         let exits = out.column_sum();
-        let into_target = out.column(0).clone_owned();
-        residual = relative_residual(&q, &exits, &h, &into_target)
-            .max(relative_residual(&q, &exits, &g, &h));
+        let column = |v: &DVector<f64>| DMatrix::from_column_slice(m, 1, v.as_slice());
+        let into_target = out.columns(0, 1).clone_owned();
+        residual = relative_residual(&q, &exits, &column(&h), &into_target).max(relative_residual(
+            &q,
+            &exits,
+            &column(&g),
+            &column(&h),
+        ));
         for (a, &i) in set.iter().enumerate() {
             probability[i] = h[a];
             weighted[i] = g[a];
