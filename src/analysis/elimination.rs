@@ -20,7 +20,7 @@
 //! (Grassmann, Taksar and Heyman, 1985; for absorbing chains, the same state
 //! reduction as in Kohlas, 1986).
 //!
-//! The pivots go in blocks of [`BLOCK`]: within a block only the block's own
+//! The pivots go in blocks of 32: within a block only the block's own
 //! rows and columns are brought up to date pivot by pivot, and the rest of
 //! the matrix receives the block's updates at once as one matrix product,
 //! `a[L][L ∪ beyond] += a[L][K] · a[K][L ∪ beyond]` (`K` the block, `L` the
