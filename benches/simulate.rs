@@ -22,5 +22,19 @@ fn walkers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, walkers);
+/// Counts mode: 10^9 walkers at n = 4, the conditional-binomial workload.
+fn counts(c: &mut Criterion) {
+    let mut group = c.benchmark_group("simulate_counts");
+    let matrix = common::random_chain(4, 42);
+    let s0 = common::first_state(4);
+    let (walkers, horizon) = (1_000_000_000u64, 100usize);
+    group.throughput(Throughput::Elements(walkers * horizon as u64));
+    group.bench_function(
+        BenchmarkId::new("n=4", format!("{walkers}x{horizon}")),
+        |b| b.iter(|| simulate::simulate_counts(black_box(&matrix), &s0, horizon, walkers, 2024)),
+    );
+    group.finish();
+}
+
+criterion_group!(benches, walkers, counts);
 criterion_main!(benches);

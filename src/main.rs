@@ -183,6 +183,9 @@ fn apply_overrides(scenario: &mut Scenario, args: &RunArgs) -> Result<(), Failur
     if let Some(walkers) = args.walkers {
         scenario.simulation.walkers = walkers;
     }
+    if let Some(mode) = args.mode {
+        scenario.simulation.mode = mode;
+    }
     if let Some(horizon) = args.horizon {
         if horizon > MAX_HORIZON {
             return Err(Failure::invalid(vec![miette::miette!(
@@ -247,23 +250,29 @@ fn simulate_if_asked(scenario: &Scenario, quiet: bool) -> Option<simulate::Simul
     if walkers == 0 {
         return None;
     }
-    let steps = walkers.saturating_mul(scenario.horizon as u64 + 1);
+    let mode = scenario.simulation.mode.resolve(walkers);
+    // Counts mode costs the same for any number of walkers: milliseconds.
+    let steps = match mode {
+        simulate::Mode::Counts => 0,
+        _ => walkers.saturating_mul(scenario.horizon as u64 + 1),
+    };
     if steps > LONG_SIMULATION_STEPS && !quiet {
         // About 2e8 walker-steps a second on one core.
         let minutes = steps as f64 / 2e8 / 60.0;
         eprintln!(
             "note: {walkers} walkers × {} steps is {steps:.3e} walker-steps, about {minutes:.0} minutes \
-             of work; lower --walkers, or pass --walkers 0 to skip the simulation",
+             of work; --mode counts draws the same counts in milliseconds, --walkers 0 skips the simulation",
             scenario.horizon
         );
     }
     let progress = Progress::new(walkers, steps, quiet);
-    let simulation = simulate::simulate(
+    let simulation = simulate::run(
         scenario.chain.matrix(),
         &scenario.initial,
         scenario.horizon,
         walkers,
         scenario.simulation.seed,
+        mode,
         &|done| progress.advance(done),
     );
     progress.finish();

@@ -546,3 +546,22 @@ fn a_rerun_keeps_a_persons_own_files_and_clears_abandoned_staging() {
     assert_eq!(doc["simulation"]["seed"], 5);
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn counts_mode_is_reported_and_thread_independent() {
+    let args = ["--walkers", "1000000000", "--mode", "counts", "--seed", "3"];
+    let (one, doc) = json_run("scenarios/canary-rollout.yaml", &args, "1");
+    let (two, _) = json_run("scenarios/canary-rollout.yaml", &args, "2");
+    assert_eq!(one, two);
+    assert_eq!(doc["simulation"]["mode"], "counts");
+    assert!(doc["simulation"]["max_abs_z"].as_f64().unwrap() < 5.0);
+    // auto picks counts from 10^7 walkers on, walkers below.
+    let (_, doc) = json_run(
+        "scenarios/seed-article.yaml",
+        &["--walkers", "10000000"],
+        "2",
+    );
+    assert_eq!(doc["simulation"]["mode"], "counts");
+    let (_, doc) = json_run("scenarios/seed-article.yaml", &[], "2");
+    assert_eq!(doc["simulation"]["mode"], "walkers");
+}

@@ -177,3 +177,81 @@ fn simulated_hitting_times_follow_the_exact_distribution() {
         "chi² = {statistic} on {df} df"
     );
 }
+
+#[test]
+fn counts_mode_agrees_with_the_exact_occupancy() {
+    // alpha = 1e-4 per scenario and step checked, as for walkers.
+    for name in [
+        "seed-article.yaml",
+        "mlflow-registry.yaml",
+        "canary-rollout.yaml",
+        "sagemaker-approval.yaml",
+        "champion-challenger.yaml",
+    ] {
+        let s = shipped(name);
+        let walkers = 10_000_000;
+        let sim = simulate::simulate_counts(s.chain.matrix(), &s.initial, s.horizon, walkers, 31);
+        let exact = transient::trajectory(s.chain.matrix(), &s.initial, s.horizon);
+        for t in [1, s.horizon / 2, s.horizon] {
+            let (statistic, df) = chi_square(&sim.counts[t], exact[t].as_slice(), walkers);
+            assert!(
+                statistic < chi_square_critical(df),
+                "{name} step {t}: chi² = {statistic} on {df} df"
+            );
+        }
+    }
+    let n = 100;
+    let matrix = random_chain(n, 5);
+    let mut initial = DVector::zeros(n);
+    initial[0] = 1.0;
+    let walkers = 1_000_000;
+    let sim = simulate::simulate_counts(&matrix, &initial, 30, walkers, 77);
+    let exact = transient::trajectory(&matrix, &initial, 30);
+    for t in [1, 2, 10, 30] {
+        let (statistic, df) = chi_square(&sim.counts[t], exact[t].as_slice(), walkers);
+        assert!(
+            statistic < chi_square_critical(df),
+            "step {t}: chi² = {statistic} on {df} df"
+        );
+    }
+}
+
+#[test]
+fn a_trillion_walkers_match_the_exact_trajectory() {
+    // 10^12 walkers: the sampling error is about 5e-7, so 1e-5 is generous.
+    let s = shipped("seed-article.yaml");
+    let sim = simulate::simulate_counts(
+        s.chain.matrix(),
+        &s.initial,
+        s.horizon,
+        1_000_000_000_000,
+        2024,
+    );
+    let exact = transient::trajectory(s.chain.matrix(), &s.initial, s.horizon);
+    for (t, step) in exact.iter().enumerate() {
+        for (i, &p) in step.iter().enumerate() {
+            assert!((sim.occupancy(t)[i] - p).abs() < 1e-5, "step {t} state {i}");
+        }
+    }
+}
+
+#[test]
+fn walkers_and_counts_modes_agree_in_distribution() {
+    // Two-sample chi-square on the final occupancy of both modes, alpha = 1e-4:
+    // sum over cells of (a − b)² / (a + b) for equal sample sizes, df = cells − 1.
+    let s = shipped("canary-rollout.yaml");
+    let walkers = 400_000;
+    let a = run(s.chain.matrix(), &s.initial, 12, walkers, 5);
+    let b = simulate::simulate_counts(s.chain.matrix(), &s.initial, 12, walkers, 6);
+    let (mut statistic, mut cells) = (0.0, 0usize);
+    for (&x, &y) in a.counts[12].iter().zip(&b.counts[12]) {
+        if x + y > 0 {
+            statistic += (x as f64 - y as f64).powi(2) / (x + y) as f64;
+            cells += 1;
+        }
+    }
+    assert!(
+        statistic < chi_square_critical(cells - 1),
+        "chi² = {statistic}"
+    );
+}

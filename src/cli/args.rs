@@ -28,6 +28,8 @@ Examples:
       table on the terminal; files under output/seed-article/
   verchain run scenarios/seed-article.yaml --format json > seed.json
   verchain run scenarios/mlflow-registry.yaml --walkers 1000000 --seed 7
+  verchain run scenarios/seed-article.yaml --walkers 1000000000000 --mode counts
+      10^12 simulated versions, as exact counts, in milliseconds
   verchain run scenarios/seed-article.yaml --at 1000000 --at 1000000000000000000
       S_t at far steps, by repeated squaring
   verchain run scenarios/canary-rollout.yaml --horizon 52 --output /tmp/what-if
@@ -100,6 +102,12 @@ pub struct RunArgs {
     /// Simulated versions; 0 turns the simulation off (overrides `simulation.walkers`)
     #[arg(long, value_name = "N")]
     pub walkers: Option<u64>,
+
+    /// How to simulate: walkers (follow each version), counts (draw the
+    /// counts directly, exactly distributed, in milliseconds for any number
+    /// of versions), or auto (counts from 10^7 walkers on); overrides `simulation.mode`
+    #[arg(long, value_enum)]
+    pub mode: Option<verchain::simulate::Mode>,
 
     /// Steps to follow (overrides `horizon`)
     #[arg(long, value_name = "H")]

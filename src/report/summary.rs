@@ -10,7 +10,8 @@ use serde::Serialize;
 use super::fate::{self, AbsorbingSummary, ConvergenceSummary, HittingSummary, PassageSummary};
 use crate::analysis::Exact;
 use crate::scenario::{Parameter, Scenario};
-use crate::simulate::{Agreement, BLOCK, Simulation};
+use crate::simulate::counts::COUNTS_STREAM;
+use crate::simulate::{Agreement, BLOCK, Mode, Simulation};
 
 /// Everything a run computed.
 #[derive(Debug, Clone, Serialize)]
@@ -87,6 +88,8 @@ pub struct ClassSummary {
 pub struct SimulationSummary {
     pub walkers: u64,
     pub seed: u64,
+    /// `walkers` (every version followed) or `counts` (counts drawn directly).
+    pub mode: &'static str,
     /// How the random numbers were drawn, so a run can be reproduced.
     pub generator: String,
     /// Simulated fractions, H + 1 rows of n numbers.
@@ -129,9 +132,14 @@ impl Summary {
         let simulation = simulation.map(|(sim, agreement)| SimulationSummary {
             walkers: sim.walkers,
             seed: sim.seed,
-            generator: format!(
-                "ChaCha8 (rand 0.10), seeded with the seed, one stream per block of {BLOCK} walkers"
-            ),
+            mode: sim.mode.name(),
+            generator: match sim.mode {
+                Mode::Counts => format!(
+                    "ChaCha8 (rand 0.10), seeded with the seed, stream {COUNTS_STREAM}; conditional \
+                     binomials (rand_distr 0.6), walkers moved one by one in states with fewer than 45 n"
+                ),
+                _ => format!("ChaCha8 (rand 0.10), seeded with the seed, one stream per block of {BLOCK} walkers"),
+            },
             occupancy: agreement.occupancy.clone(),
             standard_error: agreement.standard_error.clone(),
             max_abs_z: agreement.max_abs_z,

@@ -61,8 +61,8 @@ pub fn render(summary: &Summary) -> String {
         Some(sim) => {
             let _ = writeln!(
                 out,
-                "Where versions are: exact / simulated ({} walkers, seed {})",
-                sim.walkers, sim.seed
+                "Where versions are: exact / simulated ({} walkers, seed {}, {} mode)",
+                sim.walkers, sim.seed, sim.mode
             );
         }
         None => {

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::analysis::convergence::{DEFAULT_EPSILON, MIN_EPSILON};
 use crate::chain::{Chain, DEFAULT_TOLERANCE};
+use crate::simulate::Mode;
 
 const TOP_LEVEL_KEYS: [&str; 13] = [
     "name",
@@ -32,7 +33,7 @@ const TOP_LEVEL_KEYS: [&str; 13] = [
     "epsilon",
 ];
 const PARAMETER_KEYS: [&str; 3] = ["value", "range", "description"];
-const SIMULATION_KEYS: [&str; 2] = ["walkers", "seed"];
+const SIMULATION_KEYS: [&str; 3] = ["walkers", "seed", "mode"];
 
 /// Collects problems while a scenario is checked.
 #[derive(Default)]
@@ -93,6 +94,7 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
         .unwrap_or(SimulationSettings {
             walkers: DEFAULT_WALKERS,
             seed: DEFAULT_SEED,
+            mode: Mode::Auto,
         });
 
     let states = match get("states") {
@@ -540,6 +542,7 @@ fn simulation(node: &Node, problems: &mut Problems) -> SimulationSettings {
     let mut settings = SimulationSettings {
         walkers: DEFAULT_WALKERS,
         seed: DEFAULT_SEED,
+        mode: Mode::Auto,
     };
     let Value::Mapping(entries) = &node.value else {
         problems.wrong_kind(node, "simulation", "a mapping with `walkers` and `seed`");
@@ -557,6 +560,19 @@ fn simulation(node: &Node, problems: &mut Problems) -> SimulationSettings {
                     settings.seed = s;
                 }
             }
+            Some("mode") => match value.as_str() {
+                Some("auto") => settings.mode = Mode::Auto,
+                Some("walkers") => settings.mode = Mode::Walkers,
+                Some("counts") => settings.mode = Mode::Counts,
+                _ => problems.push(
+                    Problem::new(
+                        value.position,
+                        format!("`simulation.mode` must be auto, walkers or counts, but it is {}", value.describe()),
+                    )
+                    .label("unknown mode")
+                    .help("walkers follows every version; counts draws the counts directly (fast for huge numbers); auto chooses"),
+                ),
+            },
             _ => unknown_key(key, "simulation settings", &SIMULATION_KEYS, problems),
         }
     }

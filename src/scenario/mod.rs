@@ -114,6 +114,8 @@ pub struct SimulationSettings {
     /// Independent versions simulated; 0 turns simulation off.
     pub walkers: u64,
     pub seed: u64,
+    /// Walker by walker, as counts, or chosen by the number of walkers.
+    pub mode: crate::simulate::Mode,
 }
 
 /// One thing wrong with a scenario, with where it is.

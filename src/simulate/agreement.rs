@@ -226,6 +226,7 @@ mod tests {
         let simulation = Simulation {
             walkers: 400,
             seed: 0,
+            mode: super::super::Mode::Walkers,
             counts: vec![vec![400, 0], vec![220, 180]],
         };
         let exact = [

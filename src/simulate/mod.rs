@@ -17,6 +17,7 @@
 
 pub mod agreement;
 pub mod alias;
+pub mod counts;
 
 use nalgebra::{DMatrix, DVector};
 use rand::rngs::ChaCha8Rng;
@@ -26,6 +27,64 @@ use serde::Serialize;
 
 pub use agreement::{Agreement, agreement};
 pub use alias::{AliasTable, RowTables};
+pub use counts::simulate_counts;
+
+/// How to simulate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Counts from [`AUTO_COUNTS_FROM`] walkers on, walker by walker below.
+    #[default]
+    Auto,
+    /// Every walker followed step by step ([`simulate`]).
+    Walkers,
+    /// The counts drawn directly, exactly distributed ([`simulate_counts`]).
+    Counts,
+}
+
+impl Mode {
+    /// The mode `Auto` stands for with `walkers` walkers.
+    pub fn resolve(self, walkers: u64) -> Mode {
+        match self {
+            Mode::Auto if walkers >= AUTO_COUNTS_FROM => Mode::Counts,
+            Mode::Auto => Mode::Walkers,
+            mode => mode,
+        }
+    }
+
+    /// The mode's name as scenarios and the command line write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Auto => "auto",
+            Mode::Walkers => "walkers",
+            Mode::Counts => "counts",
+        }
+    }
+}
+
+/// From this many walkers on, `auto` draws counts: following each walker
+/// would take about a second or more, while counts take milliseconds.
+pub const AUTO_COUNTS_FROM: u64 = 10_000_000;
+
+/// Runs the simulation in `mode` (`Auto` resolved by the number of walkers).
+pub fn run(
+    matrix: &DMatrix<f64>,
+    initial: &DVector<f64>,
+    horizon: usize,
+    walkers: u64,
+    seed: u64,
+    mode: Mode,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Simulation {
+    match mode.resolve(walkers) {
+        Mode::Counts => {
+            let simulation = simulate_counts(matrix, initial, horizon, walkers, seed);
+            progress(walkers);
+            simulation
+        }
+        _ => simulate(matrix, initial, horizon, walkers, seed, progress),
+    }
+}
 
 /// Walkers per block, and per random stream.
 pub const BLOCK: u64 = 8192;
@@ -35,6 +94,8 @@ pub const BLOCK: u64 = 8192;
 pub struct Simulation {
     pub walkers: u64,
     pub seed: u64,
+    /// How the counts were drawn: walker by walker, or as counts.
+    pub mode: Mode,
     /// `counts[t][i]`: walkers in state `i` after `t` steps.
     pub counts: Vec<Vec<u64>>,
 }
@@ -97,6 +158,7 @@ pub fn simulate(
     Simulation {
         walkers,
         seed,
+        mode: Mode::Walkers,
         counts: flat.chunks_exact(n).map(<[u64]>::to_vec).collect(),
     }
 }
