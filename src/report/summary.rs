@@ -101,6 +101,34 @@ pub struct SimulationSummary {
     pub max_abs_z: f64,
     pub max_abs_z_step: usize,
     pub max_abs_z_state: String,
+    /// 95% Wilson score intervals of `occupancy`.
+    pub wilson_lower: Vec<Vec<f64>>,
+    pub wilson_upper: Vec<Vec<f64>>,
+    /// The z-score of every step and state (see `max_abs_z`).
+    pub z: Vec<Vec<f64>>,
+    /// Pearson's chi-square of the final occupancy against the exact one.
+    pub final_chi_square: ChiSquareSummary,
+    /// Simulated share of versions in each absorbing state at the horizon.
+    pub absorbed: Vec<Absorbed>,
+}
+
+/// A chi-square test, with the states that disagree named.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChiSquareSummary {
+    pub statistic: f64,
+    pub degrees_of_freedom: usize,
+    /// By the Wilson–Hilferty approximation.
+    pub p_value: f64,
+    /// States whose final |z| exceeds 3.
+    pub disagreeing_states: Vec<String>,
+}
+
+/// The share of versions simulated into one absorbing state by the horizon.
+#[derive(Debug, Clone, Serialize)]
+pub struct Absorbed {
+    pub state: String,
+    pub simulated: f64,
+    pub exact: f64,
 }
 
 impl Summary {
@@ -145,6 +173,25 @@ impl Summary {
             max_abs_z: agreement.max_abs_z,
             max_abs_z_step: agreement.max_abs_z_at.0,
             max_abs_z_state: states[agreement.max_abs_z_at.1].clone(),
+            wilson_lower: agreement.wilson_lower.clone(),
+            wilson_upper: agreement.wilson_upper.clone(),
+            z: agreement.z.clone(),
+            final_chi_square: ChiSquareSummary {
+                statistic: agreement.final_chi_square.statistic,
+                degrees_of_freedom: agreement.final_chi_square.degrees_of_freedom,
+                p_value: agreement.final_chi_square.p_value,
+                disagreeing_states: names(&agreement.final_chi_square.disagreeing),
+            },
+            absorbed: exact
+                .structure
+                .absorbing
+                .iter()
+                .map(|&i| Absorbed {
+                    state: states[i].clone(),
+                    simulated: agreement.occupancy[scenario.horizon][i],
+                    exact: exact.trajectory[scenario.horizon][i],
+                })
+                .collect(),
         });
 
         let (absorbing, hitting, passage, convergence) = fate::summaries(scenario, exact);

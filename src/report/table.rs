@@ -146,6 +146,17 @@ pub fn render(summary: &Summary) -> String {
             "\nMonte Carlo vs exact: largest |z| = {:.2} ({unit} {}, {}): {verdict}",
             sim.max_abs_z, sim.max_abs_z_step, sim.max_abs_z_state
         );
+        let chi = &sim.final_chi_square;
+        let disagree = if chi.disagreeing_states.is_empty() {
+            String::new()
+        } else {
+            format!("; states that disagree: {}", list(&chi.disagreeing_states))
+        };
+        let _ = writeln!(
+            out,
+            "  final occupancy: chi² = {:.2} on {} degrees of freedom, p = {:.3}{disagree}",
+            chi.statistic, chi.degrees_of_freedom, chi.p_value
+        );
     }
     out
 }

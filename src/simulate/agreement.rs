@@ -28,10 +28,115 @@ pub struct Agreement {
     pub occupancy: Vec<Vec<f64>>,
     /// `sqrt(p̂ (1 − p̂) / N)` for each entry of `occupancy`.
     pub standard_error: Vec<Vec<f64>>,
+    /// 95% Wilson score interval of each entry of `occupancy`: right near 0
+    /// and 1, where `p̂ ± 2 SE` is not.
+    pub wilson_lower: Vec<Vec<f64>>,
+    pub wilson_upper: Vec<Vec<f64>>,
+    /// `z[t][i]` as described in the module docs.
+    pub z: Vec<Vec<f64>>,
     /// The largest `|z|` over all steps and states.
     pub max_abs_z: f64,
     /// Where it occurs: (step, state index).
     pub max_abs_z_at: (usize, usize),
+    /// Pearson's test of the final occupancy against the exact one.
+    pub final_chi_square: ChiSquare,
+}
+
+/// A chi-square goodness-of-fit test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChiSquare {
+    pub statistic: f64,
+    pub degrees_of_freedom: usize,
+    /// `P(χ² ≥ statistic)`, by the Wilson–Hilferty normal approximation.
+    pub p_value: f64,
+    /// States whose final |z| exceeds 3, the ones that disagree.
+    pub disagreeing: Vec<usize>,
+}
+
+/// `z` of the 95% interval.
+const WILSON_Z: f64 = 1.959_963_984_540_054;
+
+/// The Wilson score interval of `p̂` from `n` trials (Wilson, 1927).
+pub fn wilson_interval(p: f64, n: f64) -> (f64, f64) {
+    let z2 = WILSON_Z * WILSON_Z;
+    let denominator = 1.0 + z2 / n;
+    let center = (p + z2 / (2.0 * n)) / denominator;
+    let half = WILSON_Z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    // At p̂ = 0 (or 1) the bound is 0 (or 1) exactly; rounding would leave 1e-18.
+    let lower = if p == 0.0 {
+        0.0
+    } else {
+        (center - half).max(0.0)
+    };
+    let upper = if p == 1.0 {
+        1.0
+    } else {
+        (center + half).min(1.0)
+    };
+    (lower, upper)
+}
+
+/// Pearson's chi-square of `counts` against `probabilities`. Cells expected
+/// to hold fewer than 5 walkers are pooled into one, as the test needs.
+pub fn chi_square_test(
+    counts: &[u64],
+    probabilities: &[f64],
+    walkers: u64,
+    z: &[f64],
+) -> ChiSquare {
+    let n = walkers as f64;
+    let (mut statistic, mut cells) = (0.0, 0usize);
+    let (mut pooled_observed, mut pooled_expected) = (0.0, 0.0);
+    for (&observed, &p) in counts.iter().zip(probabilities) {
+        let expected = p * n;
+        if expected < 5.0 {
+            pooled_observed += observed as f64;
+            pooled_expected += expected;
+        } else {
+            statistic += (observed as f64 - expected).powi(2) / expected;
+            cells += 1;
+        }
+    }
+    if pooled_expected > 0.0 {
+        statistic += (pooled_observed - pooled_expected).powi(2) / pooled_expected;
+        cells += 1;
+    }
+    let degrees_of_freedom = cells.saturating_sub(1);
+    ChiSquare {
+        statistic,
+        degrees_of_freedom,
+        p_value: chi_square_upper_tail(statistic, degrees_of_freedom),
+        disagreeing: (0..z.len()).filter(|&i| z[i].abs() > 3.0).collect(),
+    }
+}
+
+/// `P(χ²_k ≥ x)` by Wilson and Hilferty (1931): `(χ²/k)^{1/3}` is nearly
+/// normal with mean `1 − 2/(9k)` and variance `2/(9k)`.
+fn chi_square_upper_tail(x: f64, k: usize) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    let k = k as f64;
+    let variance = 2.0 / (9.0 * k);
+    let z = ((x / k).cbrt() - (1.0 - variance)) / variance.sqrt();
+    normal_upper_tail(z)
+}
+
+/// `P(Z ≥ z)` for a standard normal `Z`, from the complementary error
+/// function by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7).
+fn normal_upper_tail(z: f64) -> f64 {
+    let x = z.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erfc = poly * (-x * x).exp();
+    if z >= 0.0 {
+        0.5 * erfc
+    } else {
+        1.0 - 0.5 * erfc
+    }
 }
 
 /// Compares a simulation with the exact trajectory it estimates.
@@ -39,30 +144,53 @@ pub fn agreement(simulation: &Simulation, exact: &[DVector<f64>]) -> Agreement {
     let walkers = simulation.walkers as f64;
     let mut occupancy = Vec::with_capacity(exact.len());
     let mut standard_error = Vec::with_capacity(exact.len());
+    let (mut wilson_lower, mut wilson_upper) = (Vec::new(), Vec::new());
+    let mut z = Vec::with_capacity(exact.len());
     let (mut max_abs_z, mut max_abs_z_at) = (0.0_f64, (0, 0));
 
     for (t, exact_step) in exact.iter().enumerate() {
         let fractions = simulation.occupancy(t);
-        let errors = fractions
+        standard_error.push(
+            fractions
+                .iter()
+                .map(|&p| (p * (1.0 - p) / walkers).sqrt())
+                .collect(),
+        );
+        let (lower, upper) = fractions
             .iter()
-            .map(|&p| (p * (1.0 - p) / walkers).sqrt())
+            .map(|&p| wilson_interval(p, walkers))
+            .unzip();
+        wilson_lower.push(lower);
+        wilson_upper.push(upper);
+        let step_z: Vec<f64> = exact_step
+            .iter()
+            .zip(&simulation.counts[t])
+            .map(|(&p, &count)| z_score(count, p, simulation.walkers))
             .collect();
-        for (i, (&simulated, &p)) in fractions.iter().zip(exact_step.iter()).enumerate() {
-            let count = simulation.counts[t][i];
-            let z = z_score(count, p, simulation.walkers).abs();
-            let _ = simulated;
-            if z > max_abs_z {
-                (max_abs_z, max_abs_z_at) = (z, (t, i));
+        for (i, value) in step_z.iter().enumerate() {
+            if value.abs() > max_abs_z {
+                (max_abs_z, max_abs_z_at) = (value.abs(), (t, i));
             }
         }
         occupancy.push(fractions);
-        standard_error.push(errors);
+        z.push(step_z);
     }
+    let last = exact.len() - 1;
+    let final_chi_square = chi_square_test(
+        &simulation.counts[last],
+        exact[last].as_slice(),
+        simulation.walkers,
+        &z[last],
+    );
     Agreement {
         occupancy,
         standard_error,
+        wilson_lower,
+        wilson_upper,
+        z,
         max_abs_z,
         max_abs_z_at,
+        final_chi_square,
     }
 }
 
@@ -200,6 +328,28 @@ mod tests {
         assert!((z - 3.153).abs() < 0.01, "z = {z}");
         // Seeing none where 0.041 are expected is entirely ordinary.
         assert_eq!(z_score(0, 4.1e-7, 100_000), 0.0);
+    }
+
+    #[test]
+    fn wilson_intervals_by_hand() {
+        // 0 successes in 100: [0, 3.84/103.84] = [0, 0.0370].
+        let (lo, hi) = wilson_interval(0.0, 100.0);
+        assert_eq!(lo, 0.0);
+        assert!((hi - 0.036_994).abs() < 1e-5, "{hi}");
+        // 50 of 100: 0.5 ± 0.0962 (approximately [0.4038, 0.5962]).
+        let (lo, hi) = wilson_interval(0.5, 100.0);
+        assert!(
+            (lo - 0.403_8).abs() < 1e-4 && (hi - 0.596_2).abs() < 1e-4,
+            "{lo} {hi}"
+        );
+    }
+
+    #[test]
+    fn chi_square_tails() {
+        // χ²_1 ≥ 3.841 has probability 0.05; χ²_10 ≥ 18.307 too.
+        assert!((chi_square_upper_tail(3.841, 1) - 0.05).abs() < 0.005);
+        assert!((chi_square_upper_tail(18.307, 10) - 0.05).abs() < 0.002);
+        assert!((normal_upper_tail(1.959_964) - 0.025).abs() < 1e-6);
     }
 
     #[test]
