@@ -16,7 +16,33 @@ fn walkers(c: &mut Criterion) {
         group.throughput(Throughput::Elements(walkers * horizon as u64));
         let id = BenchmarkId::new(format!("n={n}"), format!("{walkers}x{horizon}"));
         group.bench_function(id, |b| {
-            b.iter(|| simulate::simulate(black_box(&matrix), &s0, horizon, walkers, 2024, &|_| {}))
+            b.iter(|| {
+                simulate::simulate(
+                    black_box(&matrix),
+                    &s0,
+                    horizon,
+                    walkers,
+                    2024,
+                    &[],
+                    &|_| {},
+                )
+            })
+        });
+        // The same run recording the hitting time of the last state.
+        let target = [vec![n - 1]];
+        let id = BenchmarkId::new(format!("n={n},1 target"), format!("{walkers}x{horizon}"));
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                simulate::simulate(
+                    black_box(&matrix),
+                    &s0,
+                    horizon,
+                    walkers,
+                    2024,
+                    &target,
+                    &|_| {},
+                )
+            })
         });
     }
     group.finish();
@@ -31,7 +57,11 @@ fn counts(c: &mut Criterion) {
     group.throughput(Throughput::Elements(walkers * horizon as u64));
     group.bench_function(
         BenchmarkId::new("n=4", format!("{walkers}x{horizon}")),
-        |b| b.iter(|| simulate::simulate_counts(black_box(&matrix), &s0, horizon, walkers, 2024)),
+        |b| {
+            b.iter(|| {
+                simulate::simulate_counts(black_box(&matrix), &s0, horizon, walkers, 2024, &[])
+            })
+        },
     );
     group.finish();
 }

@@ -12,7 +12,7 @@ use verchain::analysis;
 use verchain::analysis::convergence::MIN_EPSILON;
 use verchain::report::{self, Summary};
 use verchain::scenario::expr::closest;
-use verchain::scenario::{MAX_HORIZON, Scenario, Target};
+use verchain::scenario::{MAX_HORIZON, MAX_TARGETS, Scenario, Target};
 use verchain::simulate;
 
 use cli::args::{CheckArgs, Cli, Command, Format, RunArgs};
@@ -76,14 +76,22 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         &request,
     );
     let simulation = simulate_if_asked(&scenario, quiet);
-    let agreement = simulation
-        .as_ref()
-        .map(|sim| simulate::agreement(sim, &exact.trajectory));
-    let summary = Summary::new(
+    let agreement = simulation.as_ref().map(|sim| {
+        let hitting: Vec<Vec<f64>> = exact
+            .hitting
+            .iter()
+            .map(|h| h.pmf.iter().map(|p| p.dot(&scenario.initial)).collect())
+            .collect();
+        simulate::agreement(sim, &exact.trajectory, &hitting)
+    });
+    let mut summary = Summary::new(
         &scenario,
         &exact,
         simulation.as_ref().zip(agreement.as_ref()),
     );
+    if let Some(traced) = args.trace {
+        summary.trace = Some(trace(&scenario, traced)?);
+    }
 
     match args.format {
         Format::Table => print!("{}", report::table::render(&summary)),
@@ -216,6 +224,13 @@ fn apply_overrides(scenario: &mut Scenario, args: &RunArgs) -> Result<(), Failur
         if !scenario.targets.contains(&target) {
             scenario.targets.push(target);
         }
+        if scenario.targets.len() > MAX_TARGETS {
+            return Err(Failure::invalid(vec![miette::miette!(
+                help = "analyse the targets in several runs",
+                "{} targets, more than the {MAX_TARGETS} one run can follow",
+                scenario.targets.len()
+            )]));
+        }
     }
     Ok(())
 }
@@ -266,15 +281,65 @@ fn simulate_if_asked(scenario: &Scenario, quiet: bool) -> Option<simulate::Simul
         );
     }
     let progress = Progress::new(walkers, steps, quiet);
+    let targets: Vec<Vec<usize>> = scenario.targets.iter().map(|t| t.states.clone()).collect();
+    let request = simulate::Request {
+        horizon: scenario.horizon,
+        walkers,
+        seed: scenario.simulation.seed,
+        mode,
+        targets: &targets,
+    };
     let simulation = simulate::run(
+        scenario.chain.matrix(),
+        &scenario.initial,
+        &request,
+        &|done| progress.advance(done),
+    );
+    progress.finish();
+    Some(simulation)
+}
+
+/// Rows of `trace.csv` (walkers × steps) above which `--trace` is refused:
+/// about 100 MB of CSV, already more than a person reads.
+const MAX_TRACE_ROWS: u64 = 10_000_000;
+
+/// The paths of the first `traced` walkers of the run, for `--trace`.
+fn trace(scenario: &Scenario, traced: u64) -> Result<Vec<Vec<u32>>, Failure> {
+    let walkers = scenario.simulation.walkers;
+    let refuse = |message: String, help: &str| {
+        Err(Failure::invalid(vec![miette::miette!(
+            help = help.to_string(),
+            "{message}"
+        )]))
+    };
+    if walkers == 0 {
+        return refuse(
+            format!("--trace {traced}: the simulation is off (walkers: 0)"),
+            "give --walkers N, at least as many as the walkers to trace",
+        );
+    }
+    if traced > walkers {
+        return refuse(
+            format!("--trace {traced} asks for more walkers than the {walkers} simulated"),
+            "trace at most as many walkers as the run simulates, or raise --walkers",
+        );
+    }
+    let rows = traced.saturating_mul(scenario.horizon as u64 + 1);
+    if rows > MAX_TRACE_ROWS {
+        return refuse(
+            format!(
+                "--trace {traced} over {} steps is {rows} rows, more than the limit of {MAX_TRACE_ROWS}",
+                scenario.horizon
+            ),
+            "trace fewer walkers or a shorter --horizon; the occupancy of all walkers is in trajectory.csv",
+        );
+    }
+    Ok(simulate::trace(
         scenario.chain.matrix(),
         &scenario.initial,
         scenario.horizon,
         walkers,
         scenario.simulation.seed,
-        mode,
-        &|done| progress.advance(done),
-    );
-    progress.finish();
-    Some(simulation)
+        traced as usize,
+    ))
 }

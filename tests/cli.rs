@@ -554,6 +554,8 @@ fn counts_mode_is_reported_and_thread_independent() {
     let (two, _) = json_run("scenarios/canary-rollout.yaml", &args, "2");
     assert_eq!(one, two);
     assert_eq!(doc["simulation"]["mode"], "counts");
+    // The canary scenario has targets: their hitting times are simulated too.
+    assert!(!doc["simulation"]["hitting"].as_array().unwrap().is_empty());
     assert!(doc["simulation"]["max_abs_z"].as_f64().unwrap() < 5.0);
     // auto picks counts from 10^7 walkers on, walkers below.
     let (_, doc) = json_run(
@@ -564,4 +566,85 @@ fn counts_mode_is_reported_and_thread_independent() {
     assert_eq!(doc["simulation"]["mode"], "counts");
     let (_, doc) = json_run("scenarios/seed-article.yaml", &[], "2");
     assert_eq!(doc["simulation"]["mode"], "walkers");
+}
+
+#[test]
+fn simulated_hitting_times_and_crate_versions_are_reported() {
+    let (_, doc) = json_run(
+        "scenarios/mlflow-registry.yaml",
+        &["--walkers", "200000", "--seed", "8"],
+        "2",
+    );
+    let sim = &doc["simulation"];
+    let versions = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock")).unwrap();
+    for name in ["rand", "rand_distr", "chacha20"] {
+        let version = sim["crates"][name].as_str().unwrap();
+        let entry = format!("name = \"{name}\"\nversion = \"{version}\"");
+        assert!(versions.contains(&entry), "{name} {version}");
+    }
+    let hitting = sim["hitting"].as_array().unwrap();
+    assert_eq!(hitting.len(), doc["hitting"].as_array().unwrap().len());
+    for (simulated, exact) in hitting.iter().zip(doc["hitting"].as_array().unwrap()) {
+        assert_eq!(simulated["target"], exact["target"]);
+        let (cdf, exact_cdf) = (
+            numbers(&simulated["cdf"]),
+            numbers(&exact["from_initial"]["cdf"]),
+        );
+        // Kolmogorov distance with 200,000 walkers: a 1e-4 tail lies near 0.0043.
+        let gap = cdf.iter().zip(&exact_cdf).map(|(a, b)| (a - b).abs());
+        assert!(gap.fold(0.0, f64::max) < 0.0043, "{cdf:?}");
+        let not_reached = simulated["not_reached"].as_f64().unwrap();
+        assert!((not_reached + cdf.last().unwrap() - 1.0).abs() < 1e-12);
+        assert!(simulated["chi_square"]["p_value"].as_f64().unwrap() > 1e-4);
+    }
+}
+
+#[test]
+fn trace_writes_the_paths_of_the_first_walkers() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run_into(out.path(), &["--trace", "3", "--horizon", "4"]);
+    assert!(output.status.success());
+    let trace = fs::read_to_string(out.path().join("seed-article/trace.csv")).unwrap();
+    let lines: Vec<&str> = trace.lines().collect();
+    assert_eq!(lines[0], "walker,step,state");
+    // 3 walkers × steps 0 … 4; each starts in develop and moves to test.
+    assert_eq!(lines.len(), 1 + 3 * 5);
+    assert_eq!(lines[1], "0,0,develop");
+    assert_eq!(lines[2], "0,1,test");
+    assert_eq!(lines[15].split(',').take(2).collect::<Vec<_>>(), ["2", "4"]);
+
+    for (extra, message) in [
+        (
+            &["--trace", "5000", "--walkers", "2000"][..],
+            "more walkers than the 2000 simulated",
+        ),
+        (
+            &["--trace", "1", "--walkers", "0"][..],
+            "the simulation is off",
+        ),
+        (
+            &["--trace", "2000", "--walkers", "2000", "--horizon", "10000"][..],
+            "more than the limit",
+        ),
+    ] {
+        let (code, stderr) = stderr_of(
+            verchain()
+                .args(["run", "scenarios/seed-article.yaml"])
+                .args(extra)
+                .arg("--output")
+                .arg(out.path().join("refused")),
+        );
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(!out.path().join("refused").exists());
+    }
+    let (code, stderr) = stderr_of(verchain().args([
+        "run",
+        "scenarios/seed-article.yaml",
+        "--trace",
+        "3",
+        "--no-files",
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
 }

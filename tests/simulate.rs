@@ -52,7 +52,7 @@ fn run(
     walkers: u64,
     seed: u64,
 ) -> Simulation {
-    simulate::simulate(matrix, initial, horizon, walkers, seed, &|_| {})
+    simulate::simulate(matrix, initial, horizon, walkers, seed, &[], &|_| {})
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn a_hundred_state_random_chain_agrees_with_the_exact_trajectory() {
             "step {t}: chi² = {statistic} on {df} df"
         );
     }
-    let agreement = simulate::agreement(&sim, &exact);
+    let agreement = simulate::agreement(&sim, &exact, &[]);
     // 3,100 z-scores: P(max |z| ≥ 5) ≈ 3100 · 5.7e-7 ≈ 0.002.
     assert!(
         agreement.max_abs_z < 5.0,
@@ -145,6 +145,23 @@ fn the_random_stream_is_stable() {
     let sim = run(s.chain.matrix(), &s.initial, 5, 10_000, 2024);
     assert_eq!(sim.counts[2], vec![0, 0, 4972, 5028]);
     assert_eq!(sim.counts[5], vec![0, 3721, 2238, 4041]);
+
+    // Counts mode: its own stream, binomial splitting for large counts and
+    // walker-by-walker moves for small ones, and a stream per target.
+    let deploy = vec![s.chain.index_of("deploy").unwrap()];
+    let sim = simulate::simulate_counts(
+        s.chain.matrix(),
+        &s.initial,
+        5,
+        1_000_000_000,
+        2024,
+        &[deploy],
+    );
+    assert_eq!(sim.counts[5], vec![0, 379494135, 224018681, 396487184]);
+    assert_eq!(
+        sim.first_hits[0],
+        vec![0, 0, 500012434, 99995524, 199995224, 39999130]
+    );
 }
 
 #[test]
@@ -190,7 +207,8 @@ fn counts_mode_agrees_with_the_exact_occupancy() {
     ] {
         let s = shipped(name);
         let walkers = 10_000_000;
-        let sim = simulate::simulate_counts(s.chain.matrix(), &s.initial, s.horizon, walkers, 31);
+        let sim =
+            simulate::simulate_counts(s.chain.matrix(), &s.initial, s.horizon, walkers, 31, &[]);
         let exact = transient::trajectory(s.chain.matrix(), &s.initial, s.horizon);
         for t in [1, s.horizon / 2, s.horizon] {
             let (statistic, df) = chi_square(&sim.counts[t], exact[t].as_slice(), walkers);
@@ -205,7 +223,7 @@ fn counts_mode_agrees_with_the_exact_occupancy() {
     let mut initial = DVector::zeros(n);
     initial[0] = 1.0;
     let walkers = 1_000_000;
-    let sim = simulate::simulate_counts(&matrix, &initial, 30, walkers, 77);
+    let sim = simulate::simulate_counts(&matrix, &initial, 30, walkers, 77, &[]);
     let exact = transient::trajectory(&matrix, &initial, 30);
     for t in [1, 2, 10, 30] {
         let (statistic, df) = chi_square(&sim.counts[t], exact[t].as_slice(), walkers);
@@ -226,6 +244,7 @@ fn a_trillion_walkers_match_the_exact_trajectory() {
         s.horizon,
         1_000_000_000_000,
         2024,
+        &[],
     );
     let exact = transient::trajectory(s.chain.matrix(), &s.initial, s.horizon);
     for (t, step) in exact.iter().enumerate() {
@@ -242,7 +261,7 @@ fn walkers_and_counts_modes_agree_in_distribution() {
     let s = shipped("canary-rollout.yaml");
     let walkers = 400_000;
     let a = run(s.chain.matrix(), &s.initial, 12, walkers, 5);
-    let b = simulate::simulate_counts(s.chain.matrix(), &s.initial, 12, walkers, 6);
+    let b = simulate::simulate_counts(s.chain.matrix(), &s.initial, 12, walkers, 6, &[]);
     let (mut statistic, mut cells) = (0.0, 0usize);
     for (&x, &y) in a.counts[12].iter().zip(&b.counts[12]) {
         if x + y > 0 {
@@ -254,4 +273,48 @@ fn walkers_and_counts_modes_agree_in_distribution() {
         statistic < chi_square_critical(cells - 1),
         "chi² = {statistic}"
     );
+}
+
+#[test]
+fn recorded_first_hits_follow_the_exact_distribution_in_both_modes() {
+    // The first hits of each target, bins 0 … H and "later or never",
+    // against the exact hitting-time distribution from S_0: Pearson's
+    // chi-square, alpha = 1e-4 per target and mode, fixed seeds.
+    for name in [
+        "canary-rollout.yaml",
+        "mlflow-registry.yaml",
+        "seed-article.yaml",
+    ] {
+        let s = shipped(name);
+        let targets: Vec<Vec<usize>> = s.targets.iter().map(|t| t.states.clone()).collect();
+        let horizon = 25;
+        let walkers = 300_000;
+        let by_walkers = simulate::simulate(
+            s.chain.matrix(),
+            &s.initial,
+            horizon,
+            walkers,
+            17,
+            &targets,
+            &|_| {},
+        );
+        let by_counts =
+            simulate::simulate_counts(s.chain.matrix(), &s.initial, horizon, walkers, 18, &targets);
+        for (k, target) in targets.iter().enumerate() {
+            let exact =
+                verchain::analysis::hitting::analyze(s.chain.matrix(), target, horizon, &s.initial);
+            let mut expected: Vec<f64> = exact.pmf.iter().map(|p| p.dot(&s.initial)).collect();
+            expected.push(1.0 - exact.cdf[horizon].dot(&s.initial));
+            for sim in [&by_walkers, &by_counts] {
+                let mut observed = sim.first_hits[k].clone();
+                observed.push(walkers - observed.iter().sum::<u64>());
+                let (statistic, df) = chi_square(&observed, &expected, walkers);
+                assert!(
+                    statistic < chi_square_critical(df),
+                    "{name} target {k} ({:?}): chi² = {statistic} on {df} df",
+                    sim.mode
+                );
+            }
+        }
+    }
 }

@@ -33,6 +33,8 @@ Examples:
   verchain run scenarios/seed-article.yaml --at 1000000 --at 1000000000000000000
       S_t at far steps, by repeated squaring
   verchain run scenarios/canary-rollout.yaml --horizon 52 --output /tmp/what-if
+  verchain run scenarios/mlflow-registry.yaml --trace 20
+      also the week-by-week paths of the first 20 simulated versions, in trace.csv
   verchain run scenarios/canary-rollout.yaml --target production --target canary_aborted,prod_rollback
       how likely and how soon versions reach production, or are aborted or rolled back
 
@@ -46,7 +48,9 @@ Files written under DIR/<scenario name>/:
   convergence.csv, .png, .svg
                   the distance to the long-run limit by step (log scale), ε marked
   hitting.csv, .png, .svg
-                  with targets: the share of versions that have reached each target by step
+                  with targets: the share of versions that have reached each target by step,
+                  exact and simulated
+  trace.csv       with --trace K: walker, step, state for the first K walkers
 Each file is written whole or not at all; a run that fails writes nothing.";
 
 const CHECK_EXAMPLES: &str = "\
@@ -126,6 +130,11 @@ pub struct RunArgs {
     /// from 1e-9 up to 1 (overrides `epsilon`; default 0.25)
     #[arg(long, value_name = "E", allow_negative_numbers = true)]
     pub epsilon: Option<f64>,
+
+    /// Also write the full paths of the first K simulated walkers to
+    /// trace.csv (walker, step, state), to look at individual histories
+    #[arg(long, value_name = "K", conflicts_with = "no_files")]
+    pub trace: Option<u64>,
 
     /// Write no files, only print
     #[arg(long)]

@@ -110,26 +110,41 @@ fn hitting(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
             _ => None,
         })
         .collect();
-    let series: Vec<Series> = summary
-        .hitting
-        .iter()
-        .enumerate()
-        .map(|(k, h)| Series {
+    let colour = |k: usize| single_states.as_ref().map_or(k, |states| states[k]);
+    let mut series: Vec<Series> = Vec::new();
+    for (k, h) in summary.hitting.iter().enumerate() {
+        series.push(Series {
             label: h.target.clone(),
             values: h.from_initial.cdf.clone(),
-            color: single_states.as_ref().map_or(k, |states| states[k]),
-        })
-        .collect();
+            color: colour(k),
+            dots: false,
+        });
+        if let Some(sim) = &summary.simulation {
+            series.push(Series {
+                label: format!("{} (Monte Carlo)", h.target),
+                values: sim.hitting[k].cdf.clone(),
+                color: colour(k),
+                dots: true,
+            });
+        }
+    }
     let title = format!(
         "{}: share of versions that have reached each target",
         summary.scenario
     );
-    let subtitle = "from S_0; the curve levels off at the probability of ever reaching the target";
+    let subtitle = match &summary.simulation {
+        Some(sim) => format!(
+            "from S_0 · lines: exact · dots: Monte Carlo ({} walkers, seed {})",
+            sim.walkers, sim.seed
+        ),
+        None => "from S_0; the curve levels off at the probability of ever reaching the target"
+            .to_string(),
+    };
     let y_label = format!("reached within t {}s", summary.unit);
     charts::draw_lines(
         &LineChart {
             title: &title,
-            subtitle,
+            subtitle: &subtitle,
             unit: &summary.unit,
             y_label: &y_label,
             series: &series,
@@ -149,6 +164,7 @@ fn convergence(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
         label: "distance to the limit".to_string(),
         values: c.tv_distance.iter().map(|&d| d.max(1e-16)).collect(),
         color: 4,
+        dots: false,
     }];
     let title = format!("{}: how fast versions settle", summary.scenario);
     let subtitle =

@@ -20,12 +20,14 @@ use super::summary::Summary;
 use super::{charts::ChartError, figures, tables};
 
 /// Every file a run may write, in the order they are listed to the user.
-/// `hitting.*` appear only when the run has targets.
-pub const RUN_FILES: [&str; 12] = [
+/// `hitting.*` appear only when the run has targets, `trace.csv` only with
+/// `--trace`.
+pub const RUN_FILES: [&str; 13] = [
     "summary.json",
     "trajectory.csv",
     "hitting.csv",
     "convergence.csv",
+    "trace.csv",
     "occupancy.png",
     "occupancy.svg",
     "stationary.png",

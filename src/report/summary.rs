@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::fate::{self, AbsorbingSummary, ConvergenceSummary, HittingSummary, PassageSummary};
 use crate::analysis::Exact;
 use crate::scenario::{Parameter, Scenario};
+use crate::simulate::agreement::ChiSquare;
 use crate::simulate::counts::COUNTS_STREAM;
 use crate::simulate::{Agreement, BLOCK, Mode, Simulation};
 
@@ -47,6 +48,10 @@ pub struct Summary {
     pub convergence: ConvergenceSummary,
     /// `null` when the simulation is off.
     pub simulation: Option<SimulationSummary>,
+    /// With `--trace K`: `trace[w][t]`, the state index of walker `w` after
+    /// `t` steps. Written to `trace.csv`, not to the JSON document.
+    #[serde(skip)]
+    pub trace: Option<Vec<Vec<u32>>>,
 }
 
 /// The exact occupancy.
@@ -92,6 +97,8 @@ pub struct SimulationSummary {
     pub mode: &'static str,
     /// How the random numbers were drawn, so a run can be reproduced.
     pub generator: String,
+    /// The versions of the crates that drew them.
+    pub crates: Crates,
     /// Simulated fractions, H + 1 rows of n numbers.
     pub occupancy: Vec<Vec<f64>>,
     /// `sqrt(p̂ (1 − p̂) / N)` per entry of `occupancy`.
@@ -110,8 +117,46 @@ pub struct SimulationSummary {
     pub final_chi_square: ChiSquareSummary,
     /// Simulated share of versions in each absorbing state at the horizon.
     pub absorbed: Vec<Absorbed>,
+    /// The simulated hitting times of each target, in the order of
+    /// `hitting`.
+    pub hitting: Vec<SimulatedHitting>,
 }
 
+/// The crate versions behind a simulation's random numbers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Crates {
+    pub rand: &'static str,
+    pub rand_distr: &'static str,
+    pub chacha20: &'static str,
+}
+
+impl Crates {
+    /// The versions this build was made with (from `Cargo.lock`).
+    pub const BUILT: Crates = Crates {
+        rand: env!("VERCHAIN_RAND_VERSION"),
+        rand_distr: env!("VERCHAIN_RAND_DISTR_VERSION"),
+        chacha20: env!("VERCHAIN_CHACHA20_VERSION"),
+    };
+}
+
+/// The hitting times of one target in the simulation, beside the exact
+/// distribution (`hitting[k].from_initial`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SimulatedHitting {
+    pub target: String,
+    /// `pmf[t]`: the share of versions that first reached the target at step `t`.
+    pub pmf: Vec<f64>,
+    /// `cdf[t]`: the share that had reached it by step `t`.
+    pub cdf: Vec<f64>,
+    /// The share that had not reached it by the horizon.
+    pub not_reached: f64,
+    /// The largest distance between the simulated and the exact `cdf`.
+    pub max_cdf_difference: f64,
+    /// Pearson's test over the steps and "later or never".
+    pub chi_square: ChiSquareSummary,
+    /// Steps whose |z| exceeds 3; H + 1 stands for "later or never".
+    pub disagreeing_steps: Vec<usize>,
+}
 /// A chi-square test, with the states that disagree named.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChiSquareSummary {
@@ -119,8 +164,22 @@ pub struct ChiSquareSummary {
     pub degrees_of_freedom: usize,
     /// By the Wilson–Hilferty approximation.
     pub p_value: f64,
-    /// States whose final |z| exceeds 3.
+    /// States whose final |z| exceeds 3 (empty for a hitting time, whose
+    /// cells are steps).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub disagreeing_states: Vec<String>,
+}
+
+impl ChiSquareSummary {
+    /// The test's numbers, with no states named.
+    fn of(test: &ChiSquare) -> Self {
+        Self {
+            statistic: test.statistic,
+            degrees_of_freedom: test.degrees_of_freedom,
+            p_value: test.p_value,
+            disagreeing_states: Vec::new(),
+        }
+    }
 }
 
 /// The share of versions simulated into one absorbing state by the horizon.
@@ -176,12 +235,25 @@ impl Summary {
             wilson_lower: agreement.wilson_lower.clone(),
             wilson_upper: agreement.wilson_upper.clone(),
             z: agreement.z.clone(),
+            crates: Crates::BUILT,
             final_chi_square: ChiSquareSummary {
-                statistic: agreement.final_chi_square.statistic,
-                degrees_of_freedom: agreement.final_chi_square.degrees_of_freedom,
-                p_value: agreement.final_chi_square.p_value,
                 disagreeing_states: names(&agreement.final_chi_square.disagreeing),
+                ..ChiSquareSummary::of(&agreement.final_chi_square)
             },
+            hitting: agreement
+                .hitting
+                .iter()
+                .zip(&scenario.targets)
+                .map(|(h, target)| SimulatedHitting {
+                    target: target.name.clone(),
+                    pmf: h.pmf.clone(),
+                    cdf: h.cdf.clone(),
+                    not_reached: h.not_reached,
+                    max_cdf_difference: h.max_cdf_difference,
+                    chi_square: ChiSquareSummary::of(&h.chi_square),
+                    disagreeing_steps: h.chi_square.disagreeing.clone(),
+                })
+                .collect(),
             absorbed: exact
                 .structure
                 .absorbing
@@ -235,6 +307,7 @@ impl Summary {
             passage,
             convergence,
             simulation,
+            trace: None,
         }
     }
 }

@@ -157,6 +157,31 @@ pub fn render(summary: &Summary) -> String {
             "  final occupancy: chi² = {:.2} on {} degrees of freedom, p = {:.3}{disagree}",
             chi.statistic, chi.degrees_of_freedom, chi.p_value
         );
+        for (h, exact) in sim.hitting.iter().zip(&summary.hitting) {
+            let horizon = summary.horizon;
+            let _ = writeln!(
+                out,
+                "  reaching {} by {unit} {horizon}: {:.6} simulated, {:.6} exact; \
+                 largest CDF gap {:.2e}; chi² = {:.2} on {} degrees of freedom, p = {:.3}",
+                h.target,
+                1.0 - h.not_reached,
+                exact.from_initial.cdf[horizon],
+                h.max_cdf_difference,
+                h.chi_square.statistic,
+                h.chi_square.degrees_of_freedom,
+                h.chi_square.p_value
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  {} walkers, seed {}, {} mode; rand {}, rand_distr {}, chacha20 {}",
+            sim.walkers,
+            sim.seed,
+            sim.mode,
+            sim.crates.rand,
+            sim.crates.rand_distr,
+            sim.crates.chacha20
+        );
     }
     out
 }

@@ -6,30 +6,37 @@ use std::path::Path;
 use super::files::WriteError;
 use super::summary::Summary;
 
-/// Writes `trajectory.csv`, `convergence.csv` and, with targets,
-/// `hitting.csv` into `folder`; returns their names.
+/// Writes `trajectory.csv`, `convergence.csv`, with targets `hitting.csv`,
+/// and with a trace `trace.csv` into `folder`; returns their names.
 pub fn write(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, WriteError> {
-    let mut written = Vec::new();
-    let mut table = |name: &'static str, rows: Vec<Vec<String>>| -> Result<(), WriteError> {
-        let path = folder.join(name);
-        let csv_error = |source| WriteError::Csv {
-            path: path.clone(),
-            source,
-        };
-        let mut writer = csv::Writer::from_path(&path).map_err(csv_error)?;
-        for row in rows {
-            writer.write_record(&row).map_err(csv_error)?;
-        }
-        writer.flush().map_err(|e| csv_error(e.into()))?;
-        written.push(name);
-        Ok(())
-    };
-    table("trajectory.csv", trajectory(summary))?;
+    let mut written = vec![table(folder, "trajectory.csv", trajectory(summary))?];
     if !summary.hitting.is_empty() {
-        table("hitting.csv", hitting(summary))?;
+        written.push(table(folder, "hitting.csv", hitting(summary))?);
     }
-    table("convergence.csv", convergence(summary))?;
+    written.push(table(folder, "convergence.csv", convergence(summary))?);
+    if let Some(paths) = &summary.trace {
+        written.push(table(folder, "trace.csv", trace(summary, paths))?);
+    }
     Ok(written)
+}
+
+/// Writes `rows` to `folder/name`, one record each, as they come.
+fn table(
+    folder: &Path,
+    name: &'static str,
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<&'static str, WriteError> {
+    let path = folder.join(name);
+    let csv_error = |source| WriteError::Csv {
+        path: path.clone(),
+        source,
+    };
+    let mut writer = csv::Writer::from_path(&path).map_err(csv_error)?;
+    for row in rows {
+        writer.write_record(&row).map_err(csv_error)?;
+    }
+    writer.flush().map_err(|e| csv_error(e.into()))?;
+    Ok(name)
 }
 
 /// A number as CSV writes it: the shortest text that reads back exactly,
@@ -68,15 +75,18 @@ fn trajectory(summary: &Summary) -> Vec<Vec<String>> {
 }
 
 /// `target`, `step`, the probability of first reaching the target at that
-/// step and by it from `S_0`, then `cdf_<state>` from each state.
+/// step and by it from `S_0`, with a simulation the simulated shares, then
+/// `cdf_<state>` from each state.
 fn hitting(summary: &Summary) -> Vec<Vec<String>> {
-    let mut header = vec!["target", "step", "pmf_from_initial", "cdf_from_initial"]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
+    let mut header = vec!["target", "step", "pmf_from_initial", "cdf_from_initial"];
+    if summary.simulation.is_some() {
+        header.extend(["simulated_pmf", "simulated_cdf"]);
+    }
+    let mut header: Vec<String> = header.into_iter().map(String::from).collect();
     header.extend(summary.states.iter().map(|s| format!("cdf_{s}")));
     let mut rows = vec![header];
-    for h in &summary.hitting {
+    for (k, h) in summary.hitting.iter().enumerate() {
+        let simulated = summary.simulation.as_ref().map(|sim| &sim.hitting[k]);
         for (t, cdf) in h.cdf.iter().enumerate() {
             let mut row = vec![
                 h.target.clone(),
@@ -84,11 +94,33 @@ fn hitting(summary: &Summary) -> Vec<Vec<String>> {
                 number(h.from_initial.pmf[t]),
                 number(h.from_initial.cdf[t]),
             ];
+            if let Some(sim) = simulated {
+                row.extend([number(sim.pmf[t]), number(sim.cdf[t])]);
+            }
             row.extend(cdf.iter().map(|&c| number(c)));
             rows.push(row);
         }
     }
     rows
+}
+
+/// `walker`, `step`, `state`: the path of each traced walker, one row per
+/// step, made as they are written (a trace may hold millions of rows).
+fn trace<'a>(
+    summary: &'a Summary,
+    paths: &'a [Vec<u32>],
+) -> impl Iterator<Item = Vec<String>> + 'a {
+    let header = ["walker", "step", "state"].map(String::from).to_vec();
+    let rows = paths.iter().enumerate().flat_map(move |(walker, path)| {
+        path.iter().enumerate().map(move |(step, &state)| {
+            vec![
+                walker.to_string(),
+                step.to_string(),
+                summary.states[state as usize].clone(),
+            ]
+        })
+    });
+    std::iter::once(header).chain(rows)
 }
 
 /// `step` and the total variation distance to the long-run limit.

@@ -47,6 +47,9 @@ pub const DEFAULT_SEED: u64 = 2024;
 /// The largest horizon accepted: every step is a row of the tables, the
 /// JSON and the charts. Far steps are computed with `--at` instead.
 pub const MAX_HORIZON: usize = 10_000;
+/// The most targets a scenario may name: the simulation keeps one bit of a
+/// 64-bit word per target for each walker.
+pub const MAX_TARGETS: usize = 64;
 
 /// A validated scenario: a chain, a start and what to compute.
 #[derive(Debug, Clone)]

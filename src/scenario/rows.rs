@@ -14,7 +14,7 @@ use nalgebra::{DMatrix, DVector};
 use super::build::Problems;
 use super::expr::{closest, evaluate};
 use super::yaml::{Node, Position, Value};
-use super::{Problem, Shown, Target};
+use super::{MAX_TARGETS, Problem, Shown, Target};
 
 /// What the row checks need to know about the scenario.
 pub(super) struct Rows<'a> {
@@ -275,6 +275,18 @@ impl Rows<'_> {
                     targets.push(target);
                 }
             }
+        }
+        if targets.len() > MAX_TARGETS {
+            problems.push(
+                Problem::new(
+                    node.position,
+                    format!(
+                        "{} targets, more than the {MAX_TARGETS} one run can follow",
+                        targets.len()
+                    ),
+                )
+                .help("analyse the targets in several scenarios or runs"),
+            );
         }
         targets
     }

@@ -40,6 +40,26 @@ pub struct Agreement {
     pub max_abs_z_at: (usize, usize),
     /// Pearson's test of the final occupancy against the exact one.
     pub final_chi_square: ChiSquare,
+    /// The simulated hitting times of each target against the exact ones.
+    pub hitting: Vec<HittingAgreement>,
+}
+
+/// The hitting times of one target in the simulation, as an empirical
+/// distribution beside the exact one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HittingAgreement {
+    /// `pmf[t]`: the share of walkers whose first visit was at step `t`.
+    pub pmf: Vec<f64>,
+    /// `cdf[t]`: the share that had reached the target by step `t`.
+    pub cdf: Vec<f64>,
+    /// The share that had not reached it by the horizon.
+    pub not_reached: f64,
+    /// `max_t |cdf[t] − exact cdf[t]|`, the Kolmogorov distance over the
+    /// steps followed.
+    pub max_cdf_difference: f64,
+    /// Pearson's test over the steps 0 … H and one cell for "later or
+    /// never"; `disagreeing` holds steps, H + 1 standing for that last cell.
+    pub chi_square: ChiSquare,
 }
 
 /// A chi-square goodness-of-fit test.
@@ -139,8 +159,14 @@ fn normal_upper_tail(z: f64) -> f64 {
     }
 }
 
-/// Compares a simulation with the exact trajectory it estimates.
-pub fn agreement(simulation: &Simulation, exact: &[DVector<f64>]) -> Agreement {
+/// Compares a simulation with the exact trajectory it estimates, and its
+/// hitting times with the exact distribution of each target's hitting time
+/// from `S_0` (`exact_hitting[k][t] = P(τ_k = t)`, t = 0 … H).
+pub fn agreement(
+    simulation: &Simulation,
+    exact: &[DVector<f64>],
+    exact_hitting: &[Vec<f64>],
+) -> Agreement {
     let walkers = simulation.walkers as f64;
     let mut occupancy = Vec::with_capacity(exact.len());
     let mut standard_error = Vec::with_capacity(exact.len());
@@ -182,6 +208,12 @@ pub fn agreement(simulation: &Simulation, exact: &[DVector<f64>]) -> Agreement {
         simulation.walkers,
         &z[last],
     );
+    let hitting = simulation
+        .first_hits
+        .iter()
+        .zip(exact_hitting)
+        .map(|(hits, pmf)| hitting_agreement(hits, pmf, simulation.walkers))
+        .collect();
     Agreement {
         occupancy,
         standard_error,
@@ -191,6 +223,48 @@ pub fn agreement(simulation: &Simulation, exact: &[DVector<f64>]) -> Agreement {
         max_abs_z,
         max_abs_z_at,
         final_chi_square,
+        hitting,
+    }
+}
+
+/// Compares the first hits of one target (`hits[t]` walkers of `walkers`
+/// first at step `t`) with its exact distribution.
+pub fn hitting_agreement(hits: &[u64], exact_pmf: &[f64], walkers: u64) -> HittingAgreement {
+    let n = walkers as f64;
+    let pmf: Vec<f64> = hits.iter().map(|&h| h as f64 / n).collect();
+    let running = |values: &[f64]| -> Vec<f64> {
+        values
+            .iter()
+            .scan(0.0, |total, &p| {
+                *total += p;
+                Some(*total)
+            })
+            .collect()
+    };
+    let (cdf, exact_cdf) = (running(&pmf), running(exact_pmf));
+    let max_cdf_difference = cdf
+        .iter()
+        .zip(&exact_cdf)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+
+    // The last cell holds the walkers not in the target by the horizon.
+    let reached: u64 = hits.iter().sum();
+    let mut counts = hits.to_vec();
+    counts.push(walkers - reached);
+    let mut probabilities = exact_pmf.to_vec();
+    probabilities.push((1.0 - exact_cdf.last().copied().unwrap_or(0.0)).max(0.0));
+    let z: Vec<f64> = counts
+        .iter()
+        .zip(&probabilities)
+        .map(|(&count, &p)| z_score(count, p, walkers))
+        .collect();
+    HittingAgreement {
+        not_reached: (walkers - reached) as f64 / n,
+        pmf,
+        cdf,
+        max_cdf_difference,
+        chi_square: chi_square_test(&counts, &probabilities, walkers, &z),
     }
 }
 
@@ -378,14 +452,31 @@ mod tests {
             seed: 0,
             mode: super::super::Mode::Walkers,
             counts: vec![vec![400, 0], vec![220, 180]],
+            first_hits: vec![],
         };
         let exact = [
             DVector::from_vec(vec![1.0, 0.0]),
             DVector::from_vec(vec![0.5, 0.5]),
         ];
-        let a = agreement(&simulation, &exact);
+        let a = agreement(&simulation, &exact, &[]);
         assert!((a.max_abs_z - 2.0).abs() < 1e-12);
         assert_eq!(a.max_abs_z_at.0, 1);
         assert!((a.standard_error[1][0] - (0.55f64 * 0.45 / 400.0).sqrt()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn hitting_times_beside_the_exact_distribution() {
+        // 1000 walkers: 100 first at step 0, 300 at step 1, 600 not by step 1,
+        // against P(τ = 0) = 0.1, P(τ = 1) = 0.4, so 0.5 later or never.
+        let a = hitting_agreement(&[100, 300], &[0.1, 0.4], 1000);
+        assert_eq!(a.pmf, vec![0.1, 0.3]);
+        assert_eq!(a.cdf, vec![0.1, 0.4]);
+        assert_eq!(a.not_reached, 0.6);
+        assert!((a.max_cdf_difference - 0.1).abs() < 1e-15);
+        // χ² = 0 + 100²/400 + 100²/500 = 45 on 2 degrees of freedom.
+        assert!((a.chi_square.statistic - 45.0).abs() < 1e-9);
+        assert_eq!(a.chi_square.degrees_of_freedom, 2);
+        // Step 1 lies 100 / sqrt(1000 · 0.4 · 0.6) = 6.45 SE low, the last cell 6.3 high.
+        assert_eq!(a.chi_square.disagreeing, vec![1, 2]);
     }
 }

@@ -27,7 +27,8 @@ use rand_distr::{Binomial, Distribution};
 use super::Simulation;
 use super::alias::{AliasTable, RowTables};
 
-/// The stream of the seed used by counts mode.
+/// The stream of the seed used by counts mode for the occupancy; the
+/// hitting times of target `k` use stream `COUNTS_STREAM − 1 − k`.
 pub const COUNTS_STREAM: u64 = u64::MAX;
 
 /// Walkers in a state below which walking them one by one is cheaper than
@@ -35,7 +36,14 @@ pub const COUNTS_STREAM: u64 = u64::MAX;
 /// about `45 n` walkers (a binomial draw costs about 45 walker steps).
 const WALK_BELOW_PER_STATE: u64 = 45;
 
-/// Simulates the counts of `walkers` walkers for `horizon` steps.
+/// Simulates the counts of `walkers` walkers for `horizon` steps, and the
+/// number whose first visit to each of `targets` falls on each step.
+///
+/// Hitting times are counts too: with a target's states made absorbing,
+/// the walkers that enter it at step `t` are those whose first visit is at
+/// `t`. Each target is drawn on its own stream, so its hitting times are
+/// exactly distributed as the walkers' but independent of the occupancy
+/// counts (following the same walkers would need them one by one).
 ///
 /// # Panics
 ///
@@ -46,8 +54,62 @@ pub fn simulate_counts(
     horizon: usize,
     walkers: u64,
     seed: u64,
+    targets: &[Vec<usize>],
 ) -> Simulation {
     assert!(walkers > 0, "simulate needs at least one walker");
+    let stream = |number: u64| {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(number);
+        rng
+    };
+    let counts = draw(
+        matrix,
+        initial,
+        horizon,
+        walkers,
+        &mut stream(COUNTS_STREAM),
+    );
+    let first_hits = targets
+        .iter()
+        .zip(0..)
+        .map(|(target, k)| {
+            let mut absorbed = matrix.clone();
+            for &state in target {
+                absorbed.row_mut(state).fill(0.0);
+                absorbed[(state, state)] = 1.0;
+            }
+            let inside = draw(
+                &absorbed,
+                initial,
+                horizon,
+                walkers,
+                &mut stream(COUNTS_STREAM - 1 - k),
+            )
+            .iter()
+            .map(|step| target.iter().map(|&i| step[i]).sum::<u64>())
+            .collect::<Vec<u64>>();
+            (0..inside.len())
+                .map(|t| inside[t] - if t == 0 { 0 } else { inside[t - 1] })
+                .collect()
+        })
+        .collect();
+    Simulation {
+        walkers,
+        seed,
+        mode: super::Mode::Counts,
+        counts,
+        first_hits,
+    }
+}
+
+/// The occupancy counts `c_0 … c_H` of `walkers` walkers, from `rng`.
+fn draw<R: Rng>(
+    matrix: &DMatrix<f64>,
+    initial: &DVector<f64>,
+    horizon: usize,
+    walkers: u64,
+    rng: &mut R,
+) -> Vec<Vec<u64>> {
     let n = matrix.nrows();
     let rows: Vec<Vec<f64>> = matrix
         .row_iter()
@@ -59,15 +121,13 @@ pub fn simulate_counts(
     let start_table = AliasTable::new(initial.as_slice());
     let walk_below = WALK_BELOW_PER_STATE * n as u64;
 
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(COUNTS_STREAM);
     let mut counts = vec![vec![0u64; n]];
     if walkers < walk_below {
         for _ in 0..walkers {
-            counts[0][start_table.sample(&mut rng)] += 1;
+            counts[0][start_table.sample(rng)] += 1;
         }
     } else {
-        start.split(walkers, &mut rng, &mut counts[0]);
+        start.split(walkers, rng, &mut counts[0]);
     }
     for t in 0..horizon {
         let mut next = vec![0u64; n];
@@ -81,17 +141,12 @@ pub fn simulate_counts(
                     next[tables.next_state(state as u32, word) as usize] += 1;
                 }
             } else {
-                splitters[state].split(count, &mut rng, &mut next);
+                splitters[state].split(count, rng, &mut next);
             }
         }
         counts.push(next);
     }
-    Simulation {
-        walkers,
-        seed,
-        mode: super::Mode::Counts,
-        counts,
-    }
+    counts
 }
 
 /// Splits a number of walkers among the outcomes of one distribution by
@@ -149,7 +204,7 @@ mod tests {
     fn every_walker_is_counted_at_every_step() {
         let t = dmatrix![0.5, 0.5, 0.0; 0.1, 0.2, 0.7; 0.0, 0.0, 1.0];
         for walkers in [1, 100, 1_000_000, 1_000_000_000_000] {
-            let sim = simulate_counts(&t, &dvector![1.0, 0.0, 0.0], 10, walkers, 3);
+            let sim = simulate_counts(&t, &dvector![1.0, 0.0, 0.0], 10, walkers, 3, &[]);
             for step in &sim.counts {
                 assert_eq!(step.iter().sum::<u64>(), walkers);
             }
@@ -161,7 +216,7 @@ mod tests {
     #[test]
     fn impossible_moves_never_happen() {
         let cycle = dmatrix![0.0, 1.0, 0.0; 0.0, 0.0, 1.0; 1.0, 0.0, 0.0];
-        let sim = simulate_counts(&cycle, &dvector![1.0, 0.0, 0.0], 4, 1 << 40, 1);
+        let sim = simulate_counts(&cycle, &dvector![1.0, 0.0, 0.0], 4, 1 << 40, 1, &[]);
         assert_eq!(sim.counts[1], vec![0, 1 << 40, 0]);
         assert_eq!(sim.counts[3], vec![1 << 40, 0, 0]);
     }
@@ -169,8 +224,23 @@ mod tests {
     #[test]
     fn same_seed_same_counts() {
         let t = dmatrix![0.3, 0.7; 0.6, 0.4];
-        let a = simulate_counts(&t, &dvector![0.5, 0.5], 20, 1_000_000_000, 9);
-        let b = simulate_counts(&t, &dvector![0.5, 0.5], 20, 1_000_000_000, 9);
+        let a = simulate_counts(&t, &dvector![0.5, 0.5], 20, 1_000_000_000, 9, &[]);
+        let b = simulate_counts(&t, &dvector![0.5, 0.5], 20, 1_000_000_000, 9, &[]);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn first_hits_are_drawn_as_counts() {
+        let cycle = dmatrix![0.0, 1.0, 0.0; 0.0, 0.0, 1.0; 1.0, 0.0, 0.0];
+        let s0 = dvector![1.0, 0.0, 0.0];
+        let sim = simulate_counts(&cycle, &s0, 4, 1 << 40, 1, &[vec![2], vec![0]]);
+        assert_eq!(sim.first_hits[0], vec![0, 0, 1 << 40, 0, 0]);
+        assert_eq!(sim.first_hits[1], vec![1 << 40, 0, 0, 0, 0]);
+        // Targets draw on streams of their own: the counts are unchanged.
+        let t = dmatrix![0.3, 0.7; 0.6, 0.4];
+        let plain = simulate_counts(&t, &dvector![0.5, 0.5], 20, 1_000_000, 9, &[]);
+        let watched = simulate_counts(&t, &dvector![0.5, 0.5], 20, 1_000_000, 9, &[vec![1]]);
+        assert_eq!(plain.counts, watched.counts);
+        assert!(watched.first_hits[0].iter().sum::<u64>() <= 1_000_000);
     }
 }

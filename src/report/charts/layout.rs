@@ -118,8 +118,19 @@ pub(super) fn header<DB: DrawingBackend>(
     Ok(area)
 }
 
-/// A legend patch (the band or bar fill) and, for lines, the line over it.
-pub(super) type Swatch = (RGBAColor, Option<RGBColor>);
+/// A legend patch (the band or bar fill) and the mark drawn over it.
+pub(super) type Swatch = (RGBAColor, Mark);
+
+/// What a legend entry shows over its patch.
+#[derive(Clone, Copy)]
+pub(super) enum Mark {
+    /// An outline of the patch (bars).
+    Outline,
+    /// A line across it (lines, bands).
+    Line(RGBColor),
+    /// Dots across it (values drawn as points).
+    Dots(RGBColor),
+}
 const SWATCH: i32 = 34;
 
 /// Draws the legend in columns at the right of `area`, so it never covers
@@ -162,17 +173,40 @@ pub(super) fn legend<DB: DrawingBackend>(
         side.draw(&Rectangle::new(corners, patch.filled()))
             .map_err(reason)?;
         match line {
-            Some(c) => side.draw(&PathElement::new(
+            Mark::Line(c) => side.draw(&PathElement::new(
                 corners.map(|p| (p.0, y)),
                 c.stroke_width(3),
             )),
-            None => side.draw(&Rectangle::new(corners, MUTED.stroke_width(1))),
+            Mark::Dots(c) => [x + 6, x + SWATCH / 2, x + SWATCH - 6]
+                .into_iter()
+                .try_for_each(|x| side.draw(&Circle::new((x, y), DOT, c.filled()))),
+            Mark::Outline => side.draw(&Rectangle::new(corners, MUTED.stroke_width(1))),
         }
         .map_err(reason)?;
         side.draw_text(label, &style, (x + SWATCH + 10, y))
             .map_err(reason)?;
     }
     Ok(plot)
+}
+
+/// The radius of a point drawn as a dot, in pixels.
+pub(super) const DOT: i32 = 4;
+
+/// Draws `points` as dots, at most about one every 12 pixels along the x
+/// axis so that they stay apart.
+pub(super) fn draw_dots<DB: DrawingBackend>(
+    chart: &mut StepPlot<DB>,
+    points: &[(i32, f64)],
+    colour: RGBColor,
+) -> Result<(), String> {
+    let (across, _) = chart.plotting_area().get_pixel_range();
+    let room = (across.len() / 12).max(1);
+    let every = points.len().div_ceil(room).max(1);
+    let dots = points
+        .iter()
+        .step_by(every)
+        .map(|&p| Circle::new(p, DOT, colour.filled()));
+    chart.draw_series(dots).map(|_| ()).map_err(reason)
 }
 
 /// Draws a thick line through `points`, or a dot if there is only one.

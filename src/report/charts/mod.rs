@@ -26,8 +26,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use layout::{
-    Area, INK, MARGIN, MUTED, SIZE, Values, colour, draw_line, failed_at, fit, font, header,
-    legend, power_of_ten, ready, reason, step_plot, styled, text_width,
+    Area, INK, MARGIN, MUTED, Mark, SIZE, Values, colour, draw_dots, draw_line, failed_at, fit,
+    font, header, legend, power_of_ten, ready, reason, step_plot, styled, text_width,
 };
 
 /// Why a chart could not be drawn.
@@ -81,6 +81,9 @@ pub struct Series {
     pub values: Vec<f64>,
     /// Palette index: a state's index keeps that state's colour.
     pub color: usize,
+    /// Drawn as dots at the steps rather than as a line (for simulated
+    /// values beside an exact line of the same colour).
+    pub dots: bool,
 }
 
 /// Lines over the steps, on a linear or a logarithmic value axis.
@@ -193,7 +196,7 @@ fn occupancy<DB: DrawingBackend>(root: Area<DB>, c: &OccupancyChart) -> Result<(
     let body = header(&root, c.title, &subtitle)?;
     let alpha = if c.band.is_some() { 0.25 } else { 0.0 };
     let entries = c.states.iter().enumerate();
-    let entries = entries.map(|(i, s)| ((colour(i).mix(alpha), Some(colour(i))), s.as_str()));
+    let entries = entries.map(|(i, s)| ((colour(i).mix(alpha), Mark::Line(colour(i))), s.as_str()));
     let plot = legend(body, &entries.collect::<Vec<_>>())?;
 
     let last = c.exact.len() as i32 - 1;
@@ -235,7 +238,7 @@ fn bars<DB: DrawingBackend>(root: Area<DB>, c: &BarChart) -> Result<(), String> 
     let body = header(&root, c.title, if m == 1 { &c.series[0].0 } else { "" })?;
     let alpha = |k: usize| 1.0 - 0.65 * k as f64 / (m.max(2) - 1) as f64;
     let entries = c.series.iter().enumerate().filter(|_| m > 1);
-    let entries = entries.map(|(k, (s, _))| ((MUTED.mix(alpha(k)), None), s.as_str()));
+    let entries = entries.map(|(k, (s, _))| ((MUTED.mix(alpha(k)), Mark::Outline), s.as_str()));
     let plot = legend(body, &entries.collect::<Vec<_>>())?;
 
     let values = c.series.iter().flat_map(|(_, v)| v.iter().copied());
@@ -374,7 +377,12 @@ fn lines<DB: DrawingBackend>(root: Area<DB>, c: &LineChart) -> Result<(), String
     let alone = matches!(c.series, [only] if named(only.label.trim()));
     let entries = c.series.iter().filter(|_| !alone).map(|s| {
         let line = colour(s.color);
-        ((line.mix(0.0), Some(line)), s.label.as_str())
+        let mark = if s.dots {
+            Mark::Dots(line)
+        } else {
+            Mark::Line(line)
+        };
+        ((line.mix(0.0), mark), s.label.as_str())
     });
     let plot = legend(body, &entries.collect::<Vec<_>>())?;
 
@@ -407,7 +415,10 @@ fn lines<DB: DrawingBackend>(root: Area<DB>, c: &LineChart) -> Result<(), String
             .collect();
         for run in points.split(Option::is_none).filter(|run| !run.is_empty()) {
             let run: Vec<_> = run.iter().flatten().copied().collect();
-            draw_line(&mut chart, &run, colour(s.color))?;
+            match s.dots {
+                true => draw_dots(&mut chart, &run, colour(s.color))?,
+                false => draw_line(&mut chart, &run, colour(s.color))?,
+            }
             shown = true;
         }
     }
@@ -541,6 +552,7 @@ mod tests {
             label,
             values,
             color,
+            dots: false,
         }
     }
 
