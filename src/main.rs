@@ -265,7 +265,10 @@ fn simulate_if_asked(scenario: &Scenario, quiet: bool) -> Option<simulate::Simul
     if walkers == 0 {
         return None;
     }
-    let mode = scenario.simulation.mode.resolve(walkers);
+    let mode = scenario
+        .simulation
+        .mode
+        .resolve(walkers, scenario.chain.len(), scenario.horizon);
     // Counts mode costs the same for any number of walkers: milliseconds.
     let steps = match mode {
         simulate::Mode::Counts => 0,

@@ -557,7 +557,7 @@ fn counts_mode_is_reported_and_thread_independent() {
     // The canary scenario has targets: their hitting times are simulated too.
     assert!(!doc["simulation"]["hitting"].as_array().unwrap().is_empty());
     assert!(doc["simulation"]["max_abs_z"].as_f64().unwrap() < 5.0);
-    // auto picks counts from 10^7 walkers on, walkers below.
+    // auto picks counts for a long run, walkers for a short one.
     let (_, doc) = json_run(
         "scenarios/seed-article.yaml",
         &["--walkers", "10000000"],

@@ -109,7 +109,8 @@ pub struct RunArgs {
 
     /// How to simulate: walkers (follow each version), counts (draw the
     /// counts directly, exactly distributed, in milliseconds for any number
-    /// of versions), or auto (counts from 10^7 walkers on); overrides `simulation.mode`
+    /// of versions), or auto (counts when that costs less and the run is long:
+    /// about 10^7 walkers on a small chain); overrides `simulation.mode`
     #[arg(long, value_enum)]
     pub mode: Option<verchain::simulate::Mode>,
 

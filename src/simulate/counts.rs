@@ -34,7 +34,7 @@ pub const COUNTS_STREAM: u64 = u64::MAX;
 /// Walkers in a state below which walking them one by one is cheaper than
 /// splitting them by binomials, per state of the chain: the crossover is
 /// about `45 n` walkers (a binomial draw costs about 45 walker steps).
-const WALK_BELOW_PER_STATE: u64 = 45;
+const WALK_BELOW_PER_STATE: u64 = super::BINOMIAL_COST;
 
 /// Simulates the counts of `walkers` walkers for `horizon` steps, and the
 /// number whose first visit to each of `targets` falls on each step.

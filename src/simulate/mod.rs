@@ -33,7 +33,7 @@ pub use counts::simulate_counts;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
-    /// Counts from [`AUTO_COUNTS_FROM`] walkers on, walker by walker below.
+    /// Whichever costs less (see [`Mode::resolve`]).
     #[default]
     Auto,
     /// Every walker followed step by step ([`simulate`]).
@@ -43,11 +43,30 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// The mode `Auto` stands for with `walkers` walkers.
-    pub fn resolve(self, walkers: u64) -> Mode {
+    /// The mode `Auto` stands for with `walkers` walkers on `states` states
+    /// over `horizon` steps.
+    ///
+    /// Following the walkers costs `walkers` walker-steps a step, shared by
+    /// the threads. Drawing counts costs at most `n` binomial draws for each
+    /// of the `n` states, each worth about [`BINOMIAL_COST`] walker-steps,
+    /// and less where a state holds few walkers, on one thread. `Auto` draws
+    /// counts when that is cheaper even against two threads, and the run
+    /// is long enough to matter ([`AUTO_MIN_STEPS`] walker-steps); small
+    /// runs follow their walkers, so that their hitting times and traces
+    /// come from the same versions as their occupancy.
+    pub fn resolve(self, walkers: u64, states: usize, horizon: usize) -> Mode {
         match self {
-            Mode::Auto if walkers >= AUTO_COUNTS_FROM => Mode::Counts,
-            Mode::Auto => Mode::Walkers,
+            Mode::Auto => {
+                let n = states as u64;
+                let counts_per_step = walkers.min(BINOMIAL_COST.saturating_mul(n * n));
+                let cheaper = counts_per_step.saturating_mul(2) < walkers;
+                let long = walkers.saturating_mul(horizon as u64) >= AUTO_MIN_STEPS;
+                if cheaper && long {
+                    Mode::Counts
+                } else {
+                    Mode::Walkers
+                }
+            }
             mode => mode,
         }
     }
@@ -62,9 +81,13 @@ impl Mode {
     }
 }
 
-/// From this many walkers on, `auto` draws counts: following each walker
-/// would take about a second or more, while counts take milliseconds.
-pub const AUTO_COUNTS_FROM: u64 = 10_000_000;
+/// A binomial draw costs about as much as this many walker-steps (160 ns
+/// against 3.5 ns, measured; see `benches/simulate.rs`).
+pub const BINOMIAL_COST: u64 = 45;
+
+/// Walker-steps below which `Auto` always follows the walkers: about a
+/// tenth of a second of work.
+pub const AUTO_MIN_STEPS: u64 = 20_000_000;
 
 /// What to simulate: everything but the chain and its starting distribution.
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +120,7 @@ pub fn run(
         targets,
         ..
     } = *request;
-    match request.mode.resolve(walkers) {
+    match request.mode.resolve(walkers, matrix.nrows(), horizon) {
         Mode::Counts => {
             let simulation = simulate_counts(matrix, initial, horizon, walkers, seed, targets);
             progress(walkers);
@@ -526,5 +549,20 @@ mod tests {
         assert_eq!(first, sim.first_hits[0]);
         // Fewer walkers traced: the same first paths.
         assert_eq!(trace(&t, &s0, 6, walkers, 5, 3), paths[..3]);
+    }
+
+    #[test]
+    fn auto_chooses_by_cost() {
+        // 4 states, 20 steps: long from 10^6 walkers on, and counts cost
+        // at most 45 · 16 walker-steps a step.
+        assert_eq!(Mode::Auto.resolve(999_999, 4, 20), Mode::Walkers);
+        assert_eq!(Mode::Auto.resolve(1_000_000, 4, 20), Mode::Counts);
+        assert_eq!(Mode::Auto.resolve(10u64.pow(15), 4, 20), Mode::Counts);
+        // 1000 states: 45 · 10^6 walker-steps of binomials a step.
+        assert_eq!(Mode::Auto.resolve(50_000_000, 1000, 100), Mode::Walkers);
+        assert_eq!(Mode::Auto.resolve(100_000_000, 1000, 100), Mode::Counts);
+        // A set mode stays.
+        assert_eq!(Mode::Walkers.resolve(10u64.pow(12), 4, 20), Mode::Walkers);
+        assert_eq!(Mode::Counts.resolve(10, 4, 20), Mode::Counts);
     }
 }
