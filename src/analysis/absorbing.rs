@@ -44,11 +44,21 @@ impl Censored {
     /// Factors `q` (moves among the set) with `out` (moves out of the set,
     /// one column per destination; rows of `[q | out]` sum to 1).
     pub fn new(q: &DMatrix<f64>, out: &DMatrix<f64>) -> Self {
+        Self::with_right_hand_sides(q, out, &DMatrix::zeros(q.nrows(), 0))
+    }
+
+    /// Factors `q` with `out` as [`Censored::new`] does, and carries the
+    /// columns of `rhs ≥ 0` through the elimination, so that
+    /// [`Censored::outflow_solutions`] also returns `(I − Q)⁻¹ rhs` at the
+    /// cost of one back substitution.
+    pub fn with_right_hand_sides(q: &DMatrix<f64>, out: &DMatrix<f64>, rhs: &DMatrix<f64>) -> Self {
         let m = q.nrows();
-        let mut a = DMatrix::zeros(m, m + out.ncols());
+        let (outflow, extra) = (out.ncols(), rhs.ncols());
+        let mut a = DMatrix::zeros(m, m + outflow + extra);
         a.view_mut((0, 0), (m, m)).copy_from(q);
-        a.view_mut((0, m), (m, out.ncols())).copy_from(out);
-        let pivots = elimination::censor(&mut a, 0, out.ncols());
+        a.view_mut((0, m), (m, outflow)).copy_from(out);
+        a.view_mut((0, m + outflow), (m, extra)).copy_from(rhs);
+        let pivots = elimination::censor(&mut a, 0, outflow);
         Self { a, pivots }
     }
 
@@ -75,35 +85,35 @@ impl Censored {
     /// with the multipliers, negated, above its diagonal, and `L` lower
     /// triangular with the pivots `d_k` on its diagonal and the censored rows,
     /// negated, below it. Both solves add nonnegative terms only. Both run
-    /// down the matrix's columns, which are contiguous in memory.
+    /// down the matrix's columns, which are contiguous in memory, each column
+    /// of the factors read once for all the columns of `b`.
     pub fn solve_in_place(&self, b: &mut DMatrix<f64>) {
-        for mut column in b.column_iter_mut() {
-            let x = column.as_mut_slice();
-            self.replay(x);
-            self.back_substitute(x);
-        }
+        self.replay(b);
+        self.back_substitute(b);
     }
 
-    /// `(I − Q)⁻¹ out` for the outflow columns given at construction, which
-    /// the elimination has already reduced: only `L` remains to be solved.
+    /// `(I − Q)⁻¹` of the outflow columns and right-hand sides given at
+    /// construction, which the elimination has already reduced: only `L`
+    /// remains to be solved.
     pub fn outflow_solutions(&self) -> DMatrix<f64> {
         let m = self.len();
         let mut x = self.a.columns(m, self.a.ncols() - m).clone_owned();
-        for mut column in x.column_iter_mut() {
-            self.back_substitute(column.as_mut_slice());
-        }
+        self.back_substitute(&mut x);
         x
     }
 
     /// `U⁻¹`: censoring `k` passes `b[k]` on to the states below it,
     /// `b[i] += a[i][k] b[k]` for `i < k`, from the last state down.
-    fn replay(&self, b: &mut [f64]) {
+    fn replay(&self, b: &mut DMatrix<f64>) {
         let m = self.len();
         for (k, multipliers) in self.a.as_slice().chunks_exact(m).take(m).enumerate().rev() {
-            let bk = b[k];
-            if bk != 0.0 {
-                for (x, &f) in b[..k].iter_mut().zip(&multipliers[..k]) {
-                    *x += f * bk;
+            for mut column in b.column_iter_mut() {
+                let x = column.as_mut_slice();
+                let bk = x[k];
+                if bk != 0.0 {
+                    for (x, &f) in x[..k].iter_mut().zip(&multipliers[..k]) {
+                        *x += f * bk;
+                    }
                 }
             }
         }
@@ -111,19 +121,22 @@ impl Censored {
 
     /// `L⁻¹`: `x_k = (b_k + Σ_{j<k} a[k][j] x_j) / d_k`, from the first state
     /// up, each finished `x_j` added at once to the states above it.
-    fn back_substitute(&self, b: &mut [f64]) {
+    fn back_substitute(&self, b: &mut DMatrix<f64>) {
         let m = self.len();
-        for (j, column) in self.a.as_slice().chunks_exact(m).take(m).enumerate() {
-            // Every state of a censored set can leave it, so every pivot is positive.
-            b[j] = if self.pivots[j] > 0.0 {
-                b[j] / self.pivots[j]
-            } else {
-                0.0
-            };
-            let xj = b[j];
-            if xj != 0.0 {
-                for (x, &f) in b[j + 1..].iter_mut().zip(&column[j + 1..]) {
-                    *x += f * xj;
+        for (j, censored_row) in self.a.as_slice().chunks_exact(m).take(m).enumerate() {
+            for mut column in b.column_iter_mut() {
+                let x = column.as_mut_slice();
+                // Every state of a censored set can leave it, so every pivot is positive.
+                x[j] = if self.pivots[j] > 0.0 {
+                    x[j] / self.pivots[j]
+                } else {
+                    0.0
+                };
+                let xj = x[j];
+                if xj != 0.0 {
+                    for (x, &f) in x[j + 1..].iter_mut().zip(&censored_row[j + 1..]) {
+                        *x += f * xj;
+                    }
                 }
             }
         }
@@ -149,7 +162,12 @@ pub fn relative_residual(
     off_diagonal.fill_diagonal(0.0);
     let outflow = off_diagonal.column_sum() + exits;
     let inflow = &off_diagonal * x;
-    let inflow_size = &off_diagonal * x.abs();
+    // The solvers' answers are nonnegative, and then |x| is x.
+    let inflow_size = if x.iter().all(|&v| v >= 0.0) {
+        inflow.clone()
+    } else {
+        &off_diagonal * x.abs()
+    };
     let mut worst = 0.0_f64;
     for c in 0..x.ncols() {
         for i in 0..x.nrows() {
@@ -201,11 +219,14 @@ pub fn analyze(
         .filter(|&c| structure.classes[c].closed)
         .collect();
     let (q, r) = canonical_blocks(matrix, structure);
-    let censored = Censored::new(&q, &r);
     let m = transient.len();
+    let ones = DMatrix::from_element(m, 1, 1.0);
+    let censored = Censored::with_right_hand_sides(&q, &r, &ones);
 
-    let probabilities = censored.outflow_solutions();
-    let expected_steps = censored.solve(&DVector::from_element(m, 1.0));
+    // B = (I − Q)⁻¹ R and t = (I − Q)⁻¹ 1, from one back substitution.
+    let solutions = censored.outflow_solutions();
+    let probabilities = solutions.columns(0, r.ncols()).clone_owned();
+    let expected_steps = solutions.column(r.ncols()).clone_owned();
     let fundamental_matrix = with_fundamental_matrix.then(|| {
         let mut n = DMatrix::identity(m, m);
         censored.solve_in_place(&mut n);
@@ -217,9 +238,9 @@ pub fn analyze(
         visits_weighted.zip_map(&expected_steps, |v, t| (2.0 * v - t - t * t).max(0.0));
 
     let exits = r.column_sum();
-    let steps = DMatrix::from_column_slice(m, 1, expected_steps.as_slice());
-    let residual_steps = relative_residual(&q, &exits, &steps, &DMatrix::from_element(m, 1, 1.0));
-    let residual_probabilities = relative_residual(&q, &exits, &probabilities, &r);
+    let mut right_hand_sides = DMatrix::from_element(m, r.ncols() + 1, 1.0);
+    right_hand_sides.columns_mut(0, r.ncols()).copy_from(&r);
+    let residual = relative_residual(&q, &exits, &solutions, &right_hand_sides);
     Some(Absorbing {
         transient,
         closed_classes,
@@ -227,7 +248,7 @@ pub fn analyze(
         expected_steps,
         variance_steps,
         probabilities,
-        residual: residual_steps.max(residual_probabilities),
+        residual,
     })
 }
 
@@ -238,12 +259,23 @@ fn canonical_blocks(matrix: &DMatrix<f64>, structure: &Structure) -> (DMatrix<f6
         .closed_classes()
         .map(|c| c.states.as_slice())
         .collect();
-    let q = DMatrix::from_fn(transient.len(), transient.len(), |a, b| {
-        matrix[(transient[a], transient[b])]
-    });
-    let r = DMatrix::from_fn(transient.len(), closed.len(), |a, c| {
-        closed[c].iter().map(|&j| matrix[(transient[a], j)]).sum()
-    });
+    // Column by column: the matrix is column-major.
+    let mut q = DMatrix::zeros(transient.len(), transient.len());
+    for (mut to, &j) in q.column_iter_mut().zip(transient) {
+        let from = matrix.column(j);
+        for (entry, &i) in to.iter_mut().zip(transient) {
+            *entry = from[i];
+        }
+    }
+    let mut r = DMatrix::zeros(transient.len(), closed.len());
+    for (mut to, states) in r.column_iter_mut().zip(&closed) {
+        for &j in *states {
+            let from = matrix.column(j);
+            for (entry, &i) in to.iter_mut().zip(transient) {
+                *entry += from[i];
+            }
+        }
+    }
     (q, r)
 }
 
