@@ -29,6 +29,11 @@ use nalgebra::{DMatrix, DVector};
 use super::elimination;
 use super::structure::Structure;
 
+/// Right-hand sides from which the triangular solves go by blocks.
+const MANY_COLUMNS: usize = 8;
+/// States a block of the triangular solves.
+const SOLVE_BLOCK: usize = 64;
+
 /// A factored set of transient states, ready to solve `(I − Q) x = b` for
 /// any nonnegative `b` without subtraction.
 #[derive(Debug, Clone)]
@@ -104,41 +109,89 @@ impl Censored {
 
     /// `U⁻¹`: censoring `k` passes `b[k]` on to the states below it,
     /// `b[i] += a[i][k] b[k]` for `i < k`, from the last state down.
+    ///
+    /// With many columns the states go in blocks `K`, from the top: within a
+    /// block the pivots pass their values on to the block's own rows one by
+    /// one, then to every row below the block at once, as the matrix product
+    /// `b[0..low] += a[0..low][K] · b[K]`.
     fn replay(&self, b: &mut DMatrix<f64>) {
         let m = self.len();
-        for (k, multipliers) in self.a.as_slice().chunks_exact(m).take(m).enumerate().rev() {
-            for mut column in b.column_iter_mut() {
-                let x = column.as_mut_slice();
-                let bk = x[k];
-                if bk != 0.0 {
-                    for (x, &f) in x[..k].iter_mut().zip(&multipliers[..k]) {
-                        *x += f * bk;
+        let block = if b.ncols() >= MANY_COLUMNS {
+            SOLVE_BLOCK
+        } else {
+            m
+        };
+        let mut top = m;
+        while top > 0 {
+            let low = top.saturating_sub(block);
+            for k in (low..top).rev() {
+                let multipliers = &self.a.as_slice()[k * m + low..k * m + k];
+                for mut column in b.column_iter_mut() {
+                    let x = column.as_mut_slice();
+                    let bk = x[k];
+                    if bk != 0.0 {
+                        for (x, &f) in x[low..k].iter_mut().zip(multipliers) {
+                            *x += f * bk;
+                        }
                     }
                 }
             }
+            if low > 0 {
+                let (mut below, finished) = b.rows_range_pair_mut(0..low, low..top);
+                below.gemm(
+                    1.0,
+                    &self.a.view((0, low), (low, top - low)),
+                    &finished,
+                    1.0,
+                );
+            }
+            top = low;
         }
     }
 
     /// `L⁻¹`: `x_k = (b_k + Σ_{j<k} a[k][j] x_j) / d_k`, from the first state
     /// up, each finished `x_j` added at once to the states above it.
+    ///
+    /// With many columns the states go in blocks `K`, from the bottom, as in
+    /// [`Censored::replay`]: `b[top..m] += a[top..m][K] · x[K]`.
     fn back_substitute(&self, b: &mut DMatrix<f64>) {
         let m = self.len();
-        for (j, censored_row) in self.a.as_slice().chunks_exact(m).take(m).enumerate() {
-            for mut column in b.column_iter_mut() {
-                let x = column.as_mut_slice();
-                // Every state of a censored set can leave it, so every pivot is positive.
-                x[j] = if self.pivots[j] > 0.0 {
-                    x[j] / self.pivots[j]
-                } else {
-                    0.0
-                };
-                let xj = x[j];
-                if xj != 0.0 {
-                    for (x, &f) in x[j + 1..].iter_mut().zip(&censored_row[j + 1..]) {
-                        *x += f * xj;
+        let block = if b.ncols() >= MANY_COLUMNS {
+            SOLVE_BLOCK
+        } else {
+            m
+        };
+        let mut low = 0;
+        while low < m {
+            let top = (low + block).min(m);
+            for j in low..top {
+                let censored_row = &self.a.as_slice()[j * m + j + 1..j * m + top];
+                for mut column in b.column_iter_mut() {
+                    let x = column.as_mut_slice();
+                    // Every state of a censored set can leave it, so every pivot is positive.
+                    x[j] = if self.pivots[j] > 0.0 {
+                        x[j] / self.pivots[j]
+                    } else {
+                        0.0
+                    };
+                    let xj = x[j];
+                    if xj != 0.0 {
+                        for (x, &f) in x[j + 1..top].iter_mut().zip(censored_row) {
+                            *x += f * xj;
+                        }
                     }
                 }
             }
+            if top < m {
+                let (finished, mut above) = b.rows_range_pair_mut(low..top, top..m);
+                above.gemm(
+                    1.0,
+                    &self.a.view((top, low), (m - top, top - low)),
+                    &finished,
+                    1.0,
+                );
+            }
+            low = top;
         }
     }
 }
@@ -340,6 +393,38 @@ mod tests {
         assert_abs_diff_eq!(n, dmatrix![1.2, 0.4; 0.6, 1.2], epsilon = 1e-15);
         assert_abs_diff_eq!(a.expected_steps, dvector![1.6, 1.8], epsilon = 1e-15);
         assert!(a.residual < 1e-15);
+    }
+
+    #[test]
+    fn blocked_solves_agree_with_column_by_column_ones() {
+        // 150 states, each leaving the set with probability 0.05 to 0.5.
+        let m = 150;
+        let mut x: u64 = 11;
+        let mut uniform = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut q = DMatrix::from_fn(m, m, |_, _| uniform());
+        let mut out = DMatrix::zeros(m, 1);
+        for i in 0..m {
+            let exit = 0.05 + 0.45 * uniform();
+            let sum = q.row(i).sum();
+            q.row_mut(i).scale_mut((1.0 - exit) / sum);
+            out[(i, 0)] = exit;
+        }
+        let censored = Censored::new(&q, &out);
+        let mut n = DMatrix::identity(m, m);
+        censored.solve_in_place(&mut n);
+        for j in [0, 1, 63, 64, 65, 149] {
+            let mut e = DVector::zeros(m);
+            e[j] = 1.0;
+            let column = censored.solve(&e);
+            assert!((n.column(j) - &column).amax() <= 1e-13 * column.amax());
+        }
+        let identity = (DMatrix::identity(m, m) - &q) * &n;
+        assert!((identity - DMatrix::<f64>::identity(m, m)).amax() < 1e-12);
     }
 
     #[test]
