@@ -17,6 +17,7 @@ use verchain::simulate;
 
 use cli::args::{CheckArgs, Cli, Command, Format, RunArgs};
 use cli::diagnostics;
+use cli::interrupt;
 use cli::progress::Progress;
 
 /// Exit codes, as documented in `--help` and the README.
@@ -41,6 +42,8 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
+    interrupt::install();
     diagnostics::install_handler();
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -55,6 +58,19 @@ fn main() -> ExitCode {
             }
             ExitCode::from(failure.code)
         }
+    }
+}
+
+/// Lets a closed stdout end the process as it ends `cat` or `grep`. Rust
+/// ignores SIGPIPE, so `println!` to a pipe whose reader has gone (`verchain
+/// run FILE | head -1`) would panic instead; files are written after the
+/// table is printed, through a staging folder, so nothing is half-written.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any other thread exists;
+    // SIG_DFL is a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -101,7 +117,8 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         ),
     }
     if !args.no_files {
-        let (folder, written) = report::write_run(&args.output, &summary).map_err(|e| Failure {
+        let written = interrupt::while_writing(|| report::write_run(&args.output, &summary));
+        let (folder, written) = written.map_err(|e| Failure {
             reports: vec![miette::miette!(
                 help = "check that the output folder can be written, or pass --output DIR",
                 "{e}"
@@ -194,6 +211,19 @@ fn apply_overrides(scenario: &mut Scenario, args: &RunArgs) -> Result<(), Failur
     if let Some(mode) = args.mode {
         scenario.simulation.mode = mode;
     }
+    if let Some(steps) = walker_steps(scenario).filter(|&s| s > args.max_walker_steps as f64) {
+        return Err(Failure::invalid(vec![miette::miette!(
+            help = "use --mode counts (the same counts, exactly distributed, in milliseconds), \
+                    fewer --walkers or a shorter --horizon, or raise the limit with \
+                    --max-walker-steps",
+            "{} walkers × {} steps is {steps:.3e} walker-steps in walkers mode, more than the \
+             limit of {:.3e} (about {})",
+            scenario.simulation.walkers,
+            scenario.horizon,
+            args.max_walker_steps as f64,
+            duration(args.max_walker_steps as f64 / WALKER_STEPS_PER_SECOND)
+        )]));
+    }
     if let Some(horizon) = args.horizon {
         if horizon > MAX_HORIZON {
             return Err(Failure::invalid(vec![miette::miette!(
@@ -257,7 +287,41 @@ fn parse_target(spec: &str, states: &[String]) -> Result<Target, Failure> {
 }
 
 /// Walker-steps above which a run says how long the simulation will take.
-const LONG_SIMULATION_STEPS: u64 = 20_000_000_000;
+const LONG_SIMULATION_STEPS: f64 = 2e10;
+
+/// Walker-steps a second on this kind of machine: about 2e8 on each of two
+/// cores (benches/simulate.rs).
+const WALKER_STEPS_PER_SECOND: f64 = 4e8;
+
+/// The walker-steps a simulation in walkers mode will take (walkers ×
+/// horizon, as a float so that nothing saturates), or `None` when the
+/// simulation is off or draws counts, whose cost does not grow with walkers.
+fn walker_steps(scenario: &Scenario) -> Option<f64> {
+    let walkers = scenario.simulation.walkers;
+    let mode = scenario
+        .simulation
+        .mode
+        .resolve(walkers, scenario.chain.len(), scenario.horizon);
+    (walkers > 0 && mode != simulate::Mode::Counts)
+        .then_some(walkers as f64 * scenario.horizon as f64)
+}
+
+/// "4 minutes", "3 hours", "2900 years": a duration as a person says it.
+fn duration(seconds: f64) -> String {
+    let units = [
+        (365.25 * 86400.0, "years"),
+        (86400.0, "days"),
+        (3600.0, "hours"),
+        (60.0, "minutes"),
+    ];
+    units
+        .iter()
+        .find(|(size, _)| seconds >= 2.0 * size)
+        .map_or_else(
+            || format!("{seconds:.0} seconds"),
+            |(size, name)| format!("{:.0} {name}", seconds / size),
+        )
+}
 
 /// Runs the Monte Carlo simulation unless `walkers` is 0.
 fn simulate_if_asked(scenario: &Scenario, quiet: bool) -> Option<simulate::Simulation> {
@@ -269,20 +333,16 @@ fn simulate_if_asked(scenario: &Scenario, quiet: bool) -> Option<simulate::Simul
         .simulation
         .mode
         .resolve(walkers, scenario.chain.len(), scenario.horizon);
-    // Counts mode costs the same for any number of walkers: milliseconds.
-    let steps = match mode {
-        simulate::Mode::Counts => 0,
-        _ => walkers.saturating_mul(scenario.horizon as u64 + 1),
-    };
+    let steps = walker_steps(scenario).unwrap_or(0.0);
     if steps > LONG_SIMULATION_STEPS && !quiet {
-        // About 2e8 walker-steps a second on one core.
-        let minutes = steps as f64 / 2e8 / 60.0;
         eprintln!(
-            "note: {walkers} walkers × {} steps is {steps:.3e} walker-steps, about {minutes:.0} minutes \
-             of work; --mode counts draws the same counts in milliseconds, --walkers 0 skips the simulation",
-            scenario.horizon
+            "note: {walkers} walkers × {} steps is {steps:.3e} walker-steps, about {} of work; \
+             --mode counts draws the same counts in milliseconds, --walkers 0 skips the simulation",
+            scenario.horizon,
+            duration(steps / WALKER_STEPS_PER_SECOND)
         );
     }
+    let steps = steps as u64;
     let progress = Progress::new(walkers, steps, quiet);
     let targets: Vec<Vec<usize>> = scenario.targets.iter().map(|t| t.states.clone()).collect();
     let request = simulate::Request {

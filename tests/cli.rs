@@ -648,3 +648,90 @@ fn trace_writes_the_paths_of_the_first_walkers() {
     assert_eq!(code, 2);
     assert!(stderr.contains("cannot be used with"), "{stderr}");
 }
+
+#[test]
+fn walkers_mode_refuses_a_run_of_years() {
+    let (code, message) = stderr_of(verchain().args([
+        "run",
+        "scenarios/seed-article.yaml",
+        "--mode",
+        "walkers",
+        "--walkers",
+        "1000000000000000000",
+        "--no-files",
+    ]));
+    assert_eq!(code, 2, "{message}");
+    // The message as one line, without the frame of the report.
+    let message = message
+        .replace(['│', '×'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    // 10^18 × 20 = 2e19 walker-steps, past u64's 1.8e19: the count must not saturate.
+    assert!(message.contains("2.000e19 walker-steps"), "{message}");
+    assert!(message.contains("limit of 1.000e11"), "{message}");
+    assert!(message.contains("--mode counts") && message.contains("--max-walker-steps"));
+
+    // The same walkers as counts are milliseconds of work.
+    verchain()
+        .args(["run", "scenarios/seed-article.yaml", "--mode", "counts"])
+        .args(["--walkers", "1000000000000000000", "--no-files", "-q"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_name_too_long_for_a_folder_is_refused_by_check() {
+    let text = format!(
+        "name: {}\nstates: [a]\ntransitions: {{a: absorbing}}\n",
+        "b".repeat(250)
+    );
+    let (_dir, file) = scenario_file("long.yaml", text);
+    let (code, message) = stderr_of(verchain().arg("check").arg(&file));
+    assert_eq!(code, 2);
+    assert!(
+        message.contains("250 bytes long, more than the 200"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_without_a_panic() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verchain"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "scenarios/canary-rollout.yaml", "--no-files"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before anything is read, as `| head -0` does.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101));
+}
+
+#[test]
+fn chi_square_with_nothing_to_test_says_so() {
+    // One walker: no cell expects 5 walkers, so there is no test to run.
+    let output = verchain()
+        .args([
+            "run",
+            "scenarios/seed-article.yaml",
+            "--walkers",
+            "1",
+            "--no-files",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        table.contains("final occupancy: chi² not computed: fewer than two cells expect 5 walkers"),
+        "{table}"
+    );
+    let (_, doc) = json_run("scenarios/seed-article.yaml", &["--walkers", "1"], "1");
+    assert!(doc["simulation"]["final_chi_square"]["p_value"].is_null());
+}

@@ -61,6 +61,9 @@ Examples:
 Every problem in every file is listed with its file, line and column.
 Exit 0 when every file is valid, 2 otherwise.";
 
+/// `--max-walker-steps` by default: about 4 minutes on two cores.
+pub const DEFAULT_MAX_WALKER_STEPS: u64 = 100_000_000_000;
+
 /// The verchain command line.
 #[derive(Debug, Parser)]
 #[command(name = "verchain", version, about = ABOUT, after_help = CONVENTION)]
@@ -140,6 +143,12 @@ pub struct RunArgs {
     /// Write no files, only print
     #[arg(long)]
     pub no_files: bool,
+
+    /// Largest simulation in walkers mode, in walker-steps (walkers × horizon),
+    /// above which a run is refused rather than left to run for hours;
+    /// counts mode has no such cost
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_WALKER_STEPS)]
+    pub max_walker_steps: u64,
 }
 
 /// `verchain check`.

@@ -1,5 +1,7 @@
-//! The binary's own parts: argument parsing, error rendering, progress.
+//! The binary's own parts: argument parsing, error rendering, progress,
+//! interrupts.
 
 pub mod args;
 pub mod diagnostics;
+pub mod interrupt;
 pub mod progress;

@@ -6,8 +6,9 @@ use std::fmt::Write;
 use super::fate::Steps;
 use super::summary::Summary;
 use super::table::set;
-use crate::analysis::convergence::MixingTime;
+use crate::analysis::convergence::{MixingTime, RESOLVED_GAP};
 use crate::analysis::hitting::{Quantile, QuantileStatus};
+use crate::analysis::passage::MAX_PASSAGE_STATES;
 
 /// Classes up to this size print their mean first passage matrix.
 const MAX_PRINTED_PASSAGE: usize = 8;
@@ -110,6 +111,15 @@ pub fn render(summary: &Summary, out: &mut String) {
         .iter()
         .filter(|c| c.closed && c.states.len() > 1)
     {
+        if class.states.len() > MAX_PASSAGE_STATES {
+            let _ = writeln!(
+                out,
+                "  mean first passage times of {{{}…}}: not computed for a class of more than \
+                 {MAX_PASSAGE_STATES} states",
+                class.states[0]
+            );
+            continue;
+        }
         if class.states.len() > MAX_PRINTED_PASSAGE {
             let _ = writeln!(
                 out,
@@ -162,7 +172,8 @@ pub fn render(summary: &Summary, out: &mut String) {
             (Some(slem), Some(gap)) => {
                 let _ = writeln!(
                     out,
-                    "  {class}: SLEM {slem:.6}, spectral gap {gap:.6} ({})",
+                    "  {class}: SLEM {slem:.6}, spectral gap {} ({})",
+                    number(gap),
                     s.note
                 );
             }
@@ -175,11 +186,20 @@ pub fn render(summary: &Summary, out: &mut String) {
             let _ = writeln!(
                 out,
                 "  warning: nearly decomposable (spectral gap below 1e-3): convergence is slow, \
-                 about {} {unit}s per factor e; weakly coupled groups: {}",
-                number(1.0 / s.spectral_gap.unwrap_or(f64::NAN)),
+                 {} {unit}s per factor e; weakly coupled groups: {}",
+                relaxation_shown(s.spectral_gap.unwrap_or(0.0)),
                 groups.join(", ")
             );
         }
+    }
+}
+
+/// The relaxation time `1 / gap`, the steps per factor e of the distance.
+fn relaxation_shown(gap: f64) -> String {
+    if gap < RESOLVED_GAP {
+        format!("more than {:.0e}", 1.0 / RESOLVED_GAP)
+    } else {
+        format!("about {}", number(1.0 / gap))
     }
 }
 

@@ -162,8 +162,8 @@ pub struct SimulatedHitting {
 pub struct ChiSquareSummary {
     pub statistic: f64,
     pub degrees_of_freedom: usize,
-    /// By the Wilson–Hilferty approximation.
-    pub p_value: f64,
+    /// Exact; `null` on 0 degrees of freedom (nothing to test).
+    pub p_value: Option<f64>,
     /// States whose final |z| exceeds 3 (empty for a hitting time, whose
     /// cells are steps).
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::summary::Summary;
+use super::summary::{ChiSquareSummary, Summary};
 
 /// The steps shown in the occupancy table: all of them up to 10, otherwise
 /// 0, 1, 2, 5, 10, 20, 50, … and the horizon.
@@ -152,24 +152,18 @@ pub fn render(summary: &Summary) -> String {
         } else {
             format!("; states that disagree: {}", list(&chi.disagreeing_states))
         };
-        let _ = writeln!(
-            out,
-            "  final occupancy: chi² = {:.2} on {} degrees of freedom, p = {:.3}{disagree}",
-            chi.statistic, chi.degrees_of_freedom, chi.p_value
-        );
+        let _ = writeln!(out, "  final occupancy: {}{disagree}", chi_square_line(chi));
         for (h, exact) in sim.hitting.iter().zip(&summary.hitting) {
             let horizon = summary.horizon;
             let _ = writeln!(
                 out,
                 "  reaching {} by {unit} {horizon}: {:.6} simulated, {:.6} exact; \
-                 largest CDF gap {:.2e}; chi² = {:.2} on {} degrees of freedom, p = {:.3}",
+                 largest CDF gap {:.2e}; {}",
                 h.target,
                 1.0 - h.not_reached,
                 exact.from_initial.cdf[horizon],
                 h.max_cdf_difference,
-                h.chi_square.statistic,
-                h.chi_square.degrees_of_freedom,
-                h.chi_square.p_value
+                chi_square_line(&h.chi_square)
             );
         }
         let _ = writeln!(
@@ -202,6 +196,19 @@ pub(super) fn set(names: &[String]) -> String {
 }
 
 /// `  develop 0.000000  test 0.375154 …`
+/// "chi² = 1.75 on 2 degrees of freedom, p = 0.419", or why there is no test.
+fn chi_square_line(chi: &ChiSquareSummary) -> String {
+    match chi.p_value {
+        Some(p) => format!(
+            "chi² = {:.2} on {} degrees of freedom, p = {p:.3}",
+            chi.statistic, chi.degrees_of_freedom
+        ),
+        None => "chi² not computed: fewer than two cells expect 5 walkers or more \
+                 (simulate more walkers)"
+            .to_string(),
+    }
+}
+
 fn distribution_line(states: &[String], values: &[f64]) -> String {
     states
         .iter()

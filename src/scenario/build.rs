@@ -285,19 +285,36 @@ fn scenario_name(node: Option<&Node>, default_name: &str, problems: &mut Problem
         problems.push(
             Problem::new(
                 node.position,
-                format!("the name {name:?} cannot name an output folder"),
+                if name.len() > MAX_NAME_BYTES {
+                    format!(
+                        "the name is {} bytes long, more than the {MAX_NAME_BYTES} an output \
+                         folder's name may have",
+                        name.len()
+                    )
+                } else {
+                    format!("the name {name:?} cannot name an output folder")
+                },
             )
             .label("not a folder name")
-            .help("use a name without `/`, `\\` or control characters, other than `.` and `..`"),
+            .help(format!(
+                "use a name of at most {MAX_NAME_BYTES} bytes without `/`, `\\` or control \
+                 characters, other than `.` and `..`"
+            )),
         );
     }
     name
 }
 
-/// A name usable as one path component: not empty, `.` or `..`, and free of
-/// separators and control characters.
+/// The longest scenario name, in bytes: file systems allow 255 for one path
+/// component, and the staging folder of a run adds a dot and `.partial-` with
+/// a process number to it.
+pub const MAX_NAME_BYTES: usize = 200;
+
+/// A name usable as one path component: not empty, `.` or `..`, at most
+/// [`MAX_NAME_BYTES`] long, and free of separators and control characters.
 fn is_safe_name(name: &str) -> bool {
     !(name.is_empty()
+        || name.len() > MAX_NAME_BYTES
         || name == "."
         || name == ".."
         || name

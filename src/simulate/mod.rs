@@ -35,10 +35,15 @@ pub use counts::simulate_counts;
 pub enum Mode {
     /// Whichever costs less (see [`Mode::resolve`]).
     #[default]
+    #[value(help = "whichever costs less: counts for long runs of many walkers, walkers otherwise")]
     Auto,
     /// Every walker followed step by step ([`simulate`]).
+    #[value(help = "every simulated version followed step by step")]
     Walkers,
     /// The counts drawn directly, exactly distributed ([`simulate_counts`]).
+    #[value(
+        help = "the counts of versions in each state drawn directly: exact, milliseconds for any number"
+    )]
     Counts,
 }
 
