@@ -295,3 +295,34 @@ fn shipped_lifecycles_reach_production_as_published() {
         );
     }
 }
+
+/// The one problem a text has, with its hint.
+fn only_help(text: &str) -> String {
+    let found = problems(text);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    found[0].help.clone().unwrap_or_default()
+}
+
+#[test]
+fn entries_that_are_not_probabilities_say_how_to_fix_them() {
+    let cases = [
+        ("a: {a: .nan, b: 1}", "`.nan` is not a number"),
+        ("a: {a: 1e999, b: 0}", "too large for a double"),
+        ("a: {a: -.inf, b: 1}", "infinite"),
+        ("a: {a: 40, b: rest}", "not percentages: 40 % is 0.4"),
+        ("a: {a: -0.5, b: 1}", "a probability lies from 0 to 1"),
+        ("a: {a: absorbing}", "write `state: absorbing`"),
+    ];
+    for (row, hint) in cases {
+        let text = format!("{HEADER}transitions:\n  {row}\n  b: absorbing\n");
+        let help = only_help(&text);
+        assert!(help.contains(hint), "{row}: {help}");
+    }
+    let text = format!("{HEADER}matrix:\n  - [1]\n  - [0, 1]\n");
+    let (line, _, message) = only_problem(&text);
+    assert_eq!(line, 3);
+    assert!(
+        message.contains("has 1 entry, but there are 2 states"),
+        "{message}"
+    );
+}

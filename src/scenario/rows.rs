@@ -164,11 +164,14 @@ impl Rows<'_> {
                     Problem::new(
                         row_node.position,
                         format!(
-                            "the row of `{name}` has {} entries, but there are {n} states",
-                            items.len()
+                            "the row of `{name}` has {}, but there are {n} states",
+                            entries(items.len())
                         ),
                     )
-                    .label(format!("{} entries", items.len())),
+                    .label(entries(items.len()))
+                    .help(format!(
+                        "give one entry per state, in the order of `states`: {n} in all"
+                    )),
                 );
                 continue;
             }
@@ -335,10 +338,16 @@ impl Rows<'_> {
             Value::String(text) => match evaluate(text, self.parameters) {
                 Ok(v) => v,
                 Err(e) => {
+                    let help = if text.trim() == "absorbing" {
+                        "`absorbing` stands for a whole row: write `state: absorbing` for a state \
+                         that keeps its versions, instead of a map of entries"
+                    } else {
+                        "an entry is a number, a parameter, an expression such as `1 - p`, or `rest`"
+                    };
                     problems.push(
                         Problem::new(node.position, format!("in {within}, entry `{to}`: {e}"))
                             .label("cannot evaluate")
-                            .help("an entry is a number, a parameter, an expression such as `1 - p`, or `rest`"),
+                            .help(help),
                     );
                     return None;
                 }
@@ -355,6 +364,7 @@ impl Rows<'_> {
         // Expressions such as `1 - 0.7 - 0.3` may land a rounding error below 0.
         let slack = self.tolerance;
         if !value.is_finite() || value < -slack || value > 1.0 + slack {
+            let help = not_a_probability_help(value);
             let value = Shown(value);
             problems.push(
                 Problem::new(
@@ -363,7 +373,8 @@ impl Rows<'_> {
                         "in {within}, entry `{to}` is {value}, which is not a probability in [0, 1]"
                     ),
                 )
-                .label(format!("= {value}")),
+                .label(format!("= {value}"))
+                .help(help),
             );
             return None;
         }
@@ -463,5 +474,35 @@ impl Rows<'_> {
             };
             problems.push(problem);
         }
+    }
+}
+
+/// "1 entry", "3 entries".
+fn entries(count: usize) -> String {
+    if count == 1 {
+        "1 entry".to_string()
+    } else {
+        format!("{count} entries")
+    }
+}
+
+/// What to do about an entry that is not a probability, by what it is.
+fn not_a_probability_help(value: f64) -> String {
+    if value.is_nan() {
+        "`.nan` is not a number: write a probability from 0 to 1".to_string()
+    } else if value.is_infinite() {
+        "the entry is infinite (`.inf`, or a number such as 1e999 too large for a double): \
+         write a probability from 0 to 1"
+            .to_string()
+    } else if value > 1.0 && value <= 100.0 {
+        format!(
+            "probabilities are fractions, not percentages: {} % is {}",
+            Shown(value),
+            Shown(value / 100.0)
+        )
+    } else {
+        "a probability lies from 0 to 1; write `rest` for the entry that takes what the row \
+         leaves"
+            .to_string()
     }
 }
