@@ -735,3 +735,13 @@ fn chi_square_with_nothing_to_test_says_so() {
     let (_, doc) = json_run("scenarios/seed-article.yaml", &["--walkers", "1"], "1");
     assert!(doc["simulation"]["final_chi_square"]["p_value"].is_null());
 }
+
+#[test]
+fn nesting_past_the_limit_is_refused_with_the_reason() {
+    let text = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let (_dir, file) = scenario_file("deep.yaml", text);
+    let (code, message) = stderr_of(verchain().arg("check").arg(&file));
+    assert_eq!(code, 2);
+    assert!(message.contains("nested too deeply"), "{message}");
+    assert!(message.contains("64"), "{message}");
+}

@@ -70,6 +70,15 @@ fn yaml_report(error: &serde_saphyr::Error, name: &str, text: &str) -> Report {
                     .to_string(),
             ),
         )
+    } else if raw.contains("recursion limit exceeded") {
+        (
+            "the file is nested too deeply to be a scenario".to_string(),
+            Some(
+                "a scenario nests a few levels deep (a row inside `transitions`); verchain stops \
+                 reading at 64 levels to protect the machine from hostile files"
+                    .to_string(),
+            ),
+        )
     } else if raw.contains("budget breached") {
         (
             "the file is too large or too deeply nested to be a scenario".to_string(),
