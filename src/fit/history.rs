@@ -1,0 +1,252 @@
+//! From rows as exported to one ordered path per version.
+//!
+//! Exports repeat themselves (a webhook delivered twice, two collectors) and
+//! are not always in time order. Here the rows of each version are put in
+//! time order (rows with equal times keep their file order), repeated rows
+//! (same version, state and time) are dropped and counted, a `from_state`
+//! that disagrees with the state of the version's previous row is reported,
+//! and the end of the export (`--observed-to`) is applied: later rows are
+//! dropped, and a version whose last state is not absorbing is in flight
+//! then, so its last stay is censored rather than finished.
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use super::FitError;
+use super::read::{Observation, Observed, TimeKind};
+
+/// How many disagreeing `from_state`s are kept as examples.
+const MISMATCH_EXAMPLES: usize = 5;
+
+/// A row whose `from_state` is not the state of the version's previous row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mismatch {
+    pub line: u64,
+    pub version: String,
+    /// The `from_state` the row gives.
+    pub declared: String,
+    /// The state of the previous row of the same version.
+    pub previous: String,
+}
+
+/// What cleaning the rows found, for the report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Cleaning {
+    /// Rows read, duplicates of an `event_id` included.
+    pub rows_read: u64,
+    pub duplicate_event_ids: u64,
+    /// Rows equal to another in version, state and time.
+    pub duplicate_rows: u64,
+    /// Rows that came earlier in time than a previous row of their version.
+    pub out_of_order: u64,
+    /// Rows after `--observed-to`, left out.
+    pub after_observed_to: u64,
+    /// Rows whose `from_state` disagrees with the previous row.
+    pub from_mismatches: u64,
+    /// The first few of those.
+    pub mismatch_examples: Vec<Mismatch>,
+}
+
+/// The rows of every version, in time order.
+#[derive(Debug, Clone)]
+pub struct History {
+    pub states: Vec<String>,
+    pub versions: Vec<String>,
+    pub time_kind: TimeKind,
+    /// The columns used: version id, time, state.
+    pub columns: (Option<String>, String, String),
+    /// Sorted by version, then time; file order among equal times.
+    pub rows: Vec<Observation>,
+    /// The rows of each version that has any, as ranges of `rows`.
+    pub paths: Vec<Range<usize>>,
+    /// The earliest time in the history.
+    pub first_time: i64,
+    /// The end of the export: the last time, or `--observed-to`.
+    pub observed_to: i64,
+    pub cleaning: Cleaning,
+    pub sources: std::collections::BTreeMap<String, u64>,
+}
+
+impl History {
+    /// Orders and cleans what was read.
+    ///
+    /// # Errors
+    ///
+    /// [`FitError::NothingObserved`] when `observed_to` comes before every row.
+    pub fn new(observed: Observed, observed_to: Option<i64>) -> Result<Self, FitError> {
+        let Observed {
+            states,
+            versions,
+            mut rows,
+            time_kind,
+            columns,
+            duplicate_event_ids,
+            sources,
+        } = observed;
+        let mut cleaning = Cleaning {
+            rows_read: rows.len() as u64 + duplicate_event_ids,
+            duplicate_event_ids,
+            ..Cleaning::default()
+        };
+        let first_time = rows.iter().map(|r| r.time).min().unwrap_or(0);
+        let last_time = rows.iter().map(|r| r.time).max().unwrap_or(0);
+        let observed_to = observed_to.unwrap_or(last_time);
+        let before = rows.len();
+        rows.retain(|r| r.time <= observed_to);
+        cleaning.after_observed_to = (before - rows.len()) as u64;
+        if rows.is_empty() {
+            return Err(FitError::NothingObserved {
+                observed_to: time_kind.format_time(observed_to),
+                first: time_kind.format_time(first_time),
+            });
+        }
+
+        cleaning.out_of_order = count_out_of_order(&rows, versions.len());
+        // A stable sort keeps the file order of rows with equal times; the
+        // check spares the sort on exports that are in order already.
+        if !rows.is_sorted_by_key(|r| (r.version, r.time)) {
+            rows.sort_by_key(|r| (r.version, r.time));
+        }
+        cleaning.duplicate_rows = drop_repeated(&mut rows);
+        let paths = paths(&rows);
+
+        for path in &paths {
+            for pair in rows[path.clone()].windows(2) {
+                if let Some(from) = pair[1].from
+                    && from != pair[0].state
+                {
+                    cleaning.from_mismatches += 1;
+                    if cleaning.mismatch_examples.len() < MISMATCH_EXAMPLES {
+                        cleaning.mismatch_examples.push(Mismatch {
+                            line: pair[1].line,
+                            version: versions[pair[1].version as usize].clone(),
+                            declared: states[from as usize].clone(),
+                            previous: states[pair[0].state as usize].clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(Self {
+            states,
+            versions,
+            time_kind,
+            columns,
+            rows,
+            paths,
+            first_time,
+            observed_to,
+            cleaning,
+            sources,
+        })
+    }
+
+    /// The rows of one version's path.
+    pub fn path(&self, k: usize) -> &[Observation] {
+        &self.rows[self.paths[k].clone()]
+    }
+}
+
+/// Rows whose time is earlier than an earlier row of the same version.
+fn count_out_of_order(rows: &[Observation], versions: usize) -> u64 {
+    let mut latest = vec![i64::MIN; versions.max(1)];
+    let mut count = 0;
+    for row in rows {
+        let seen = &mut latest[row.version as usize];
+        if row.time < *seen {
+            count += 1;
+        } else {
+            *seen = row.time;
+        }
+    }
+    count
+}
+
+/// Drops rows equal to an earlier one in version, time and state (they sit
+/// together once sorted); returns how many.
+fn drop_repeated(rows: &mut Vec<Observation>) -> u64 {
+    let before = rows.len();
+    let mut group_start = 0;
+    let mut kept = 0;
+    for i in 0..rows.len() {
+        let row = rows[i];
+        if kept > 0 && (rows[kept - 1].version, rows[kept - 1].time) != (row.version, row.time) {
+            group_start = kept;
+        }
+        let repeated = rows[group_start..kept].iter().any(|r| {
+            (r.version, r.time) == (row.version, row.time) && r.state == row.state
+        });
+        if !repeated {
+            rows[kept] = row;
+            kept += 1;
+        }
+    }
+    rows.truncate(kept);
+    (before - kept) as u64
+}
+
+/// The range of rows of each version.
+fn paths(rows: &[Observation]) -> Vec<Range<usize>> {
+    let mut paths = Vec::new();
+    let mut start = 0;
+    for i in 1..=rows.len() {
+        if i == rows.len() || rows[i].version != rows[start].version {
+            paths.push(start..i);
+            start = i;
+        }
+    }
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::read::{ReadOptions, read};
+
+    fn history(text: &str, observed_to: Option<i64>) -> History {
+        History::new(read(text.as_bytes(), &ReadOptions::default()).unwrap(), observed_to).unwrap()
+    }
+
+    #[test]
+    fn rows_are_ordered_and_repeats_dropped() {
+        let h = history(
+            "version_id,timestamp,to_state\nv,3,c\nw,1,a\nv,1,a\nv,2,b\nv,1,a\nv,2,b\n",
+            None,
+        );
+        let states: Vec<&str> = h.path(0).iter().map(|r| h.states[r.state as usize].as_str()).collect();
+        assert_eq!(states, ["a", "b", "c"]);
+        assert_eq!(h.paths.len(), 2);
+        assert_eq!(h.cleaning.duplicate_rows, 2);
+        // v,1,a comes after v,3,c in the file: out of order; so do the repeats.
+        assert_eq!(h.cleaning.out_of_order, 4);
+    }
+
+    #[test]
+    fn equal_times_keep_the_file_order() {
+        let h = history("version_id,timestamp,to_state\nv,1,b\nv,1,a\n", None);
+        assert_eq!(h.rows[0].line, 2);
+    }
+
+    #[test]
+    fn a_disagreeing_from_state_is_reported() {
+        let h = history(
+            "version_id,timestamp,from_state,to_state\nv,1,,a\nv,2,a,b\nv,3,a,c\n",
+            None,
+        );
+        assert_eq!(h.cleaning.from_mismatches, 1);
+        let example = &h.cleaning.mismatch_examples[0];
+        assert_eq!((example.line, example.declared.as_str(), example.previous.as_str()), (4, "a", "b"));
+    }
+
+    #[test]
+    fn the_end_of_the_export_cuts_later_rows() {
+        let h = history("version_id,timestamp,to_state\nv,1,a\nv,5,b\n", Some(3));
+        assert_eq!((h.rows.len(), h.cleaning.after_observed_to, h.observed_to), (1, 1, 3));
+        let none = History::new(
+            read("version_id,timestamp,to_state\nv,5,a\n".as_bytes(), &ReadOptions::default()).unwrap(),
+            Some(1),
+        );
+        assert!(matches!(none, Err(FitError::NothingObserved { .. })));
+    }
+}
