@@ -83,6 +83,10 @@ pub enum Command {
     /// Validate scenario files without computing anything (for CI).
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// Estimate the transition matrix from a registry or rollout history, with an
+    /// interval for every entry; compare it with a declared policy.
+    #[command(after_help = super::fit::FIT_EXAMPLES)]
+    Fit(super::fit::FitArgs),
 }
 
 /// `verchain run`.
@@ -148,6 +152,9 @@ pub struct CheckArgs {
     /// Scenario files to validate
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub against: super::fit::AgainstArgs,
 }
 
 /// The stdout format of `run`.

@@ -2,4 +2,5 @@
 
 pub mod args;
 pub mod diagnostics;
+pub mod fit;
 pub mod progress;

@@ -21,7 +21,9 @@
 //! 4. [`estimate`]: maximum likelihood, optional add-α smoothing on the moves
 //!    a policy allows, Wilson intervals;
 //! 5. [`compare`] and [`homogeneity`]: departures from a declared policy,
-//!    and a test of drift between two time windows.
+//!    and a test of drift between two time windows;
+//! 6. [`summary`]: all of it in one call, [`fit`], returning the
+//!    [`FitSummary`] that every output is made from.
 //!
 //! Nothing here reads or writes files: the caller hands in the text and
 //! writes the results (`report::fit_files`).
@@ -45,6 +47,9 @@ pub mod estimate;
 pub mod history;
 pub mod homogeneity;
 pub mod read;
+pub mod summary;
+
+pub use summary::{Choice, FitSummary, Request, fit};
 
 use serde::Serialize;
 use thiserror::Error;
