@@ -148,7 +148,7 @@ pub struct FitArgs {
 #[derive(Debug, clap::Args)]
 pub struct AgainstArgs {
     /// Fit this history and fail (exit 1) when it departs from a scenario: a move
-    /// the scenario forbids, or an entry outside its 95% interval
+    /// the scenario forbids, or an entry outside its simultaneous 95% interval
     #[arg(long, value_name = "EVENTS")]
     pub against: Option<PathBuf>,
 
@@ -218,10 +218,19 @@ pub fn check_against(scenario: &Scenario, file: &Path, args: &AgainstArgs, quiet
         .iter()
         .map(|f| format!("{} → {} is forbidden and happened {} times", f.from, f.to, f.count))
         .collect();
-    lines.extend(comparison.outside.iter().map(|o| {
+    lines.extend(comparison.outside.iter().filter(|o| o.beyond_simultaneous).map(|o| {
         format!(
-            "{} → {} is declared {:.4}, the history gives {:.4} [{:.4}, {:.4}] ({} of {})",
-            o.from, o.to, o.declared, o.estimate, o.lower, o.upper, o.count, o.row_total
+            "{} → {} is declared {:.4}, the history gives {:.4} ({} of {}), outside even the \
+             simultaneous interval [{:.4}, {:.4}] of the {} entries compared",
+            o.from,
+            o.to,
+            o.declared,
+            o.estimate,
+            o.count,
+            o.row_total,
+            o.simultaneous.0,
+            o.simultaneous.1,
+            comparison.entries_compared
         )
     }));
     Err(Failure {

@@ -19,6 +19,26 @@ pub fn upper_tail(x: f64, k: usize) -> f64 {
     regularized_upper_gamma(k as f64 / 2.0, x / 2.0)
 }
 
+/// The `z` with `P(|Z| ≥ z) = alpha` for a standard normal `Z`, for
+/// `0 < alpha < 1`: since `Z²` is χ² with one degree of freedom, `z²` solves
+/// `P(χ²_1 ≥ z²) = alpha`, found by bisection to the last bit.
+pub fn two_sided_z(alpha: f64) -> f64 {
+    let (mut low, mut high) = (0.0f64, 1e4f64);
+    // The tail falls from 1 at 0 as x grows; 200 halvings reach adjacent floats.
+    for _ in 0..200 {
+        let middle = 0.5 * (low + high);
+        if middle == low || middle == high {
+            break;
+        }
+        if upper_tail(middle, 1) > alpha {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    (0.5 * (low + high)).sqrt()
+}
+
 /// `Q(a, x) = Γ(a, x) / Γ(a)` for `a > 0`, `x > 0`.
 fn regularized_upper_gamma(a: f64, x: f64) -> f64 {
     let prefactor = (a * x.ln() - x - ln_gamma(a)).exp();
@@ -127,6 +147,14 @@ mod tests {
         for (x, k, p) in table {
             let got = upper_tail(x, k);
             assert!((got - p).abs() < 2e-6, "χ²_{k} ≥ {x}: {got}, want {p}");
+        }
+    }
+
+    #[test]
+    fn two_sided_normal_quantiles_match_the_tables() {
+        // Abramowitz and Stegun, table 26.5.
+        for (alpha, z) in [(0.05, 1.959_963_985), (0.01, 2.575_829_304), (0.001, 3.290_526_731)] {
+            assert!((two_sided_z(alpha) - z).abs() < 1e-8, "alpha {alpha}: {}", two_sided_z(alpha));
         }
     }
 

@@ -8,14 +8,26 @@
 //! (Norris, *Markov Chains*, section 2.6). Three kinds of departure are
 //! listed: moves observed that the policy forbids, moves it allows that were
 //! never seen (with the chance of seeing none, `(1 − p)^{n_i}`), and
-//! entries whose declared value lies outside the fitted interval. The check
-//! fails on the first and the last kind.
+//! entries whose declared value lies outside the fitted 95% interval.
+//!
+//! With `m` entries compared, about `0.05 m` fall outside their own 95%
+//! interval by chance alone, so a check that failed on any of them would
+//! fail most correct policies of a dozen moves. The verdict therefore uses
+//! simultaneous intervals: Wilson intervals at level `1 − 0.05 / m`
+//! (Bonferroni), which all hold together with probability at least 95%.
+//! The comparison fails on a forbidden move or an entry outside its
+//! simultaneous interval; entries outside only their own 95% interval are
+//! listed as worth a look.
 
 use nalgebra::DMatrix;
 use serde::Serialize;
 
 use super::Semantics;
-use super::estimate::Estimate;
+use super::chi_square::two_sided_z;
+use super::estimate::{Estimate, wilson};
+
+/// The family-wise level of the verdict.
+pub const FAMILY_ALPHA: f64 = 0.05;
 
 /// A move seen in the history that the policy gives probability 0.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,6 +60,10 @@ pub struct Outside {
     pub upper: f64,
     pub count: u64,
     pub row_total: u64,
+    /// The simultaneous (Bonferroni) interval of the entry.
+    pub simultaneous: (f64, f64),
+    /// The declared value is outside the simultaneous interval too.
+    pub beyond_simultaneous: bool,
 }
 
 /// The comparison of a fit with a declared policy.
@@ -60,7 +76,11 @@ pub struct Comparison {
     pub forbidden: Vec<Forbidden>,
     pub unseen: Vec<Unseen>,
     pub outside: Vec<Outside>,
-    /// No forbidden move and no entry outside its interval.
+    /// Entries compared with their intervals (`m`).
+    pub entries_compared: usize,
+    /// `z` of the simultaneous intervals, for level `1 − 0.05 / m`.
+    pub simultaneous_z: f64,
+    /// No forbidden move and no entry outside its simultaneous interval.
     pub agrees: bool,
 }
 
@@ -96,6 +116,10 @@ pub fn compare(estimate: &Estimate, policy: &DMatrix<f64>, semantics: Semantics)
     }
     .to_string();
     let (mut forbidden, mut unseen, mut outside) = (Vec::new(), Vec::new(), Vec::new());
+    let compared = |i: usize, j: usize| !estimate.rows[i].absorbing && declared[i][j] > 0.0;
+    let n = estimate.states.len();
+    let entries_compared = (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).filter(|&(i, j)| compared(i, j)).count();
+    let simultaneous_z = two_sided_z(FAMILY_ALPHA / entries_compared.max(1) as f64);
     for (i, row) in estimate.rows.iter().enumerate() {
         // A declared absorbing row with no data says nothing about the policy.
         if row.absorbing {
@@ -123,7 +147,10 @@ pub fn compare(estimate: &Estimate, policy: &DMatrix<f64>, semantics: Semantics)
                 continue;
             };
             if p < lower || p > upper {
+                let simultaneous = wilson(count, row.total, simultaneous_z);
                 outside.push(Outside {
+                    simultaneous,
+                    beyond_simultaneous: p < simultaneous.0 || p > simultaneous.1,
                     from,
                     to,
                     declared: p,
@@ -136,13 +163,15 @@ pub fn compare(estimate: &Estimate, policy: &DMatrix<f64>, semantics: Semantics)
             }
         }
     }
-    let agrees = forbidden.is_empty() && outside.is_empty();
+    let agrees = forbidden.is_empty() && !outside.iter().any(|o| o.beyond_simultaneous);
     Comparison {
         basis,
         declared,
         forbidden,
         unseen,
         outside,
+        entries_compared,
+        simultaneous_z,
         agrees,
     }
 }
@@ -194,6 +223,10 @@ mod tests {
         // b → a is declared certain, so any move elsewhere puts it outside too.
         assert_eq!(outside, [("a", "a"), ("a", "b"), ("b", "a")]);
         assert!(c.unseen.is_empty());
+        assert!(c.outside.iter().all(|o| o.beyond_simultaneous));
+        // Three entries compared: a → a, a → b, b → a.
+        assert_eq!(c.entries_compared, 3);
+        assert!((c.simultaneous_z - two_sided_z(0.05 / 3.0)).abs() < 1e-15);
         assert!(!c.agrees);
     }
 }

@@ -31,7 +31,10 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
         plural(summary.versions, "version"),
         summary.first_time,
         summary.observed_to,
-        plural(summary.steps as usize, "step"),
+        plural(
+            summary.steps as usize,
+            if summary.semantics == Semantics::Jump { "move" } else { "step" }
+        ),
     );
     if summary.collapsed > 0 {
         let _ = writeln!(out, "  {} moves fell inside one step and collapsed", summary.collapsed);
@@ -119,12 +122,23 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
             );
         }
         for o in &c.outside {
+            let simultaneous = if o.beyond_simultaneous {
+                "outside the simultaneous interval too"
+            } else {
+                "inside the simultaneous interval: worth a look, not a departure"
+            };
             let _ = writeln!(
                 out,
-                "  outside the interval: {} → {} declared {:.4}, fitted {:.4} [{:.4}, {:.4}] ({} of {})",
-                o.from, o.to, o.declared, o.estimate, o.lower, o.upper, o.count, o.row_total
+                "  outside its 95% interval: {} → {} declared {:.4}, fitted {:.4} [{:.4}, {:.4}] ({} of {}); {simultaneous} [{:.4}, {:.4}]",
+                o.from, o.to, o.declared, o.estimate, o.lower, o.upper, o.count, o.row_total,
+                o.simultaneous.0, o.simultaneous.1
             );
         }
+        let _ = writeln!(
+            out,
+            "  verdict at family-wise 5%: {} entries compared, simultaneous (Bonferroni) intervals with z = {:.3}",
+            c.entries_compared, c.simultaneous_z
+        );
         let verdict = if c.agrees { "agrees with the policy" } else { "departs from the policy" };
         let _ = writeln!(out, "  => the history {verdict}");
     }
