@@ -132,7 +132,8 @@ fn check(args: &CheckArgs, quiet: bool) -> Result<(), Failure> {
                         scenario.chain.len()
                     );
                 }
-                if let Err(failure) = cli::fit::check_against(&scenario, file, &args.against, quiet) {
+                if let Err(failure) = cli::fit::check_against(&scenario, file, &args.against, quiet)
+                {
                     reports.extend(failure.reports);
                     against = Some(against.unwrap_or(0).max(failure.code));
                 }

@@ -46,7 +46,13 @@ fn run(command: &mut Command) -> Outcome {
 fn a_fit_writes_its_files_and_the_fitted_scenario_runs() {
     let out = tempfile::tempdir().unwrap();
     let fitted = run(verchain()
-        .args(["fit", "tests/data/fit/rain.csv", "--time-column", "day", "-o"])
+        .args([
+            "fit",
+            "tests/data/fit/rain.csv",
+            "--time-column",
+            "day",
+            "-o",
+        ])
         .arg(out.path()));
     assert_eq!(fitted.code, 0, "{}", fitted.stderr);
     assert!(fitted.stdout.contains("row chain"), "{}", fitted.stdout);
@@ -57,8 +63,8 @@ fn a_fit_writes_its_files_and_the_fitted_scenario_runs() {
     // No holding times for a row chain.
     assert!(!folder.join("holding.csv").exists());
     let counts = fs::read_to_string(folder.join("counts.csv")).unwrap();
-    assert!(counts.starts_with("from,to,count,row_total,estimate,lower,upper\n"));
-    assert!(counts.contains("\n0,0,362,548,"), "{counts}");
+    assert!(counts.starts_with("chain,from,to,count,row_total,estimate,lower,upper\n"));
+    assert!(counts.contains("\nrows,0,0,362,548,"), "{counts}");
 
     // The fitted scenario is a scenario: run computes its stationary
     // distribution, published as 0.5008871, 0.2693656, 0.2297473.
@@ -83,7 +89,17 @@ fn a_fit_writes_its_files_and_the_fitted_scenario_runs() {
 fn a_registry_export_is_fitted_against_its_policy() {
     let out = tempfile::tempdir().unwrap();
     let fitted = run(verchain()
-        .args(["fit", HISTORY, "--state-map", LABELS, "--policy", POLICY, "--format", "json", "-o"])
+        .args([
+            "fit",
+            HISTORY,
+            "--state-map",
+            LABELS,
+            "--policy",
+            POLICY,
+            "--format",
+            "json",
+            "-o",
+        ])
         .arg(out.path()));
     assert_eq!(fitted.code, 0, "{}", fitted.stderr);
     let summary: Value = serde_json::from_str(&fitted.stdout).unwrap();
@@ -91,11 +107,15 @@ fn a_registry_export_is_fitted_against_its_policy() {
     assert_eq!(summary["comparison"]["agrees"], true);
     let folder = out.path().join("canary-registry-fit");
     let holding = fs::read_to_string(folder.join("holding.csv")).unwrap();
-    assert!(holding.lines().any(|l| l.starts_with("production,days,")), "{holding}");
+    assert!(
+        holding.lines().any(|l| l.starts_with("production,days,")),
+        "{holding}"
+    );
     let counts = fs::read_to_string(folder.join("counts.csv")).unwrap();
     assert!(counts.lines().next().unwrap().ends_with(",declared"));
     // The JSON on stdout is the fit.json written.
-    let written: Value = serde_json::from_str(&fs::read_to_string(folder.join("fit.json")).unwrap()).unwrap();
+    let written: Value =
+        serde_json::from_str(&fs::read_to_string(folder.join("fit.json")).unwrap()).unwrap();
     assert_eq!(written, summary);
 
     let ran = run(verchain()
@@ -106,7 +126,8 @@ fn a_registry_export_is_fitted_against_its_policy() {
 
 #[test]
 fn check_against_passes_the_policy_that_made_the_history_and_fails_another() {
-    let passed = run(verchain().args(["check", POLICY, "--against", HISTORY, "--state-map", LABELS]));
+    let passed =
+        run(verchain().args(["check", POLICY, "--against", HISTORY, "--state-map", LABELS]));
     assert_eq!(passed.code, 0, "{}", passed.stderr);
     assert!(passed.stdout.contains("agrees with"), "{}", passed.stdout);
 
@@ -114,13 +135,23 @@ fn check_against_passes_the_policy_that_made_the_history_and_fails_another() {
     // declares canary → production 0.3 / 0.7 ≈ 0.43 against 0.89 observed.
     let dir = tempfile::tempdir().unwrap();
     let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(POLICY)).unwrap();
-    let stricter = file_in(dir.path(), "stricter.yaml", &text.replace("value: 0.6", "value: 0.3"));
-    let failed = run(verchain()
-        .arg("check")
-        .arg(&stricter)
-        .args(["--against", HISTORY, "--state-map", LABELS]));
+    let stricter = file_in(
+        dir.path(),
+        "stricter.yaml",
+        &text.replace("value: 0.6", "value: 0.3"),
+    );
+    let failed = run(verchain().arg("check").arg(&stricter).args([
+        "--against",
+        HISTORY,
+        "--state-map",
+        LABELS,
+    ]));
     assert_eq!(failed.code, 1, "{}", failed.stderr);
-    assert!(failed.stderr.contains("canary → production"), "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("canary → production"),
+        "{}",
+        failed.stderr
+    );
     assert!(failed.stderr.contains("departs from"), "{}", failed.stderr);
 
     // A forbidden move: a policy in which an aborted canary is only archived.
@@ -130,12 +161,20 @@ fn check_against_passes_the_policy_that_made_the_history_and_fails_another() {
     );
     assert_ne!(no_retry, text);
     let no_retry = file_in(dir.path(), "no-retry.yaml", &no_retry);
-    let failed = run(verchain()
-        .arg("check")
-        .arg(&no_retry)
-        .args(["--against", HISTORY, "--state-map", LABELS]));
+    let failed = run(verchain().arg("check").arg(&no_retry).args([
+        "--against",
+        HISTORY,
+        "--state-map",
+        LABELS,
+    ]));
     assert_eq!(failed.code, 1, "{}", failed.stderr);
-    assert!(failed.stderr.contains("canary_aborted → candidate is forbidden"), "{}", failed.stderr);
+    assert!(
+        failed
+            .stderr
+            .contains("canary_aborted → candidate is forbidden"),
+        "{}",
+        failed.stderr
+    );
 }
 
 #[test]
@@ -143,12 +182,21 @@ fn bad_histories_are_refused_with_the_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&str, &str, &[&str], &[&str]); 7] = [
         ("empty.csv", "", &[], &["empty.csv", "empty"]),
-        ("header.csv", "version_id,timestamp,to_state\n", &[], &["no events"]),
+        (
+            "header.csv",
+            "version_id,timestamp,to_state\n",
+            &[],
+            &["no events"],
+        ),
         (
             "columns.csv",
             "version_id,when,to_state\nv1,2025-01-01T00:00:00Z,canary\n",
             &[],
-            &["no `timestamp` or `time` or `step` column", "version_id, when, to_state", "--time-column"],
+            &[
+                "no `timestamp` or `time` or `step` column",
+                "version_id, when, to_state",
+                "--time-column",
+            ],
         ),
         (
             "time.csv",
@@ -177,29 +225,77 @@ fn bad_histories_are_refused_with_the_line_and_exit_2() {
     ];
     for (name, text, extra, expected) in cases {
         let path = file_in(dir.path(), name, text);
-        let outcome = run(verchain().arg("fit").arg(&path).args(extra).arg("--no-files"));
+        let outcome = run(verchain()
+            .arg("fit")
+            .arg(&path)
+            .args(extra)
+            .arg("--no-files"));
         assert_eq!(outcome.code, 2, "{name}: {}", outcome.stderr);
         for fragment in expected {
-            assert!(outcome.stderr.contains(fragment), "{name}: no {fragment:?} in\n{}", outcome.stderr);
+            assert!(
+                outcome.stderr.contains(fragment),
+                "{name}: no {fragment:?} in\n{}",
+                outcome.stderr
+            );
         }
-        assert!(!outcome.stderr.contains("panicked"), "{name}: {}", outcome.stderr);
+        assert!(
+            !outcome.stderr.contains("panicked"),
+            "{name}: {}",
+            outcome.stderr
+        );
     }
 }
 
 #[test]
 fn usage_errors_say_what_to_do() {
-    let smoothing = run(verchain().args(["fit", HISTORY, "--state-map", LABELS, "--smoothing", "1", "--no-files"]));
+    let smoothing = run(verchain().args([
+        "fit",
+        HISTORY,
+        "--state-map",
+        LABELS,
+        "--smoothing",
+        "1",
+        "--no-files",
+    ]));
     assert_eq!(smoothing.code, 2);
-    assert!(smoothing.stderr.contains("give --policy"), "{}", smoothing.stderr);
-    let step = run(verchain().args(["fit", "tests/data/fit/rain.csv", "--time-column", "day", "--step", "7d", "--no-files"]));
+    assert!(
+        smoothing.stderr.contains("give --policy"),
+        "{}",
+        smoothing.stderr
+    );
+    let step = run(verchain().args([
+        "fit",
+        "tests/data/fit/rain.csv",
+        "--time-column",
+        "day",
+        "--step",
+        "7d",
+        "--no-files",
+    ]));
     assert_eq!(step.code, 2);
     assert!(step.stderr.contains("step numbers"), "{}", step.stderr);
-    let absorbing = run(verchain().args(["fit", HISTORY, "--state-map", LABELS, "--absorbing", "gone", "--no-files"]));
+    let absorbing = run(verchain().args([
+        "fit",
+        HISTORY,
+        "--state-map",
+        LABELS,
+        "--absorbing",
+        "gone",
+        "--no-files",
+    ]));
     assert_eq!(absorbing.code, 2);
-    assert!(absorbing.stderr.contains("--absorbing gone: no such state"), "{}", absorbing.stderr);
+    assert!(
+        absorbing.stderr.contains("--absorbing gone: no such state"),
+        "{}",
+        absorbing.stderr
+    );
     let missing = run(verchain().args(["fit", "no-such-history.csv"]));
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("cannot read no-such-history.csv"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("cannot read no-such-history.csv"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]
@@ -212,14 +308,23 @@ fn json_lines_and_the_step_sampled_chain() {
          {\"version_id\": \"v1\", \"timestamp\": \"2025-01-03T12:00:00Z\", \"to_state\": \"b\"}\n\
          {\"version_id\": \"v1\", \"timestamp\": \"2025-01-05T00:00:00Z\", \"to_state\": \"a\"}\n",
     );
-    let outcome = run(verchain().arg("fit").arg(&path).args(["--step", "1d", "--format", "json", "--no-files"]));
+    let outcome = run(verchain().arg("fit").arg(&path).args([
+        "--step",
+        "1d",
+        "--format",
+        "json",
+        "--no-files",
+    ]));
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     let summary: Value = serde_json::from_str(&outcome.stdout).unwrap();
     // Days 0..4: a a a b a: a → a twice, a → b, b → a.
     let rows = &summary["estimate"]["rows"];
     assert_eq!(rows[0]["counts"], serde_json::json!([2, 1]));
     assert_eq!(rows[1]["counts"], serde_json::json!([1, 0]));
-    assert_eq!(summary["semantics"], serde_json::json!({"kind": "step", "step": 86_400_000}));
+    assert_eq!(
+        summary["semantics"],
+        serde_json::json!({"kind": "step", "step": 86_400_000})
+    );
 }
 
 #[test]
@@ -227,13 +332,27 @@ fn an_unwritable_output_exits_3_and_keeps_earlier_results() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = file_in(dir.path(), "not-a-folder", "x");
     let outcome = run(verchain()
-        .args(["fit", "tests/data/fit/rain.csv", "--time-column", "day", "-o"])
+        .args([
+            "fit",
+            "tests/data/fit/rain.csv",
+            "--time-column",
+            "day",
+            "-o",
+        ])
         .arg(&blocker));
     assert_eq!(outcome.code, 3, "{}", outcome.stderr);
 
     // A fit that fails leaves the folder of the one before as it was.
     let first = run(verchain()
-        .args(["fit", "tests/data/fit/rain.csv", "--time-column", "day", "--name", "kept", "-o"])
+        .args([
+            "fit",
+            "tests/data/fit/rain.csv",
+            "--time-column",
+            "day",
+            "--name",
+            "kept",
+            "-o",
+        ])
         .arg(dir.path()));
     assert_eq!(first.code, 0);
     let before = fs::read_to_string(dir.path().join("kept/fit.json")).unwrap();
@@ -241,5 +360,8 @@ fn an_unwritable_output_exits_3_and_keeps_earlier_results() {
         .args(["fit", "tests/data/fit/rain.csv", "--name", "kept", "-o"])
         .arg(dir.path()));
     assert_eq!(failed.code, 2);
-    assert_eq!(fs::read_to_string(dir.path().join("kept/fit.json")).unwrap(), before);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("kept/fit.json")).unwrap(),
+        before
+    );
 }

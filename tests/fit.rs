@@ -54,7 +54,13 @@ fn matrix(value: &Value) -> Vec<Vec<f64>> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect())
+        .map(|row| {
+            row.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect()
+        })
         .collect()
 }
 
@@ -63,7 +69,10 @@ fn assert_matches_printed(got: &[Vec<f64>], printed: &[Vec<f64>], decimals: i32)
     let half_unit = 0.5 * 10f64.powi(-decimals) + 1e-12;
     for (i, (g, p)) in got.iter().zip(printed).enumerate() {
         for (j, (g, p)) in g.iter().zip(p).enumerate() {
-            assert!((g - p).abs() <= half_unit, "entry ({i}, {j}): {g} against printed {p}");
+            assert!(
+                (g - p).abs() <= half_unit,
+                "entry ({i}, {j}): {g} against printed {p}"
+            );
         }
     }
 }
@@ -82,19 +91,29 @@ fn rain_at_alofi_reproduces_the_published_counts_and_estimates() {
         .map(|r| r.iter().map(|&c| c as u64).collect())
         .collect();
     assert_eq!(counts_of(&e), counts);
-    assert_eq!(e.rows.iter().map(|r| r.total).collect::<Vec<_>>(), [548, 294, 253]);
+    assert_eq!(
+        e.rows.iter().map(|r| r.total).collect::<Vec<_>>(),
+        [548, 294, 253]
+    );
     assert_matches_printed(&e.matrix(), &published(&["rain", "mle", "value"]), 7);
     // The exact fractions behind the printed figures.
     assert_eq!(e.rows[0].probabilities[0], 362.0 / 548.0);
     assert_eq!(e.rows[1].probabilities[1], 90.0 / 294.0);
     // markovchain's log-likelihood of the fit, −1040.419 (data README).
-    assert!((e.log_likelihood - -1040.419).abs() < 5e-4, "{}", e.log_likelihood);
+    assert!(
+        (e.log_likelihood - -1040.419).abs() < 5e-4,
+        "{}",
+        e.log_likelihood
+    );
 
     let fitted = DMatrix::from_fn(3, 3, |i, j| e.rows[i].probabilities[j]);
     let pi = gth_solve(&fitted);
     let printed = [0.5008871, 0.2693656, 0.2297473];
     for (got, want) in pi.iter().zip(printed) {
-        assert!((got - want).abs() <= 5e-8, "stationary {got} against {want}");
+        assert!(
+            (got - want).abs() <= 5e-8,
+            "stationary {got} against {want}"
+        );
     }
 }
 
@@ -134,7 +153,11 @@ fn holson_pools_the_pairs_within_each_individual() {
         [0.0039422, 0.1143233, 0.8817346],
     ];
     assert_matches_printed(&e.matrix(), &mle.map(|r| r.to_vec()), 7);
-    assert!((e.log_likelihood - -3437.733).abs() < 5e-4, "{}", e.log_likelihood);
+    assert!(
+        (e.log_likelihood - -3437.733).abs() < 5e-4,
+        "{}",
+        e.log_likelihood
+    );
 }
 
 #[test]
@@ -169,11 +192,20 @@ fn preproglucagon_reproduces_the_published_estimate() {
     assert_eq!(e.states, ["A", "C", "G", "T"]);
     assert_eq!(
         counts_of(&e),
-        [[185, 74, 86, 171], [101, 41, 6, 115], [69, 45, 34, 78], [161, 103, 100, 202]]
-            .map(|r| r.to_vec())
+        [
+            [185, 74, 86, 171],
+            [101, 41, 6, 115],
+            [69, 45, 34, 78],
+            [161, 103, 100, 202]
+        ]
+        .map(|r| r.to_vec())
     );
     // Printed with 7 or 8 significant figures; the 7-decimal bound covers both.
-    assert_matches_printed(&e.matrix(), &published(&["preproglucacon", "mle", "value"]), 7);
+    assert_matches_printed(
+        &e.matrix(),
+        &published(&["preproglucacon", "mle", "value"]),
+        7,
+    );
 }
 
 /// A dense row-stochastic chain with every entry at least 0.02, so every
@@ -243,7 +275,10 @@ fn a_million_simulated_moves_recover_the_chain_at_the_stated_rate() {
     // 64 intervals at 95%: a Binomial(64, 0.95) count, below 56 with
     // probability about 3e-3.
     let inside = covered(&chain, &e);
-    assert!(inside >= 56, "{inside} of 64 entries inside their 95% interval");
+    assert!(
+        inside >= 56,
+        "{inside} of 64 entries inside their 95% interval"
+    );
 
     // The rate itself, over 20 more independent histories of 50 000 moves:
     // 1280 entries, 1216 expected inside, standard deviation ≈ 7.8; the
@@ -251,7 +286,10 @@ fn a_million_simulated_moves_recover_the_chain_at_the_stated_rate() {
     let mut inside = 0;
     for _ in 0..20 {
         let text = simulate(&chain, 100, 501, &mut rng);
-        inside += covered(&chain, &fit(&history(&text, Columns::default()), &Options::default()));
+        inside += covered(
+            &chain,
+            &fit(&history(&text, Columns::default()), &Options::default()),
+        );
     }
     assert!((1185..=1247).contains(&inside), "{inside} of 1280 inside");
 }
@@ -296,18 +334,32 @@ fn the_homogeneity_test_sees_a_rollback_rate_that_rose() {
                 state = usize::from(rng.random::<f64>() < [0.3, 0.6][state]);
             }
         }
-        let counts = count(&history(&text, Columns::default()), Semantics::Rows, &[], Some(10)).unwrap();
+        let counts = count(
+            &history(&text, Columns::default()),
+            Semantics::Rows,
+            &[],
+            Some(10),
+        )
+        .unwrap();
         let (_, windows) = counts.windows.as_ref().unwrap();
         rejected += usize::from(homogeneity::test(&counts.states, windows, "10".into()).drifted);
     }
-    assert!(rejected <= 13, "{rejected} of 100 homogeneous histories rejected");
+    assert!(
+        rejected <= 13,
+        "{rejected} of 100 homogeneous histories rejected"
+    );
 }
 
 #[test]
 fn a_state_never_left_names_the_state() {
-    let h = history("id,time,state\n1,1,a\n1,2,b\n2,1,a\n2,2,b\n", Columns::default());
+    let h = history(
+        "id,time,state\n1,1,a\n1,2,b\n2,1,a\n2,2,b\n",
+        Columns::default(),
+    );
     let counts = count(&h, Semantics::Rows, &[], None).unwrap();
     let error = estimate(&counts, &Options::default()).unwrap_err();
-    assert!(matches!(&error, FitError::NeverLeft { state, entered: 2, censored: 2 } if state == "b"));
+    assert!(
+        matches!(&error, FitError::NeverLeft { state, entered: 2, censored: 2 } if state == "b")
+    );
     assert!(error.help().unwrap().contains("--absorbing b"));
 }

@@ -31,9 +31,39 @@ const EXPORT: i64 = START + 181 * DAY;
 /// Each source's label for the scenario's states, in the scenario's order
 /// (candidate, canary, production, canary_aborted, prod_rollback, archived).
 const SOURCES: [(&str, [&str; 6]); 3] = [
-    ("registry", ["None", "Staging", "Production", "Rejected", "RolledBack", "Archived"]),
-    ("flagger", ["Initialized", "Progressing", "Succeeded", "Failed", "RolledBack", "Terminated"]),
-    ("argo-rollouts", ["Pending", "Progressing", "Healthy", "Degraded", "RolledBack", "ScaledDown"]),
+    (
+        "registry",
+        [
+            "None",
+            "Staging",
+            "Production",
+            "Rejected",
+            "RolledBack",
+            "Archived",
+        ],
+    ),
+    (
+        "flagger",
+        [
+            "Initialized",
+            "Progressing",
+            "Succeeded",
+            "Failed",
+            "RolledBack",
+            "Terminated",
+        ],
+    ),
+    (
+        "argo-rollouts",
+        [
+            "Pending",
+            "Progressing",
+            "Healthy",
+            "Degraded",
+            "RolledBack",
+            "ScaledDown",
+        ],
+    ),
 ];
 
 struct Event {
@@ -53,7 +83,11 @@ fn format_time(ms: i64, source: usize) -> String {
         2 => ms.to_string(),
         _ => {
             let t = OffsetDateTime::from_unix_timestamp(ms / 1000).unwrap();
-            let t = if source == 0 { t.to_offset(UtcOffset::from_hms(2, 0, 0).unwrap()) } else { t };
+            let t = if source == 0 {
+                t.to_offset(UtcOffset::from_hms(2, 0, 0).unwrap())
+            } else {
+                t
+            };
             t.format(&Rfc3339).unwrap()
         }
     }
@@ -73,7 +107,11 @@ fn generate() -> String {
         let source = rng.random_range(0..SOURCES.len());
         let registered = START + rng.random_range(0..180 * 24 * 60) * 60_000;
         let mut state = 0;
-        let mut push = |events: &mut Vec<Event>, time: i64, from: Option<usize>, to: usize, rng: &mut ChaCha8Rng| {
+        let mut push = |events: &mut Vec<Event>,
+                        time: i64,
+                        from: Option<usize>,
+                        to: usize,
+                        rng: &mut ChaCha8Rng| {
             next_id += 1;
             // Delivery takes up to a day and a half, so rows arrive out of
             // time order; 3% are delivered twice, 1% also reach a second
@@ -83,11 +121,27 @@ fn generate() -> String {
             let copies = if rng.random::<f64>() < 0.03 { 2 } else { 1 };
             for _ in 0..copies {
                 let arrival = delivered(rng);
-                events.push(Event { arrival, id: id.clone(), version, time, from, to, source });
+                events.push(Event {
+                    arrival,
+                    id: id.clone(),
+                    version,
+                    time,
+                    from,
+                    to,
+                    source,
+                });
             }
             if rng.random::<f64>() < 0.01 {
                 let arrival = delivered(rng);
-                events.push(Event { arrival, id: format!("{id}-copy"), version, time, from, to, source });
+                events.push(Event {
+                    arrival,
+                    id: format!("{id}-copy"),
+                    version,
+                    time,
+                    from,
+                    to,
+                    source,
+                });
             }
         };
         push(&mut events, registered, None, 0, &mut rng);
@@ -144,7 +198,10 @@ fn the_shipped_history_is_the_generated_one() {
         std::fs::write(&path, &generated).unwrap();
     }
     let shipped = std::fs::read_to_string(&path).unwrap();
-    assert!(shipped == generated, "{HISTORY} differs from what the generator makes");
+    assert!(
+        shipped == generated,
+        "{HISTORY} differs from what the generator makes"
+    );
 }
 
 fn fit_shipped(choice: Choice) -> fit::FitSummary {
@@ -170,19 +227,29 @@ fn the_fit_finds_what_the_generator_put_in() {
     assert_eq!(summary.semantics, Semantics::Jump);
     assert_eq!(summary.versions, VERSIONS);
     let c = &summary.cleaning;
-    assert!(c.duplicate_event_ids > 0 && c.duplicate_rows > 0 && c.out_of_order > 0, "{c:?}");
+    assert!(
+        c.duplicate_event_ids > 0 && c.duplicate_rows > 0 && c.out_of_order > 0,
+        "{c:?}"
+    );
     // Argo rows carry no from_state; the others agree with the order of events.
     assert_eq!(c.from_mismatches, 0);
     assert!(summary.censored_versions > 0);
     assert_eq!(summary.sources.len(), 3);
     let comparison = summary.comparison.as_ref().unwrap();
-    assert!(comparison.forbidden.is_empty(), "{:?}", comparison.forbidden);
+    assert!(
+        comparison.forbidden.is_empty(),
+        "{:?}",
+        comparison.forbidden
+    );
     assert!(comparison.agrees, "{comparison:?}");
     // Production holds for a geometric number of cycles, mean 1 / 0.1 = 10
     // days, less up to two hours: the exponential-model mean lies near it.
     let production = &summary.holding[2];
     let mean = production.mean_exponential.unwrap();
-    assert!((mean - 10.0).abs() < 2.0, "production holding mean {mean} days");
+    assert!(
+        (mean - 10.0).abs() < 2.0,
+        "production holding mean {mean} days"
+    );
 }
 
 #[test]

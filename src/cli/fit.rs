@@ -50,7 +50,7 @@ Steps (stated in every output):
 
 Files written under DIR/<name>/ (default name: the file's stem and -fit):
   fit.json      every number: counts, estimates, intervals, holding times, comparison, drift test
-  counts.csv    from,to,count,row_total,estimate,lower,upper (and declared, with --policy)
+  counts.csv    chain,from,to,count,row_total,estimate,lower,upper (and declared, with --policy)
   holding.csv   jump chain: stays, censored stays, mean, Kaplan-Meier quantiles per state
   fitted.yaml   the fitted chain as a scenario that `verchain run` accepts
 
@@ -170,7 +170,11 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
     match args.format {
         Format::Table => print!(
             "{}",
-            fit_table::render(&summary, &source, args.policy.as_deref().map(display_name).as_deref())
+            fit_table::render(
+                &summary,
+                &source,
+                args.policy.as_deref().map(display_name).as_deref()
+            )
         ),
         Format::Json => println!(
             "{}",
@@ -180,19 +184,20 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
     if args.no_files {
         return Ok(());
     }
-    let stem = args
-        .events
-        .file_stem()
-        .map_or_else(|| "history".to_string(), |s| s.to_string_lossy().into_owned());
+    let stem = args.events.file_stem().map_or_else(
+        || "history".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
     let folder = args.name.clone().unwrap_or_else(|| format!("{stem}-fit"));
     let yaml = fit_files::fitted_scenario(&summary, &format!("{stem}-fitted"), &source);
-    let (folder, written) = fit_files::write_fit(&args.output, &folder, &summary, &yaml).map_err(|e| Failure {
-        reports: vec![miette::miette!(
-            help = "check that the output folder can be written, or pass --output DIR",
-            "{e}"
-        )],
-        code: crate::exit::WRITE_FAILED,
-    })?;
+    let (folder, written) =
+        fit_files::write_fit(&args.output, &folder, &summary, &yaml).map_err(|e| Failure {
+            reports: vec![miette::miette!(
+                help = "check that the output folder can be written, or pass --output DIR",
+                "{e}"
+            )],
+            code: crate::exit::WRITE_FAILED,
+        })?;
     if !quiet {
         eprintln!("wrote {}: {}", folder.display(), written.join(", "));
     }
@@ -201,22 +206,39 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
 
 /// `check --against EVENTS` for one scenario: fit the history with the
 /// scenario as the policy; fail with exit 1 when it departs.
-pub fn check_against(scenario: &Scenario, file: &Path, args: &AgainstArgs, quiet: bool) -> Result<(), Failure> {
+pub fn check_against(
+    scenario: &Scenario,
+    file: &Path,
+    args: &AgainstArgs,
+    quiet: bool,
+) -> Result<(), Failure> {
     let Some(events) = &args.against else {
         return Ok(());
     };
     let summary = run_fit(events, &args.history, Some(scenario), 0.0, None)?;
-    let comparison = summary.comparison.expect("a fit with a policy has a comparison");
+    let comparison = summary
+        .comparison
+        .expect("a fit with a policy has a comparison");
     if comparison.agrees {
         if !quiet {
-            println!("ok: {} agrees with {} ({})", display_name(events), file.display(), comparison.basis);
+            println!(
+                "ok: {} agrees with {} ({})",
+                display_name(events),
+                file.display(),
+                comparison.basis
+            );
         }
         return Ok(());
     }
     let mut lines: Vec<String> = comparison
         .forbidden
         .iter()
-        .map(|f| format!("{} → {} is forbidden and happened {} times", f.from, f.to, f.count))
+        .map(|f| {
+            format!(
+                "{} → {} is forbidden and happened {} times",
+                f.from, f.to, f.count
+            )
+        })
         .collect();
     lines.extend(comparison.outside.iter().filter(|o| o.beyond_simultaneous).map(|o| {
         format!(
@@ -266,9 +288,19 @@ fn run_fit(
     smoothing: f64,
     split: Option<String>,
 ) -> Result<FitSummary, Failure> {
-    let state_map = history.state_map.as_deref().map(read_state_map).transpose()?;
+    let state_map = history
+        .state_map
+        .as_deref()
+        .map(read_state_map)
+        .transpose()?;
     if events.is_dir() {
-        return Err(invalid(format!("cannot read {}: it is a folder, not a history", events.display()), None));
+        return Err(invalid(
+            format!(
+                "cannot read {}: it is a folder, not a history",
+                events.display()
+            ),
+            None,
+        ));
     }
     let file = File::open(events)
         .map_err(|e| invalid(format!("cannot read {}: {e}", events.display()), None))?;
@@ -310,12 +342,21 @@ fn run_fit(
 
 /// Reads a `label: state` mapping.
 fn read_state_map(path: &Path) -> Result<BTreeMap<String, String>, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| invalid(format!("cannot read the state map {}: {e}", path.display()), None))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        invalid(
+            format!("cannot read the state map {}: {e}", path.display()),
+            None,
+        )
+    })?;
     serde_saphyr::from_str(&text).map_err(|e| {
         invalid(
-            format!("the state map {} is not a mapping of labels to states: {e}", path.display()),
-            Some("write one `label: state` a line, for example `Succeeded: production`".to_string()),
+            format!(
+                "the state map {} is not a mapping of labels to states: {e}",
+                path.display()
+            ),
+            Some(
+                "write one `label: state` a line, for example `Succeeded: production`".to_string(),
+            ),
         )
     })
 }

@@ -128,7 +128,10 @@ mod tests {
                 }
                 let want = (-y).exp() * sum;
                 let got = upper_tail(x, k);
-                assert!((got - want).abs() < 1e-12 * want.max(1e-300).max(1e-3), "k {k} x {x}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() < 1e-12 * want.max(1e-300).max(1e-3),
+                    "k {k} x {x}: {got} vs {want}"
+                );
             }
         }
     }
@@ -153,8 +156,16 @@ mod tests {
     #[test]
     fn two_sided_normal_quantiles_match_the_tables() {
         // Abramowitz and Stegun, table 26.5.
-        for (alpha, z) in [(0.05, 1.959_963_985), (0.01, 2.575_829_304), (0.001, 3.290_526_731)] {
-            assert!((two_sided_z(alpha) - z).abs() < 1e-8, "alpha {alpha}: {}", two_sided_z(alpha));
+        for (alpha, z) in [
+            (0.05, 1.959_963_985),
+            (0.01, 2.575_829_304),
+            (0.001, 3.290_526_731),
+        ] {
+            assert!(
+                (two_sided_z(alpha) - z).abs() < 1e-8,
+                "alpha {alpha}: {}",
+                two_sided_z(alpha)
+            );
         }
     }
 

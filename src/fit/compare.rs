@@ -118,7 +118,10 @@ pub fn compare(estimate: &Estimate, policy: &DMatrix<f64>, semantics: Semantics)
     let (mut forbidden, mut unseen, mut outside) = (Vec::new(), Vec::new(), Vec::new());
     let compared = |i: usize, j: usize| !estimate.rows[i].absorbing && declared[i][j] > 0.0;
     let n = estimate.states.len();
-    let entries_compared = (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).filter(|&(i, j)| compared(i, j)).count();
+    let entries_compared = (0..n)
+        .flat_map(|i| (0..n).map(move |j| (i, j)))
+        .filter(|&(i, j)| compared(i, j))
+        .count();
     let simultaneous_z = two_sided_z(FAMILY_ALPHA / entries_compared.max(1) as f64);
     for (i, row) in estimate.rows.iter().enumerate() {
         // A declared absorbing row with no data says nothing about the policy.
@@ -189,7 +192,10 @@ mod tests {
         let jump = policy_as_seen(&policy, Semantics::Jump);
         assert_eq!(jump[0], vec![0.0, 0.6, 0.4]);
         assert_eq!(jump[2], vec![0.0, 0.0, 1.0]);
-        assert_eq!(policy_as_seen(&policy, Semantics::Rows)[0], vec![0.5, 0.3, 0.2]);
+        assert_eq!(
+            policy_as_seen(&policy, Semantics::Rows)[0],
+            vec![0.5, 0.3, 0.2]
+        );
     }
 
     #[test]
@@ -218,8 +224,19 @@ mod tests {
         };
         let fit = estimate(&counts, &options).unwrap();
         let c = compare(&fit, &policy, Semantics::Rows);
-        assert_eq!(c.forbidden, vec![Forbidden { from: "b".into(), to: "c".into(), count: 2 }]);
-        let outside: Vec<(&str, &str)> = c.outside.iter().map(|o| (o.from.as_str(), o.to.as_str())).collect();
+        assert_eq!(
+            c.forbidden,
+            vec![Forbidden {
+                from: "b".into(),
+                to: "c".into(),
+                count: 2
+            }]
+        );
+        let outside: Vec<(&str, &str)> = c
+            .outside
+            .iter()
+            .map(|o| (o.from.as_str(), o.to.as_str()))
+            .collect();
         // b → a is declared certain, so any move elsewhere puts it outside too.
         assert_eq!(outside, [("a", "a"), ("a", "b"), ("b", "a")]);
         assert!(c.unseen.is_empty());

@@ -340,7 +340,11 @@ mod tests {
     use crate::fit::read::{ReadOptions, read};
 
     fn history(text: &str, observed_to: Option<i64>) -> History {
-        History::new(read(text.as_bytes(), &ReadOptions::default()).unwrap(), observed_to).unwrap()
+        History::new(
+            read(text.as_bytes(), &ReadOptions::default()).unwrap(),
+            observed_to,
+        )
+        .unwrap()
     }
 
     const EVENTS: &str = "version_id,timestamp,to_state\n\
@@ -382,10 +386,16 @@ mod tests {
 
     #[test]
     fn a_tiny_step_is_refused_rather_than_walked() {
-        let h = history("version_id,timestamp,to_state\nv,0,a\nv,1000000000000,b\n", None);
+        let h = history(
+            "version_id,timestamp,to_state\nv,0,a\nv,1000000000000,b\n",
+            None,
+        );
         let error = count(&h, Semantics::Step { step: 1 }, &[], None).unwrap_err();
         assert!(matches!(error, FitError::TooManySteps { .. }));
-        assert!(matches!(count(&h, Semantics::Step { step: 0 }, &[], None), Err(FitError::Usage(_))));
+        assert!(matches!(
+            count(&h, Semantics::Step { step: 0 }, &[], None),
+            Err(FitError::Usage(_))
+        ));
     }
 
     #[test]

@@ -32,8 +32,16 @@ pub fn wilson(count: u64, n: u64, z: f64) -> (f64, f64) {
     let denominator = 1.0 + z2 / n;
     let center = (p + z2 / (2.0 * n)) / denominator;
     let half = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    let lower = if p == 0.0 { 0.0 } else { (center - half).max(0.0) };
-    let upper = if p == 1.0 { 1.0 } else { (center + half).min(1.0) };
+    let lower = if p == 0.0 {
+        0.0
+    } else {
+        (center - half).max(0.0)
+    };
+    let upper = if p == 1.0 {
+        1.0
+    } else {
+        (center + half).min(1.0)
+    };
     (lower, upper)
 }
 
@@ -233,7 +241,11 @@ mod tests {
             absorbing: vec![false, false, true],
             ..Options::default()
         };
-        let e = estimate(&counts(vec![vec![0, 2, 0], vec![4, 0, 0], vec![0; 3]]), &options).unwrap();
+        let e = estimate(
+            &counts(vec![vec![0, 2, 0], vec![4, 0, 0], vec![0; 3]]),
+            &options,
+        )
+        .unwrap();
         // (0 + 1) / (2 + 2) and (2 + 1) / (2 + 2); the forbidden move stays 0.
         assert_eq!(e.rows[0].probabilities, vec![0.25, 0.75, 0.0]);
         assert_eq!(e.rows[1].probabilities, vec![5.0 / 6.0, 1.0 / 6.0, 0.0]);
@@ -259,9 +271,22 @@ mod tests {
             ..Options::default()
         };
         let left = estimate(&c, &strict).unwrap_err();
-        assert!(matches!(left, FitError::AbsorbingLeft { exits: 1, line: 7, .. }));
         assert!(matches!(
-            estimate(&c, &Options { smoothing: 0.5, ..Options::default() }),
+            left,
+            FitError::AbsorbingLeft {
+                exits: 1,
+                line: 7,
+                ..
+            }
+        ));
+        assert!(matches!(
+            estimate(
+                &c,
+                &Options {
+                    smoothing: 0.5,
+                    ..Options::default()
+                }
+            ),
             Err(FitError::Usage(_))
         ));
     }

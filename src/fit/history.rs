@@ -164,7 +164,9 @@ fn count_out_of_order(rows: &[Observation], versions: usize) -> u64 {
 }
 
 /// Drops rows equal to an earlier one in version, time and state (they sit
-/// together once sorted); returns how many.
+/// together once sorted); returns how many. The rows kept in one group of
+/// equal version and time have distinct states, so the scan of a group is
+/// bounded by the number of states, whatever the number of rows.
 fn drop_repeated(rows: &mut Vec<Observation>) -> u64 {
     let before = rows.len();
     let mut group_start = 0;
@@ -174,9 +176,9 @@ fn drop_repeated(rows: &mut Vec<Observation>) -> u64 {
         if kept > 0 && (rows[kept - 1].version, rows[kept - 1].time) != (row.version, row.time) {
             group_start = kept;
         }
-        let repeated = rows[group_start..kept].iter().any(|r| {
-            (r.version, r.time) == (row.version, row.time) && r.state == row.state
-        });
+        let repeated = rows[group_start..kept]
+            .iter()
+            .any(|r| (r.version, r.time) == (row.version, row.time) && r.state == row.state);
         if !repeated {
             rows[kept] = row;
             kept += 1;
@@ -205,7 +207,11 @@ mod tests {
     use crate::fit::read::{ReadOptions, read};
 
     fn history(text: &str, observed_to: Option<i64>) -> History {
-        History::new(read(text.as_bytes(), &ReadOptions::default()).unwrap(), observed_to).unwrap()
+        History::new(
+            read(text.as_bytes(), &ReadOptions::default()).unwrap(),
+            observed_to,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -214,7 +220,11 @@ mod tests {
             "version_id,timestamp,to_state\nv,3,c\nw,1,a\nv,1,a\nv,2,b\nv,1,a\nv,2,b\n",
             None,
         );
-        let states: Vec<&str> = h.path(0).iter().map(|r| h.states[r.state as usize].as_str()).collect();
+        let states: Vec<&str> = h
+            .path(0)
+            .iter()
+            .map(|r| h.states[r.state as usize].as_str())
+            .collect();
         assert_eq!(states, ["a", "b", "c"]);
         assert_eq!(h.paths.len(), 2);
         assert_eq!(h.cleaning.duplicate_rows, 2);
@@ -236,15 +246,29 @@ mod tests {
         );
         assert_eq!(h.cleaning.from_mismatches, 1);
         let example = &h.cleaning.mismatch_examples[0];
-        assert_eq!((example.line, example.declared.as_str(), example.previous.as_str()), (4, "a", "b"));
+        assert_eq!(
+            (
+                example.line,
+                example.declared.as_str(),
+                example.previous.as_str()
+            ),
+            (4, "a", "b")
+        );
     }
 
     #[test]
     fn the_end_of_the_export_cuts_later_rows() {
         let h = history("version_id,timestamp,to_state\nv,1,a\nv,5,b\n", Some(3));
-        assert_eq!((h.rows.len(), h.cleaning.after_observed_to, h.observed_to), (1, 1, 3));
+        assert_eq!(
+            (h.rows.len(), h.cleaning.after_observed_to, h.observed_to),
+            (1, 1, 3)
+        );
         let none = History::new(
-            read("version_id,timestamp,to_state\nv,5,a\n".as_bytes(), &ReadOptions::default()).unwrap(),
+            read(
+                "version_id,timestamp,to_state\nv,5,a\n".as_bytes(),
+                &ReadOptions::default(),
+            )
+            .unwrap(),
             Some(1),
         );
         assert!(matches!(none, Err(FitError::NothingObserved { .. })));

@@ -106,7 +106,11 @@ pub fn test(states: &[String], windows: &[CountMatrix; 2], split: String) -> Hom
             let after = windows[1][i][j] as f64 / t1;
             let pooled = column(j) as f64 / total as f64;
             let spread = (pooled * (1.0 - pooled) * (1.0 / t0 + 1.0 / t1)).sqrt();
-            let z = if spread > 0.0 { (after - before) / spread } else { 0.0 };
+            let z = if spread > 0.0 {
+                (after - before) / spread
+            } else {
+                0.0
+            };
             changes.push(Change {
                 from: states[i].clone(),
                 to: states[j].clone(),

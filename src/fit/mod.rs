@@ -46,8 +46,10 @@ pub mod count;
 pub mod estimate;
 pub mod history;
 pub mod homogeneity;
+mod intern;
 pub mod read;
 pub mod summary;
+pub mod time;
 
 pub use summary::{Choice, FitSummary, Request, fit};
 
@@ -149,7 +151,9 @@ pub enum FitError {
         known: String,
     },
     /// A state map that sends a label to a state the policy does not have.
-    #[error("the state map sends `{label}` to `{state}`, which is not a state of the policy ({known})")]
+    #[error(
+        "the state map sends `{label}` to `{state}`, which is not a state of the policy ({known})"
+    )]
     MapTarget {
         label: String,
         state: String,
@@ -161,8 +165,14 @@ pub enum FitError {
     /// A state that versions entered but never left, and is not declared
     /// absorbing.
     #[error(
-        "state `{state}` is never left: {entered} arrivals, no observed exit{}",
-        if *.censored > 0 { format!(" ({} versions were still in it at the end of the export)", .censored) } else { String::new() }
+        "state `{state}` {}",
+        if *.entered == 0 {
+            "never appears in the history, so its row cannot be estimated".to_string()
+        } else if *.censored > 0 {
+            format!("is never left: entered {}, no observed exit ({} still in it at the end of the export)", times(*.entered), .censored)
+        } else {
+            format!("is never left: entered {}, no observed exit", times(*.entered))
+        }
     )]
     NeverLeft {
         state: String,
@@ -170,17 +180,34 @@ pub enum FitError {
         censored: u64,
     },
     /// A state declared absorbing (`--absorbing`) that versions left.
-    #[error("state `{state}` is declared absorbing, but versions left it {exits} times (first at line {line})")]
-    AbsorbingLeft { state: String, exits: u64, line: u64 },
-    /// A step so small against the history that counting would not end.
     #[error(
-        "--step {step} makes {steps} steps over the history, more than the limit of {limit}"
+        "state `{state}` is declared absorbing, but versions left it {exits} times (first at line {line})"
     )]
-    TooManySteps { step: String, steps: u128, limit: u64 },
+    AbsorbingLeft {
+        state: String,
+        exits: u64,
+        line: u64,
+    },
+    /// A step so small against the history that counting would not end.
+    #[error("--step {step} makes {steps} steps over the history, more than the limit of {limit}")]
+    TooManySteps {
+        step: String,
+        steps: u128,
+        limit: u64,
+    },
     /// `--step` given for a history whose times are step numbers, or the
     /// other way round, or a non-positive step.
     #[error("{0}")]
     Usage(String),
+}
+
+/// `1 time`, `3 times`.
+fn times(n: u64) -> String {
+    if n == 1 {
+        "1 time".to_string()
+    } else {
+        format!("{n} times")
+    }
 }
 
 impl FitError {
@@ -205,7 +232,9 @@ impl FitError {
             Self::UnknownState { .. } => "add the label to the --state-map file (`label: state`), \
                 or add the state to the --policy scenario"
                 .to_string(),
-            Self::MapTarget { .. } => "fix the state map, or add the state to the policy".to_string(),
+            Self::MapTarget { .. } => {
+                "fix the state map, or add the state to the policy".to_string()
+            }
             Self::NothingObserved { .. } => "give a later --observed-to, or none".to_string(),
             Self::NeverLeft { state, .. } => format!(
                 "declare it absorbing with --absorbing {state} (or `{state}: absorbing` in the \

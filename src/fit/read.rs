@@ -16,20 +16,17 @@
 //! numbers. Rows whose `event_id` was seen before are dropped here and
 //! counted; every other check needs the rows in time order ([`super::history`]).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 
-use serde::Serialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
 use super::FitError;
+use super::intern::{Fields, Sink};
 
 /// Accepted names of each column, in order of preference.
 const ID_COLUMNS: [&str; 2] = ["version_id", "id"];
 const TIME_COLUMNS: [&str; 3] = ["timestamp", "time", "step"];
 const STATE_COLUMNS: [&str; 2] = ["to_state", "state"];
-const FROM_COLUMN: &str = "from_state";
+pub(super) const FROM_COLUMN: &str = "from_state";
 const EVENT_ID_COLUMN: &str = "event_id";
 const SOURCE_COLUMN: &str = "source";
 
@@ -43,76 +40,9 @@ pub enum Format {
     JsonLines,
 }
 
-/// What times in the history are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimeKind {
-    /// Epoch milliseconds, from RFC 3339 or from a `timestamp` column.
-    Timestamp,
-    /// Plain step numbers (day 1, 2, 3 ...).
-    Step,
-}
 
-impl TimeKind {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Timestamp => "a timestamp",
-            Self::Step => "a step number",
-        }
-    }
+pub use super::time::{TimeKind, parse_time_argument};
 
-    /// A duration in this kind's unit, for people: `7d`, `36h`, `3 steps`.
-    pub fn format_duration(self, duration: i64) -> String {
-        match self {
-            Self::Step => format!("{duration} steps"),
-            Self::Timestamp => {
-                humantime::format_duration(std::time::Duration::from_millis(duration.unsigned_abs()))
-                    .to_string()
-            }
-        }
-    }
-
-    /// A point in time, for people: RFC 3339 (UTC) or the step number.
-    pub fn format_time(self, time: i64) -> String {
-        match self {
-            Self::Step => time.to_string(),
-            Self::Timestamp => OffsetDateTime::from_unix_timestamp_nanos(time as i128 * 1_000_000)
-                .ok()
-                .and_then(|t| t.format(&Rfc3339).ok())
-                .unwrap_or_else(|| format!("{time} ms")),
-        }
-    }
-
-    /// Milliseconds in a day for timestamps, 1 for steps: the unit in which
-    /// holding times are reported.
-    pub fn report_unit(self) -> (f64, &'static str) {
-        match self {
-            Self::Timestamp => (86_400_000.0, "days"),
-            Self::Step => (1.0, "steps"),
-        }
-    }
-}
-
-/// Parses a time given on the command line (`--observed-to`, `--split`):
-/// RFC 3339, or an integer in the history's unit.
-///
-/// # Errors
-///
-/// A message naming the value, when it is neither.
-pub fn parse_time_argument(text: &str, kind: TimeKind) -> Result<i64, String> {
-    if let Ok(n) = text.trim().parse::<i64>() {
-        return Ok(n);
-    }
-    match (kind, OffsetDateTime::parse(text.trim(), &Rfc3339)) {
-        (TimeKind::Timestamp, Ok(t)) => Ok((t.unix_timestamp_nanos() / 1_000_000) as i64),
-        (TimeKind::Step, Ok(_)) => Err(format!(
-            "{text:?} is a timestamp, but the history's times are step numbers; give a step number"
-        )),
-        (_, Err(e)) => Err(format!(
-            "{text:?} is neither RFC 3339 with an offset (2024-05-01T00:00:00Z) nor an integer ({e})"
-        )),
-    }
-}
 
 /// Column names that override the defaults.
 #[derive(Debug, Clone, Default)]
@@ -184,13 +114,13 @@ pub fn read(input: impl Read, options: &ReadOptions) -> Result<Observed, FitErro
 
 /// The column names a layout uses, resolved against a header.
 #[derive(Debug, Clone)]
-struct Layout {
-    id: Option<String>,
-    time: String,
-    state: String,
-    from: bool,
-    event_id: bool,
-    source: bool,
+pub(super) struct Layout {
+    pub(super) id: Option<String>,
+    pub(super) time: String,
+    pub(super) state: String,
+    pub(super) from: bool,
+    pub(super) event_id: bool,
+    pub(super) source: bool,
 }
 
 fn resolve(header: &[&str], columns: &Columns) -> Result<Layout, FitError> {
@@ -208,7 +138,11 @@ fn resolve(header: &[&str], columns: &Columns) -> Result<Layout, FitError> {
             .map(|n| n.to_string())),
     };
     let missing = |names: &[&str], flag| FitError::MissingColumn {
-        wanted: names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or "),
+        wanted: names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(" or "),
         found: found(),
         flag,
     };
@@ -233,14 +167,14 @@ fn resolve(header: &[&str], columns: &Columns) -> Result<Layout, FitError> {
 }
 
 fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<(), FitError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(input);
+    // Fields are trimmed as they are used: the csv crate's own trimming
+    // copies every record, which costs more than the rest of the fit.
+    let mut reader = csv::ReaderBuilder::new().from_reader(input);
     let header = reader.headers().map_err(|e| csv_error(&e, 1))?.clone();
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
         return Err(FitError::Empty);
     }
-    let names: Vec<&str> = header.iter().collect();
+    let names: Vec<&str> = header.iter().map(str::trim).collect();
     let layout = resolve(&names, &options.columns)?;
     let index = |name: &str| names.iter().position(|n| *n == name);
     let id = layout.id.as_deref().and_then(index);
@@ -260,12 +194,12 @@ fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<
             Err(e) => return Err(csv_error(&e, line)),
         }
         let line = record.position().map_or(line, csv::Position::line);
-        let field = |i: Option<usize>| i.and_then(|i| record.get(i)).filter(|s| !s.is_empty());
+        let field = |i: Option<usize>| i.and_then(|i| record.get(i)).map(str::trim).filter(|s| !s.is_empty());
         sink.push(Fields {
             line,
             id: field(id),
-            time: &record[time],
-            state: &record[state],
+            time: record[time].trim(),
+            state: record[state].trim(),
             from: field(from),
             event_id: field(event_id),
             source: field(source),
@@ -357,236 +291,6 @@ fn read_json_lines(
     Ok(())
 }
 
-/// One row's fields as text.
-struct Fields<'a> {
-    line: u64,
-    id: Option<&'a str>,
-    time: &'a str,
-    state: &'a str,
-    from: Option<&'a str>,
-    event_id: Option<&'a str>,
-    source: Option<&'a str>,
-}
-
-/// Interns rows as they are read.
-struct Sink<'a> {
-    options: &'a ReadOptions<'a>,
-    layout: Option<Layout>,
-    states: Vec<String>,
-    /// Label as written → state index, filled as labels are met.
-    labels: HashMap<String, u32>,
-    /// Labels a row may use when states are restricted; `None`: any.
-    allowed: Option<HashMap<String, u32>>,
-    versions: Vec<String>,
-    version_index: HashMap<String, u32>,
-    rows: Vec<Observation>,
-    time_kind: Option<TimeKind>,
-    event_ids: HashSet<String>,
-    duplicate_event_ids: u64,
-    sources: BTreeMap<String, u64>,
-}
-
-impl<'a> Sink<'a> {
-    fn new(options: &'a ReadOptions<'a>) -> Result<Self, FitError> {
-        let mut states: Vec<String> = options.known_states.map(<[String]>::to_vec).unwrap_or_default();
-        let mut allowed = None;
-        if options.known_states.is_some() || options.state_map.is_some() {
-            let mut map: HashMap<String, u32> = HashMap::new();
-            for (i, s) in states.iter().enumerate() {
-                map.insert(s.clone(), i as u32);
-            }
-            for (label, state) in options.state_map.into_iter().flatten() {
-                let index = match states.iter().position(|s| s == state) {
-                    Some(i) => i as u32,
-                    None if options.known_states.is_some() => {
-                        return Err(FitError::MapTarget {
-                            label: label.clone(),
-                            state: state.clone(),
-                            known: states.join(", "),
-                        });
-                    }
-                    None => {
-                        states.push(state.clone());
-                        (states.len() - 1) as u32
-                    }
-                };
-                map.insert(state.clone(), index);
-                map.insert(label.clone(), index);
-            }
-            allowed = Some(map);
-        }
-        Ok(Self {
-            options,
-            layout: None,
-            states,
-            labels: HashMap::new(),
-            allowed,
-            versions: Vec::new(),
-            version_index: HashMap::new(),
-            rows: Vec::new(),
-            time_kind: None,
-            event_ids: HashSet::new(),
-            duplicate_event_ids: 0,
-            sources: BTreeMap::new(),
-        })
-    }
-
-    fn push(&mut self, fields: Fields) -> Result<(), FitError> {
-        let layout = self.layout.as_ref().expect("the layout is resolved before the rows");
-        if let Some(event_id) = fields.event_id
-            && !self.event_ids.insert(event_id.to_string())
-        {
-            self.duplicate_event_ids += 1;
-            return Ok(());
-        }
-        let version = match (&layout.id, fields.id) {
-            (None, _) => 0,
-            (Some(column), None) => {
-                return Err(FitError::EmptyField {
-                    line: fields.line,
-                    column: column.clone(),
-                });
-            }
-            (Some(_), Some(id)) => match self.version_index.get(id) {
-                Some(&v) => v,
-                None => {
-                    let v = self.versions.len() as u32;
-                    self.versions.push(id.to_string());
-                    self.version_index.insert(id.to_string(), v);
-                    v
-                }
-            },
-        };
-        let time = self.time(fields.time, fields.line)?;
-        let state = self.state(fields.state, fields.line, false)?;
-        let from = match fields.from {
-            Some(label) => Some(self.state(label, fields.line, true)?),
-            None => None,
-        };
-        if let Some(source) = fields.source {
-            *self.sources.entry(source.to_string()).or_default() += 1;
-        }
-        self.rows.push(Observation {
-            version,
-            time,
-            state,
-            from,
-            line: fields.line,
-        });
-        Ok(())
-    }
-
-    fn time(&mut self, text: &str, line: u64) -> Result<i64, FitError> {
-        let layout = self.layout.as_ref().expect("resolved");
-        let column = &layout.time;
-        if text.is_empty() {
-            return Err(FitError::EmptyField {
-                line,
-                column: column.clone(),
-            });
-        }
-        let (time, kind) = match text.parse::<i64>() {
-            Ok(n) if column == "timestamp" => (n, TimeKind::Timestamp),
-            Ok(n) => (n, TimeKind::Step),
-            Err(_) => match OffsetDateTime::parse(text, &Rfc3339) {
-                Ok(t) => (
-                    (t.unix_timestamp_nanos() / 1_000_000) as i64,
-                    TimeKind::Timestamp,
-                ),
-                Err(e) => {
-                    return Err(FitError::Time {
-                        line,
-                        column: column.clone(),
-                        value: text.to_string(),
-                        reason: e.to_string(),
-                    });
-                }
-            },
-        };
-        match self.time_kind {
-            None => self.time_kind = Some(kind),
-            Some(expected) if expected != kind => {
-                return Err(FitError::MixedTime {
-                    line,
-                    column: column.clone(),
-                    value: text.to_string(),
-                    found: kind.name(),
-                    expected: expected.name(),
-                });
-            }
-            Some(_) => {}
-        }
-        Ok(time)
-    }
-
-    /// The state a label stands for; `from`: the label is a `from_state`.
-    fn state(&mut self, label: &str, line: u64, from: bool) -> Result<u32, FitError> {
-        if let Some(&s) = self.labels.get(label) {
-            return Ok(s);
-        }
-        if label.is_empty() {
-            let layout = self.layout.as_ref().expect("resolved");
-            return Err(FitError::EmptyField {
-                line,
-                column: if from { FROM_COLUMN.to_string() } else { layout.state.clone() },
-            });
-        }
-        let index = match &self.allowed {
-            Some(allowed) => *allowed.get(label).ok_or_else(|| FitError::UnknownState {
-                line,
-                label: label.to_string(),
-                known: self.states.join(", "),
-            })?,
-            None => {
-                self.states.push(label.to_string());
-                (self.states.len() - 1) as u32
-            }
-        };
-        self.labels.insert(label.to_string(), index);
-        Ok(index)
-    }
-
-    fn finish(mut self) -> Result<Observed, FitError> {
-        let layout = self.layout.take().ok_or(FitError::Empty)?;
-        let Some(time_kind) = self.time_kind else {
-            return Err(if self.duplicate_event_ids > 0 {
-                FitError::Malformed {
-                    line: 2,
-                    reason: "every row repeats an earlier event_id".to_string(),
-                }
-            } else {
-                FitError::NoRows
-            });
-        };
-        // Without a policy, states are sorted by name so the order does not
-        // depend on which version happens to come first in the export.
-        if self.options.known_states.is_none() {
-            let mut order: Vec<u32> = (0..self.states.len() as u32).collect();
-            order.sort_by(|&a, &b| self.states[a as usize].cmp(&self.states[b as usize]));
-            let mut rank = vec![0u32; order.len()];
-            for (new, &old) in order.iter().enumerate() {
-                rank[old as usize] = new as u32;
-            }
-            self.states = order.iter().map(|&i| self.states[i as usize].clone()).collect();
-            for row in &mut self.rows {
-                row.state = rank[row.state as usize];
-                row.from = row.from.map(|f| rank[f as usize]);
-            }
-        }
-        if layout.id.is_none() {
-            self.versions.push("sequence".to_string());
-        }
-        Ok(Observed {
-            states: self.states,
-            versions: self.versions,
-            rows: self.rows,
-            time_kind,
-            columns: (layout.id, layout.time, layout.state),
-            duplicate_event_ids: self.duplicate_event_ids,
-            sources: self.sources,
-        })
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -613,7 +317,8 @@ mod tests {
     #[test]
     fn an_offset_is_applied() {
         let observed =
-            read_csv_text("version_id,timestamp,to_state\nv,2024-01-01T02:00:00+02:00,a\n").unwrap();
+            read_csv_text("version_id,timestamp,to_state\nv,2024-01-01T02:00:00+02:00,a\n")
+                .unwrap();
         assert_eq!(observed.rows[0].time, 1_704_067_200_000);
     }
 
@@ -627,16 +332,28 @@ mod tests {
             assert_eq!(read_csv_text(text).unwrap_err(), want);
         }
         let bad_time = read_csv_text("id,time,state\n1,1,a\n1,tuesday,b\n").unwrap_err();
-        assert!(matches!(bad_time, FitError::Time { line: 3, .. }), "{bad_time:?}");
+        assert!(
+            matches!(bad_time, FitError::Time { line: 3, .. }),
+            "{bad_time:?}"
+        );
         let no_offset =
             read_csv_text("version_id,timestamp,to_state\nv,2024-01-01T00:00:00,a\n").unwrap_err();
         assert!(matches!(no_offset, FitError::Time { line: 2, .. }));
         let mixed = read_csv_text("id,time,state\n1,1,a\n1,2024-01-01T00:00:00Z,b\n").unwrap_err();
         assert!(matches!(mixed, FitError::MixedTime { line: 3, .. }));
         let short = read_csv_text("id,time,state\n1,1,a\n1,2\n").unwrap_err();
-        assert!(matches!(short, FitError::Malformed { line: 3, .. }), "{short:?}");
+        assert!(
+            matches!(short, FitError::Malformed { line: 3, .. }),
+            "{short:?}"
+        );
         let missing = read_csv_text("version_id,when,to_state\nv,1,a\n").unwrap_err();
-        assert!(matches!(missing, FitError::MissingColumn { flag: "--time-column", .. }));
+        assert!(matches!(
+            missing,
+            FitError::MissingColumn {
+                flag: "--time-column",
+                ..
+            }
+        ));
     }
 
     #[test]

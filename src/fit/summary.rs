@@ -102,7 +102,9 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
     let time = |given: &Option<String>, flag: &str| {
         given
             .as_deref()
-            .map(|text| parse_time_argument(text, kind).map_err(|e| FitError::Usage(format!("{flag}: {e}"))))
+            .map(|text| {
+                parse_time_argument(text, kind).map_err(|e| FitError::Usage(format!("{flag}: {e}")))
+            })
             .transpose()
     };
     let observed_to = time(&request.observed_to, "--observed-to")?;
@@ -114,34 +116,45 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
     let mut absorbing = vec![false; n];
     let mut strict_absorbing = vec![false; n];
     for name in &request.absorbing {
-        let i = history.states.iter().position(|s| s == name).ok_or_else(|| {
-            FitError::Usage(format!(
-                "--absorbing {name}: no such state; the states are: {}",
-                history.states.join(", ")
-            ))
-        })?;
+        let i = history
+            .states
+            .iter()
+            .position(|s| s == name)
+            .ok_or_else(|| {
+                FitError::Usage(format!(
+                    "--absorbing {name}: no such state; the states are: {}",
+                    history.states.join(", ")
+                ))
+            })?;
         absorbing[i] = true;
         strict_absorbing[i] = true;
     }
-    let declared = request.policy.map(|p| policy_as_seen(p.matrix(), semantics));
+    let declared = request
+        .policy
+        .map(|p| policy_as_seen(p.matrix(), semantics));
     if let Some(policy) = request.policy {
         for (i, flag) in absorbing.iter_mut().enumerate() {
             *flag |= policy.matrix()[(i, i)] == 1.0;
         }
     }
 
-    let split = split.unwrap_or(history.first_time + (history.observed_to - history.first_time + 1) / 2);
+    let split =
+        split.unwrap_or(history.first_time + (history.observed_to - history.first_time + 1) / 2);
     let counts = count(&history, semantics, &absorbing, Some(split))?;
     let options = Options {
         smoothing: request.smoothing,
-        allowed: declared
-            .as_ref()
-            .map(|d| d.iter().map(|row| row.iter().map(|&p| p > 0.0).collect()).collect()),
+        allowed: declared.as_ref().map(|d| {
+            d.iter()
+                .map(|row| row.iter().map(|&p| p > 0.0).collect())
+                .collect()
+        }),
         absorbing,
         strict_absorbing,
     };
     let estimate = estimate(&counts, &options)?;
-    let comparison = request.policy.map(|p| compare(&estimate, p.matrix(), semantics));
+    let comparison = request
+        .policy
+        .map(|p| compare(&estimate, p.matrix(), semantics));
     let (homogeneity, homogeneity_note) = match &counts.windows {
         Some((_, windows)) => {
             let moves = windows.each_ref().map(|w| w.iter().flatten().sum::<u64>());
@@ -156,7 +169,14 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
                     )),
                 )
             } else {
-                (Some(homogeneity::test(&counts.states, windows, kind.format_time(split))), None)
+                (
+                    Some(homogeneity::test(
+                        &counts.states,
+                        windows,
+                        kind.format_time(split),
+                    )),
+                    None,
+                )
             }
         }
         None => (None, None),
@@ -223,7 +243,9 @@ mod tests {
     fn steps_are_read_in_the_history_unit() {
         assert_eq!(
             semantics(&Choice::Step("7d".into()), TimeKind::Timestamp),
-            Ok(Semantics::Step { step: 7 * 86_400_000 })
+            Ok(Semantics::Step {
+                step: 7 * 86_400_000
+            })
         );
         assert_eq!(
             semantics(&Choice::Step("3".into()), TimeKind::Step),
@@ -231,8 +253,14 @@ mod tests {
         );
         assert!(semantics(&Choice::Step("7d".into()), TimeKind::Step).is_err());
         assert!(semantics(&Choice::Step("soon".into()), TimeKind::Timestamp).is_err());
-        assert_eq!(semantics(&Choice::Default, TimeKind::Timestamp), Ok(Semantics::Jump));
-        assert_eq!(semantics(&Choice::Default, TimeKind::Step), Ok(Semantics::Rows));
+        assert_eq!(
+            semantics(&Choice::Default, TimeKind::Timestamp),
+            Ok(Semantics::Jump)
+        );
+        assert_eq!(
+            semantics(&Choice::Default, TimeKind::Step),
+            Ok(Semantics::Rows)
+        );
     }
 
     #[test]
@@ -242,7 +270,8 @@ mod tests {
             "p",
         )
         .unwrap();
-        let text = "version_id,timestamp,to_state\nv,1,new\nv,2,live\nv,3,gone\nw,1,new\nw,5,live\n";
+        let text =
+            "version_id,timestamp,to_state\nv,1,new\nv,2,live\nv,3,gone\nw,1,new\nw,5,live\n";
         let request = Request {
             policy: Some(&scenario.chain),
             ..Request::default()

@@ -56,7 +56,11 @@ pub fn write_fit(
     result
 }
 
-fn stage(folder: &Path, summary: &FitSummary, fitted_yaml: &str) -> Result<Vec<&'static str>, WriteError> {
+fn stage(
+    folder: &Path,
+    summary: &FitSummary,
+    fitted_yaml: &str,
+) -> Result<Vec<&'static str>, WriteError> {
     let mut written = Vec::new();
     let path = folder.join("fit.json");
     let mut json = serde_json::to_vec_pretty(summary).expect("a fit summary always serializes");
@@ -73,7 +77,11 @@ fn stage(folder: &Path, summary: &FitSummary, fitted_yaml: &str) -> Result<Vec<&
     Ok(written)
 }
 
-fn table(folder: &Path, name: &'static str, rows: Vec<Vec<String>>) -> Result<&'static str, WriteError> {
+fn table(
+    folder: &Path,
+    name: &'static str,
+    rows: Vec<Vec<String>>,
+) -> Result<&'static str, WriteError> {
     let path = folder.join(name);
     let csv_error = |source| WriteError::Csv {
         path: path.clone(),
@@ -91,14 +99,29 @@ fn optional(x: Option<f64>) -> String {
     x.map_or_else(String::new, |x| x.to_string())
 }
 
-/// One row per entry: `from,to,count,row_total,estimate,lower,upper`, and
-/// `declared` with a policy.
+/// One row per entry: `chain,from,to,count,row_total,estimate,lower,upper`,
+/// and `declared` with a policy; `chain` states the step semantics (`jump`,
+/// `rows`, `step 7days`).
 pub fn counts_rows(summary: &FitSummary) -> Vec<Vec<String>> {
     let estimate = &summary.estimate;
     let declared = summary.comparison.as_ref().map(|c| &c.declared);
-    let mut header: Vec<String> = ["from", "to", "count", "row_total", "estimate", "lower", "upper"]
-        .map(String::from)
-        .to_vec();
+    let chain = match summary.semantics {
+        Semantics::Jump => "jump".to_string(),
+        Semantics::Rows => "rows".to_string(),
+        Semantics::Step { step } => format!("step {}", summary.time.format_duration(step)),
+    };
+    let mut header: Vec<String> = [
+        "chain",
+        "from",
+        "to",
+        "count",
+        "row_total",
+        "estimate",
+        "lower",
+        "upper",
+    ]
+    .map(String::from)
+    .to_vec();
     if declared.is_some() {
         header.push("declared".into());
     }
@@ -106,6 +129,7 @@ pub fn counts_rows(summary: &FitSummary) -> Vec<Vec<String>> {
     for (i, row) in estimate.rows.iter().enumerate() {
         for (j, to) in estimate.states.iter().enumerate() {
             let mut record = vec![
+                chain.clone(),
                 row.state.clone(),
                 to.clone(),
                 row.counts[j].to_string(),
@@ -127,8 +151,18 @@ pub fn counts_rows(summary: &FitSummary) -> Vec<Vec<String>> {
 pub fn holding_rows(summary: &FitSummary) -> Vec<Vec<String>> {
     let mut rows = vec![
         [
-            "state", "unit", "completed", "censored", "mean_completed", "mean_exponential", "p10",
-            "p25", "median", "p75", "p90", "longest",
+            "state",
+            "unit",
+            "completed",
+            "censored",
+            "mean_completed",
+            "mean_exponential",
+            "p10",
+            "p25",
+            "median",
+            "p75",
+            "p90",
+            "longest",
         ]
         .map(String::from)
         .to_vec(),
@@ -217,7 +251,10 @@ pub fn fitted_scenario(summary: &FitSummary, name: &str, source: &str) -> String
         Semantics::Step { step } => summary.time.format_duration(step),
     };
     let method = if estimate.smoothing > 0.0 {
-        format!("add-{} smoothing on the moves the policy allows", estimate.smoothing)
+        format!(
+            "add-{} smoothing on the moves the policy allows",
+            estimate.smoothing
+        )
     } else {
         "maximum likelihood".to_string()
     };

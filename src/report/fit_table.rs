@@ -7,14 +7,23 @@ use std::fmt::Write;
 use crate::fit::{FitSummary, Semantics};
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// Renders the fit of `source` (compared with `policy`, when named).
 pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> String {
     let mut out = String::new();
     let e = &summary.estimate;
-    let _ = writeln!(out, "{source} · {} states · {}", e.states.len(), summary.semantics_description);
+    let _ = writeln!(
+        out,
+        "{source} · {} states · {}",
+        e.states.len(),
+        summary.semantics_description
+    );
     cleaning(&mut out, summary);
     let censored = if summary.semantics == Semantics::Rows {
         // Consecutive rows are steps whether or not a version goes on.
@@ -33,11 +42,19 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
         summary.observed_to,
         plural(
             summary.steps as usize,
-            if summary.semantics == Semantics::Jump { "move" } else { "step" }
+            if summary.semantics == Semantics::Jump {
+                "move"
+            } else {
+                "step"
+            }
         ),
     );
     if summary.collapsed > 0 {
-        let _ = writeln!(out, "  {} moves fell inside one step and collapsed", summary.collapsed);
+        let _ = writeln!(
+            out,
+            "  {} moves fell inside one step and collapsed",
+            summary.collapsed
+        );
     }
 
     let method = if e.smoothing > 0.0 {
@@ -46,7 +63,13 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
         "maximum likelihood".to_string()
     };
     let _ = writeln!(out, "\nFitted transitions ({method}; {})", e.interval);
-    let width = e.states.iter().map(|s| s.chars().count()).max().unwrap_or(4).max(4);
+    let width = e
+        .states
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     let _ = writeln!(
         out,
         "  {:<width$} {:>8}  {:<width$} {:>8}  {:>8}  95% interval",
@@ -54,7 +77,11 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
     );
     for row in &e.rows {
         if row.absorbing {
-            let _ = writeln!(out, "  {:<width$} {:>8}  absorbing (declared; no exits observed)", row.state, row.total);
+            let _ = writeln!(
+                out,
+                "  {:<width$} {:>8}  absorbing (declared; no exits observed)",
+                row.state, row.total
+            );
             continue;
         }
         let mut first = true;
@@ -91,7 +118,11 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
             "state", "stays", "censored", "mean", "exp. mean", "median", "90%"
         );
         let show = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |x| format!("{x:.2}"));
-        for h in summary.holding.iter().filter(|h| h.completed + h.censored > 0) {
+        for h in summary
+            .holding
+            .iter()
+            .filter(|h| h.completed + h.censored > 0)
+        {
             let _ = writeln!(
                 out,
                 "  {:<width$} {:>7} {:>8} {:>10} {:>10} {:>9} {:>9}",
@@ -107,12 +138,24 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
     }
 
     if let Some(c) = &summary.comparison {
-        let _ = writeln!(out, "\nAgainst the policy {} ({})", policy.unwrap_or("declared"), c.basis);
+        let _ = writeln!(
+            out,
+            "\nAgainst the policy {} ({})",
+            policy.unwrap_or("declared"),
+            c.basis
+        );
         if c.forbidden.is_empty() && c.unseen.is_empty() && c.outside.is_empty() {
-            let _ = writeln!(out, "  every move seen is allowed, every allowed move seen, every entry inside its interval");
+            let _ = writeln!(
+                out,
+                "  every move seen is allowed, every allowed move seen, every entry inside its interval"
+            );
         }
         for f in &c.forbidden {
-            let _ = writeln!(out, "  forbidden move observed: {} → {} ({} times)", f.from, f.to, f.count);
+            let _ = writeln!(
+                out,
+                "  forbidden move observed: {} → {} ({} times)",
+                f.from, f.to, f.count
+            );
         }
         for u in &c.unseen {
             let _ = writeln!(
@@ -130,8 +173,16 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
             let _ = writeln!(
                 out,
                 "  outside its 95% interval: {} → {} declared {:.4}, fitted {:.4} [{:.4}, {:.4}] ({} of {}); {simultaneous} [{:.4}, {:.4}]",
-                o.from, o.to, o.declared, o.estimate, o.lower, o.upper, o.count, o.row_total,
-                o.simultaneous.0, o.simultaneous.1
+                o.from,
+                o.to,
+                o.declared,
+                o.estimate,
+                o.lower,
+                o.upper,
+                o.count,
+                o.row_total,
+                o.simultaneous.0,
+                o.simultaneous.1
             );
         }
         let _ = writeln!(
@@ -139,12 +190,20 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
             "  verdict at family-wise 5%: {} entries compared, simultaneous (Bonferroni) intervals with z = {:.3}",
             c.entries_compared, c.simultaneous_z
         );
-        let verdict = if c.agrees { "agrees with the policy" } else { "departs from the policy" };
+        let verdict = if c.agrees {
+            "agrees with the policy"
+        } else {
+            "departs from the policy"
+        };
         let _ = writeln!(out, "  => the history {verdict}");
     }
 
     if let Some(h) = &summary.homogeneity {
-        let verdict = if h.drifted { "drifted" } else { "no evidence of drift" };
+        let verdict = if h.drifted {
+            "drifted"
+        } else {
+            "no evidence of drift"
+        };
         let _ = writeln!(
             out,
             "\nHomogeneity before and after {}: G² = {:.2} on {} degrees of freedom, p = {:.3e}: {verdict} (α = {})",
@@ -184,7 +243,10 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
     note(c.duplicate_rows, "repeated rows (dropped)");
     note(c.out_of_order, "out of time order (sorted)");
     note(c.after_observed_to, "after --observed-to (left out)");
-    note(c.from_mismatches, "from_state disagreeing with the previous row");
+    note(
+        c.from_mismatches,
+        "from_state disagreeing with the previous row",
+    );
     note(summary.repeats, "repeating the current state (no move)");
     let notes = if notes.is_empty() {
         String::new()
@@ -200,7 +262,11 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
         );
     }
     if !summary.sources.is_empty() {
-        let sources: Vec<String> = summary.sources.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        let sources: Vec<String> = summary
+            .sources
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
         let _ = writeln!(out, "  rows by source: {}", sources.join(", "));
     }
 }
