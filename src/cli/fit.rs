@@ -27,9 +27,11 @@ Examples:
   verchain fit scenarios/histories/canary-registry.csv --state-map scenarios/histories/canary-labels.yaml \\
       --policy scenarios/canary-rollout.yaml --step 1d
       the state of every version once a day (dwell becomes self-loops), against the daily policy
-  verchain fit rain.csv --time-column day
-      a plain sequence (step,state): each pair of consecutive rows is one step
-  verchain fit panel.csv --absorbing archived --format json > fit.json
+  verchain fit tests/data/fit/rain.csv --time-column day
+      a plain sequence (day,state): each pair of consecutive rows is one step
+  verchain fit tests/data/fit/holson.csv --format json > holson-fit.json
+      a panel (id,time,state): the pairs within each individual, pooled
+  verchain fit registry.jsonl --absorbing archived --observed-to 2025-07-01T00:00:00Z
   verchain run output/canary-registry-fit/fitted.yaml
       everything `run` computes, on the fitted chain
 
@@ -326,6 +328,7 @@ fn run_fit(
             },
             state_map: state_map.as_ref(),
             known_states: None,
+            expected_bytes: file.metadata().ok().map(|m| m.len()),
         },
         choice,
         observed_to: history.observed_to.clone(),

@@ -89,23 +89,24 @@ impl History {
             duplicate_event_ids,
             ..Cleaning::default()
         };
-        let first_time = rows.iter().map(|r| r.time).min().unwrap_or(0);
-        let last_time = rows.iter().map(|r| r.time).max().unwrap_or(0);
-        let observed_to = observed_to.unwrap_or(last_time);
-        let before = rows.len();
-        rows.retain(|r| r.time <= observed_to);
-        cleaning.after_observed_to = (before - rows.len()) as u64;
+        let scan = scan(&rows, versions.len());
+        let first_time = scan.first_time;
+        let observed_to = observed_to.unwrap_or(scan.last_time);
+        cleaning.out_of_order = scan.out_of_order;
+        if observed_to < scan.last_time {
+            let before = rows.len();
+            rows.retain(|r| r.time <= observed_to);
+            cleaning.after_observed_to = (before - rows.len()) as u64;
+        }
         if rows.is_empty() {
             return Err(FitError::NothingObserved {
                 observed_to: time_kind.format_time(observed_to),
                 first: time_kind.format_time(first_time),
             });
         }
-
-        cleaning.out_of_order = count_out_of_order(&rows, versions.len());
-        // A stable sort keeps the file order of rows with equal times; the
-        // check spares the sort on exports that are in order already.
-        if !rows.is_sorted_by_key(|r| (r.version, r.time)) {
+        // A stable sort keeps the file order of rows with equal times;
+        // exports in order already are spared it.
+        if !scan.sorted {
             rows.sort_by_key(|r| (r.version, r.time));
         }
         cleaning.duplicate_rows = drop_repeated(&mut rows);
@@ -148,19 +149,42 @@ impl History {
     }
 }
 
-/// Rows whose time is earlier than an earlier row of the same version.
-fn count_out_of_order(rows: &[Observation], versions: usize) -> u64 {
+/// What one pass over the rows as read tells.
+struct Scan {
+    first_time: i64,
+    last_time: i64,
+    /// Rows whose time is earlier than an earlier row of the same version.
+    out_of_order: u64,
+    /// Sorted by version, then time, already.
+    sorted: bool,
+}
+
+/// One pass rather than four: the rows are the largest thing a fit holds.
+fn scan(rows: &[Observation], versions: usize) -> Scan {
     let mut latest = vec![i64::MIN; versions.max(1)];
-    let mut count = 0;
+    let (mut first_time, mut last_time) = (i64::MAX, i64::MIN);
+    let mut out_of_order = 0;
+    let mut sorted = true;
+    let mut previous = (0, i64::MIN);
     for row in rows {
+        first_time = first_time.min(row.time);
+        last_time = last_time.max(row.time);
         let seen = &mut latest[row.version as usize];
         if row.time < *seen {
-            count += 1;
+            out_of_order += 1;
         } else {
             *seen = row.time;
         }
+        let key = (row.version, row.time);
+        sorted &= key >= previous;
+        previous = key;
     }
-    count
+    Scan {
+        first_time: if rows.is_empty() { 0 } else { first_time },
+        last_time: if rows.is_empty() { 0 } else { last_time },
+        out_of_order,
+        sorted,
+    }
 }
 
 /// Drops rows equal to an earlier one in version, time and state (they sit

@@ -62,6 +62,9 @@ pub struct ReadOptions<'a> {
     /// The states a declared policy has, in its order; labels must map to
     /// one of them.
     pub known_states: Option<&'a [String]>,
+    /// The size of the input in bytes, when known: room for the rows is
+    /// reserved at once instead of grown by copying.
+    pub expected_bytes: Option<u64>,
 }
 
 /// One row, interned.
@@ -174,7 +177,7 @@ fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
         return Err(FitError::Empty);
     }
-    let names: Vec<&str> = header.iter().map(str::trim).collect();
+    let names: Vec<&str> = header.iter().map(str::trim_ascii).collect();
     let layout = resolve(&names, &options.columns)?;
     let index = |name: &str| names.iter().position(|n| *n == name);
     let id = layout.id.as_deref().and_then(index);
@@ -194,12 +197,12 @@ fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<
             Err(e) => return Err(csv_error(&e, line)),
         }
         let line = record.position().map_or(line, csv::Position::line);
-        let field = |i: Option<usize>| i.and_then(|i| record.get(i)).map(str::trim).filter(|s| !s.is_empty());
+        let field = |i: Option<usize>| i.and_then(|i| record.get(i)).map(str::trim_ascii).filter(|s| !s.is_empty());
         sink.push(Fields {
             line,
             id: field(id),
-            time: record[time].trim(),
-            state: record[state].trim(),
+            time: record[time].trim_ascii(),
+            state: record[state].trim_ascii(),
             from: field(from),
             event_id: field(event_id),
             source: field(source),
