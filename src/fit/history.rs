@@ -109,26 +109,7 @@ impl History {
         if !scan.sorted {
             rows.sort_by_key(|r| (r.version, r.time));
         }
-        cleaning.duplicate_rows = drop_repeated(&mut rows);
-        let paths = paths(&rows);
-
-        for path in &paths {
-            for pair in rows[path.clone()].windows(2) {
-                if let Some(from) = pair[1].from
-                    && from != pair[0].state
-                {
-                    cleaning.from_mismatches += 1;
-                    if cleaning.mismatch_examples.len() < MISMATCH_EXAMPLES {
-                        cleaning.mismatch_examples.push(Mismatch {
-                            line: pair[1].line,
-                            version: versions[pair[1].version as usize].clone(),
-                            declared: states[from as usize].clone(),
-                            previous: states[pair[0].state as usize].clone(),
-                        });
-                    }
-                }
-            }
-        }
+        let paths = drop_repeated(&mut rows, &mut cleaning, &versions, &states);
         Ok(Self {
             states,
             versions,
@@ -188,40 +169,59 @@ fn scan(rows: &[Observation], versions: usize) -> Scan {
 }
 
 /// Drops rows equal to an earlier one in version, time and state (they sit
-/// together once sorted); returns how many. The rows kept in one group of
-/// equal version and time have distinct states, so the scan of a group is
-/// bounded by the number of states, whatever the number of rows.
-fn drop_repeated(rows: &mut Vec<Observation>) -> u64 {
+/// together once sorted), counting them, checks each kept row's
+/// `from_state` against the version's previous row, and returns the range
+/// of rows of each version: one pass over the sorted rows. The rows kept in
+/// one group of equal version and time have distinct states, so the scan of
+/// a group is bounded by the number of states, whatever the number of rows.
+fn drop_repeated(
+    rows: &mut Vec<Observation>,
+    cleaning: &mut Cleaning,
+    versions: &[String],
+    states: &[String],
+) -> Vec<Range<usize>> {
     let before = rows.len();
-    let mut group_start = 0;
-    let mut kept = 0;
+    let mut paths = Vec::new();
+    let (mut path_start, mut group_start, mut kept) = (0, 0, 0);
     for i in 0..rows.len() {
         let row = rows[i];
-        if kept > 0 && (rows[kept - 1].version, rows[kept - 1].time) != (row.version, row.time) {
-            group_start = kept;
+        if kept > 0 {
+            let previous = rows[kept - 1];
+            if previous.version != row.version {
+                paths.push(path_start..kept);
+                path_start = kept;
+            }
+            if (previous.version, previous.time) != (row.version, row.time) {
+                group_start = kept;
+            }
+            if rows[group_start..kept].iter().any(|r| r.state == row.state) {
+                continue;
+            }
+            if previous.version == row.version
+                && let Some(from) = row.from
+                && from != previous.state
+            {
+                cleaning.from_mismatches += 1;
+                if cleaning.mismatch_examples.len() < MISMATCH_EXAMPLES {
+                    cleaning.mismatch_examples.push(Mismatch {
+                        line: row.line,
+                        version: versions[row.version as usize].clone(),
+                        declared: states[from as usize].clone(),
+                        previous: states[previous.state as usize].clone(),
+                    });
+                }
+            }
         }
-        let repeated = rows[group_start..kept]
-            .iter()
-            .any(|r| (r.version, r.time) == (row.version, row.time) && r.state == row.state);
-        if !repeated {
+        if kept != i {
             rows[kept] = row;
-            kept += 1;
         }
+        kept += 1;
+    }
+    if kept > 0 {
+        paths.push(path_start..kept);
     }
     rows.truncate(kept);
-    (before - kept) as u64
-}
-
-/// The range of rows of each version.
-fn paths(rows: &[Observation]) -> Vec<Range<usize>> {
-    let mut paths = Vec::new();
-    let mut start = 0;
-    for i in 1..=rows.len() {
-        if i == rows.len() || rows[i].version != rows[start].version {
-            paths.push(start..i);
-            start = i;
-        }
-    }
+    cleaning.duplicate_rows = (before - kept) as u64;
     paths
 }
 

@@ -98,7 +98,9 @@ impl<'a> Sink<'a> {
             version_index: Map::default(),
             last_version: None,
             rows: Vec::with_capacity(
-                options.expected_bytes.map_or(0, |b| (b / MIN_ROW_BYTES).min(MAX_RESERVED_ROWS) as usize),
+                options
+                    .expected_bytes
+                    .map_or(0, |b| (b / MIN_ROW_BYTES).min(MAX_RESERVED_ROWS) as usize),
             ),
             time_kind: None,
             event_ids: HashSet::default(),
@@ -171,12 +173,13 @@ impl<'a> Sink<'a> {
                 column: column.clone(),
             });
         }
-        let (time, kind) = parse_time(text, column == "timestamp").map_err(|reason| FitError::Time {
-            line,
-            column: column.clone(),
-            value: text.to_string(),
-            reason,
-        })?;
+        let (time, kind) =
+            parse_time(text, column == "timestamp").map_err(|reason| FitError::Time {
+                line,
+                column: column.clone(),
+                value: text.to_string(),
+                reason,
+            })?;
         match self.time_kind {
             None => self.time_kind = Some(kind),
             Some(expected) if expected != kind => {

@@ -40,9 +40,7 @@ pub enum Format {
     JsonLines,
 }
 
-
 pub use super::time::{TimeKind, parse_time_argument};
-
 
 /// Column names that override the defaults.
 #[derive(Debug, Clone, Default)]
@@ -188,24 +186,36 @@ fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<
     let source = layout.source.then(|| index(SOURCE_COLUMN)).flatten();
     sink.layout = Some(layout);
 
-    let mut record = csv::StringRecord::new();
+    // Bytes, not strings: only the fields used are checked to be UTF-8.
+    let mut record = csv::ByteRecord::new();
     loop {
         let line = reader.position().line();
-        match reader.read_record(&mut record) {
+        match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => return Err(csv_error(&e, line)),
         }
         let line = record.position().map_or(line, csv::Position::line);
-        let field = |i: Option<usize>| i.and_then(|i| record.get(i)).map(str::trim_ascii).filter(|s| !s.is_empty());
+        let text = |i: usize| {
+            std::str::from_utf8(record[i].trim_ascii()).map_err(|_| FitError::Malformed {
+                line,
+                reason: format!(
+                    "the {} field is not UTF-8 text; save the file as UTF-8",
+                    names[i]
+                ),
+            })
+        };
+        let field = |i: Option<usize>| -> Result<Option<&str>, FitError> {
+            Ok(i.map(text).transpose()?.filter(|s| !s.is_empty()))
+        };
         sink.push(Fields {
             line,
-            id: field(id),
-            time: record[time].trim_ascii(),
-            state: record[state].trim_ascii(),
-            from: field(from),
-            event_id: field(event_id),
-            source: field(source),
+            id: field(id)?,
+            time: text(time)?,
+            state: text(state)?,
+            from: field(from)?,
+            event_id: field(event_id)?,
+            source: field(source)?,
         })?;
     }
     Ok(())
@@ -293,7 +303,6 @@ fn read_json_lines(
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -89,7 +89,12 @@ pub fn parse_time(text: &str, epoch_column: bool) -> Result<(i64, TimeKind), Str
         Ok(n) if epoch_column => Ok((n, TimeKind::Timestamp)),
         Ok(n) => Ok((n, TimeKind::Step)),
         Err(_) => OffsetDateTime::parse(text, &Rfc3339)
-            .map(|t| ((t.unix_timestamp_nanos() / 1_000_000) as i64, TimeKind::Timestamp))
+            .map(|t| {
+                (
+                    (t.unix_timestamp_nanos() / 1_000_000) as i64,
+                    TimeKind::Timestamp,
+                )
+            })
             .map_err(|e| e.to_string()),
     }
 }
