@@ -18,7 +18,7 @@ Conventions:
 
 Exit codes:
   0  success
-  1  reserved for a declared expectation that fails (not used by this version)
+  1  a check failed: `check --against EVENTS` found the history departing from the scenario
   2  invalid input or usage: nothing was written
   3  an output file could not be written";
 

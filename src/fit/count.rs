@@ -178,14 +178,18 @@ fn jumps(
         }
         counts.add(state, row.state, row.time, row.line);
         if let Some(holding) = &mut counts.holding {
-            holding[state as usize].completed.push(row.time - entered);
+            holding[state as usize]
+                .completed
+                .push(row.time.saturating_sub(entered));
         }
         (state, entered) = (row.state, row.time);
     }
     if !is_absorbing(state)
         && let Some(holding) = &mut counts.holding
     {
-        holding[state as usize].censored.push(observed_to - entered);
+        holding[state as usize]
+            .censored
+            .push(observed_to.saturating_sub(entered));
     }
 }
 
@@ -207,7 +211,7 @@ fn sampled(
     let mut state = path[at].state;
     counts.start(state);
     let mut boundary = start;
-    while !is_absorbing(state) && boundary <= observed_to - step {
+    while !is_absorbing(state) && boundary <= observed_to.saturating_sub(step) {
         boundary += step;
         let mut changes = 0;
         while at + 1 < path.len() && path[at + 1].time <= boundary {
@@ -229,7 +233,10 @@ fn check_step(history: &History, step: i64) -> Result<(), FitError> {
         )));
     }
     let steps: u128 = (0..history.paths.len())
-        .map(|k| ((history.observed_to - history.path(k)[0].time) / step) as u128 + 1)
+        .map(|k| {
+            let span = i128::from(history.observed_to) - i128::from(history.path(k)[0].time);
+            (span / i128::from(step)) as u128 + 1
+        })
         .sum();
     if steps > u128::from(MAX_STEPS) {
         return Err(FitError::TooManySteps {

@@ -138,8 +138,9 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
         }
     }
 
-    let split =
-        split.unwrap_or(history.first_time + (history.observed_to - history.first_time + 1) / 2);
+    let split = split.unwrap_or(
+        ((i128::from(history.first_time) + i128::from(history.observed_to) + 1) / 2) as i64,
+    );
     let counts = count(&history, semantics, &absorbing, Some(split))?;
     let options = Options {
         smoothing: request.smoothing,
@@ -261,6 +262,27 @@ mod tests {
             semantics(&Choice::Default, TimeKind::Step),
             Ok(Semantics::Rows)
         );
+    }
+
+    #[test]
+    fn extreme_integer_times_do_not_overflow() {
+        let text = format!("id,time,state\nv,{},a\nv,{},a\nv,0,b\n", i64::MIN, i64::MAX);
+        for choice in [Choice::Rows, Choice::Jump] {
+            let request = Request {
+                choice,
+                ..Request::default()
+            };
+            let summary = fit(text.as_bytes(), &request).unwrap();
+            assert_eq!(summary.steps, 2);
+        }
+        let request = Request {
+            choice: Choice::Step("1".into()),
+            ..Request::default()
+        };
+        assert!(matches!(
+            fit(text.as_bytes(), &request),
+            Err(FitError::TooManySteps { .. })
+        ));
     }
 
     #[test]
