@@ -3,8 +3,8 @@
 //! and rows repeating an earlier `event_id` are dropped and counted.
 //!
 //! Exports list the rows of a version together and repeat a handful of
-//! labels, so the last version and label are remembered and compared first:
-//! most rows are interned without hashing.
+//! short labels, so the last version is compared first and short labels
+//! are compared as integers: most rows are interned without hashing.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -29,6 +29,21 @@ pub(super) struct Fields<'a> {
 /// file, not from an adversary.
 type Map<V> = HashMap<String, V, foldhash::fast::FixedState>;
 
+/// Short labels compared one by one before hashing is cheaper.
+const FEW_LABELS: usize = 16;
+
+/// A label of at most 7 bytes as one integer: its bytes, then its length
+/// in the last byte, so two labels are equal exactly when their keys are.
+fn packed(label: &str) -> Option<u64> {
+    let bytes = label.as_bytes();
+    (bytes.len() < 8).then(|| {
+        let mut key = [0u8; 8];
+        key[..bytes.len()].copy_from_slice(bytes);
+        key[7] = bytes.len() as u8;
+        u64::from_le_bytes(key)
+    })
+}
+
 /// Bytes per row at the least (`1,a` and a newline), so room for the rows
 /// can be reserved from the input's size: room reserved but never filled
 /// costs address space, not memory.
@@ -39,10 +54,14 @@ const MAX_RESERVED_ROWS: u64 = 1 << 26;
 /// Interns rows as they are read.
 pub(super) struct Sink<'a> {
     options: &'a ReadOptions<'a>,
-    pub(super) layout: Option<Layout>,
+    layout: Option<Layout>,
     states: Vec<String>,
     /// Label as written → state index, filled as labels are met.
     labels: Map<u32>,
+    /// The labels of at most 7 bytes as [`packed`] keys, while there are few.
+    short_labels: Vec<(u64, u32)>,
+    /// `timestamp` is the time column: its integers are epoch milliseconds.
+    epoch_column: bool,
     /// Labels a row may use when states are restricted; `None`: any.
     allowed: Option<HashMap<String, u32>>,
     versions: Vec<String>,
@@ -93,6 +112,8 @@ impl<'a> Sink<'a> {
             layout: None,
             states,
             labels: Map::default(),
+            short_labels: Vec::new(),
+            epoch_column: false,
             allowed,
             versions: Vec::new(),
             version_index: Map::default(),
@@ -107,6 +128,12 @@ impl<'a> Sink<'a> {
             duplicate_event_ids: 0,
             sources: BTreeMap::new(),
         })
+    }
+
+    /// The columns are known: rows may come.
+    pub(super) fn set_layout(&mut self, layout: Layout) {
+        self.epoch_column = layout.time == "timestamp";
+        self.layout = Some(layout);
     }
 
     pub(super) fn push(&mut self, fields: Fields) -> Result<(), FitError> {
@@ -174,7 +201,7 @@ impl<'a> Sink<'a> {
             });
         }
         let (time, kind) =
-            parse_time(text, column == "timestamp").map_err(|reason| FitError::Time {
+            parse_time(text, self.epoch_column).map_err(|reason| FitError::Time {
                 line,
                 column: column.clone(),
                 value: text.to_string(),
@@ -198,7 +225,14 @@ impl<'a> Sink<'a> {
 
     /// The state a label stands for; `from`: the label is a `from_state`.
     fn state(&mut self, label: &str, line: u64, from: bool) -> Result<u32, FitError> {
-        if let Some(&s) = self.labels.get(label) {
+        let key = packed(label);
+        if let Some(key) = key
+            && self.short_labels.len() <= FEW_LABELS
+        {
+            if let Some(&(_, s)) = self.short_labels.iter().find(|(k, _)| *k == key) {
+                return Ok(s);
+            }
+        } else if let Some(&s) = self.labels.get(label) {
             return Ok(s);
         }
         if label.is_empty() {
@@ -224,6 +258,9 @@ impl<'a> Sink<'a> {
             }
         };
         self.labels.insert(label.to_string(), index);
+        if let Some(key) = key {
+            self.short_labels.push((key, index));
+        }
         Ok(index)
     }
 
@@ -269,5 +306,21 @@ impl<'a> Sink<'a> {
             duplicate_event_ids: self.duplicate_event_ids,
             sources: self.sources,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::packed;
+
+    #[test]
+    fn packed_keys_are_equal_exactly_when_labels_are() {
+        let labels = ["", "a", "a\0", "ab", "ba", "1-5", "6+", "abcdefg"];
+        for (i, a) in labels.iter().enumerate() {
+            for (j, b) in labels.iter().enumerate() {
+                assert_eq!(packed(a) == packed(b), i == j, "{a:?} {b:?}");
+            }
+        }
+        assert_eq!(packed("abcdefgh"), None);
     }
 }

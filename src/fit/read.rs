@@ -184,7 +184,7 @@ fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<
     let from = layout.from.then(|| index(FROM_COLUMN)).flatten();
     let event_id = layout.event_id.then(|| index(EVENT_ID_COLUMN)).flatten();
     let source = layout.source.then(|| index(SOURCE_COLUMN)).flatten();
-    sink.layout = Some(layout);
+    sink.set_layout(layout);
 
     // Bytes, not strings: only the fields used are checked to be UTF-8.
     let mut record = csv::ByteRecord::new();
@@ -258,7 +258,7 @@ fn read_json_lines(
             None => {
                 let keys: Vec<&str> = object.keys().map(String::as_str).collect();
                 let resolved = resolve(&keys, &options.columns)?;
-                sink.layout = Some(resolved.clone());
+                sink.set_layout(resolved.clone());
                 layout.insert(resolved)
             }
         };
