@@ -365,3 +365,74 @@ fn an_unwritable_output_exits_3_and_keeps_earlier_results() {
         before
     );
 }
+
+#[test]
+fn the_table_of_the_shipped_history_is_the_golden_one() {
+    // VERCHAIN_REGENERATE=1 rewrites the golden file after a deliberate change.
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fit/canary-registry.txt");
+    let output = verchain()
+        .args(["fit", HISTORY, "--state-map", LABELS, "--policy", POLICY])
+        .args(["--observed-to", "2025-07-01T00:00:00Z", "--no-files"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let table = String::from_utf8(output.stdout).unwrap();
+    if std::env::var_os("VERCHAIN_REGENERATE").is_some() {
+        fs::write(&golden, &table).unwrap();
+    }
+    assert_eq!(table, fs::read_to_string(&golden).unwrap());
+}
+
+#[test]
+fn a_rollback_rate_that_rose_is_reported_as_drift() {
+    // 300 versions in production, seen daily in February and March: rolled
+    // back with 10% a day in February and 25% in March, and back the next day.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("version_id,timestamp,to_state\n");
+    let mut x: u64 = 11;
+    for v in 0..300 {
+        let mut state = "production";
+        for (month, rate) in [(2, 0.10), (3, 0.25)] {
+            for day in 1..=28 {
+                let _ = std::fmt::Write::write_fmt(
+                    &mut text,
+                    format_args!("v{v},2025-{month:02}-{day:02}T12:00:00Z,{state}\n"),
+                );
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+                state = if state == "production" && u < rate {
+                    "rollback"
+                } else {
+                    "production"
+                };
+            }
+        }
+    }
+    let path = file_in(dir.path(), "drift.csv", &text);
+    let outcome = run(verchain().arg("fit").arg(&path).args([
+        "--step",
+        "1d",
+        "--split",
+        "2025-03-01T00:00:00Z",
+        "--format",
+        "json",
+        "--no-files",
+    ]));
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let summary: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    let test = &summary["homogeneity"];
+    assert_eq!(test["drifted"], true, "{test}");
+    assert_eq!(test["split"], "2025-03-01T00:00:00Z");
+    let change = &test["largest_changes"][0];
+    assert_eq!(change["from"], "production");
+    let (before, after) = (
+        change["before"].as_f64().unwrap(),
+        change["after"].as_f64().unwrap(),
+    );
+    assert!(
+        (before - 0.10).abs() < 0.03 && (after - 0.25).abs() < 0.04,
+        "{before} → {after}"
+    );
+}
