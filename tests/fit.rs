@@ -7,10 +7,11 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde_json::Value;
 use verchain::analysis::stationary::gth_solve;
-use verchain::fit::count::count;
+use verchain::fit::count::{Counts, count};
 use verchain::fit::estimate::{Estimate, Options, estimate};
 use verchain::fit::history::History;
 use verchain::fit::homogeneity;
+use verchain::fit::read::TimeKind;
 use verchain::fit::read::{Columns, ReadOptions, read};
 use verchain::fit::{FitError, Semantics};
 
@@ -18,6 +19,7 @@ const RAIN: &str = include_str!("data/fit/rain.csv");
 const HOLSON: &str = include_str!("data/fit/holson.csv");
 const PREPROGLUCACON: &str = include_str!("data/fit/preproglucacon.csv");
 const PUBLISHED: &str = include_str!("data/fit/published_results.json");
+const CRAIG_SENDI: &str = include_str!("data/fit/craigsendi_counts.csv");
 
 fn columns(id: Option<&str>, time: &str, state: &str) -> Columns {
     Columns {
@@ -206,6 +208,41 @@ fn preproglucagon_reproduces_the_published_estimate() {
         &published(&["preproglucacon", "mle", "value"]),
         7,
     );
+}
+
+#[test]
+fn craig_and_sendi_counts_give_the_published_estimate() {
+    // A table of counts (from,to,count), not a history: the estimator is
+    // given the counts directly.
+    let states: Vec<String> = ["0-49", "50-74", "75-UP"].map(String::from).to_vec();
+    let mut matrix = vec![vec![0u64; 3]; 3];
+    let mut reader = csv::Reader::from_reader(CRAIG_SENDI.as_bytes());
+    for record in reader.records() {
+        let record = record.unwrap();
+        let index = |name: &str| states.iter().position(|s| s == name).unwrap();
+        matrix[index(&record[0])][index(&record[1])] = record[2].parse().unwrap();
+    }
+    let counts = Counts {
+        states: states.clone(),
+        semantics: Semantics::Rows,
+        time_kind: TimeKind::Step,
+        matrix,
+        windows: None,
+        first_states: vec![1, 0, 0],
+        arrivals: vec![0; 3],
+        censored: vec![0; 3],
+        first_exit_line: vec![None; 3],
+        holding: None,
+        collapsed: 0,
+        repeats: 0,
+        versions: 0,
+    };
+    let e = estimate(&counts, &Options::default()).unwrap();
+    assert_eq!(
+        e.rows.iter().map(|r| r.total).collect::<Vec<_>>(),
+        [740, 265, 81]
+    );
+    assert_matches_printed(&e.matrix(), &published(&["craigsendi", "mle", "value"]), 7);
 }
 
 /// A dense row-stochastic chain with every entry at least 0.02, so every
