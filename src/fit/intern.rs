@@ -278,7 +278,7 @@ impl<'a> Sink<'a> {
         };
         // Without a policy, states are sorted by name so the order does not
         // depend on which version happens to come first in the export.
-        if self.options.known_states.is_none() {
+        if self.options.known_states.is_none() && !self.states.is_sorted() {
             let mut order: Vec<u32> = (0..self.states.len() as u32).collect();
             order.sort_by(|&a, &b| self.states[a as usize].cmp(&self.states[b as usize]));
             let mut rank = vec![0u32; order.len()];
