@@ -24,6 +24,7 @@
 
 pub mod analysis;
 pub mod chain;
+pub mod fit;
 pub mod report;
 pub mod scenario;
 pub mod simulate;

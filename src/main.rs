@@ -49,6 +49,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Run(args) => run(&args, cli.quiet),
         Command::Check(args) => check(&args, cli.quiet),
+        Command::Fit(args) => cli::fit::fit(&args, cli.quiet),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -136,6 +137,7 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
 fn check(args: &CheckArgs, quiet: bool) -> Result<(), Failure> {
     let mut reports = Vec::new();
     let mut invalid = 0;
+    let mut against: Option<u8> = None;
     for file in &args.files {
         match load(file) {
             Ok(scenario) => {
@@ -147,6 +149,11 @@ fn check(args: &CheckArgs, quiet: bool) -> Result<(), Failure> {
                         scenario.chain.len()
                     );
                 }
+                if let Err(failure) = cli::fit::check_against(&scenario, file, &args.against, quiet)
+                {
+                    reports.extend(failure.reports);
+                    against = Some(against.unwrap_or(0).max(failure.code));
+                }
             }
             Err(failure) => {
                 invalid += 1;
@@ -155,7 +162,7 @@ fn check(args: &CheckArgs, quiet: bool) -> Result<(), Failure> {
         }
     }
     if invalid == 0 {
-        return Ok(());
+        return against.map_or(Ok(()), |code| Err(Failure { reports, code }));
     }
     reports.push(miette::miette!(
         "{invalid} of {} scenario files {} invalid",

@@ -18,7 +18,7 @@ Conventions:
 
 Exit codes:
   0  success
-  1  reserved for a declared expectation that fails (not used by this version)
+  1  a check failed: `check --against EVENTS` found the history departing from the scenario
   2  invalid input or usage: nothing was written
   3  an output file could not be written";
 
@@ -86,6 +86,10 @@ pub enum Command {
     /// Validate scenario files without computing anything (for CI).
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// Estimate the transition matrix from a registry or rollout history, with an
+    /// interval for every entry; compare it with a declared policy.
+    #[command(after_help = super::fit::FIT_EXAMPLES)]
+    Fit(super::fit::FitArgs),
 }
 
 /// `verchain run`.
@@ -157,6 +161,9 @@ pub struct CheckArgs {
     /// Scenario files to validate
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub against: super::fit::AgainstArgs,
 }
 
 /// The stdout format of `run`.

@@ -3,5 +3,6 @@
 
 pub mod args;
 pub mod diagnostics;
+pub mod fit;
 pub mod interrupt;
 pub mod progress;

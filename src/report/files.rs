@@ -97,6 +97,7 @@ pub fn write_run(
             &staging,
             &destination,
             &root.join(format!(".{name}.previous-{pid}")),
+            &RUN_FILES,
         )?;
         Ok((destination, written))
     });
@@ -121,8 +122,13 @@ fn stage(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, WriteErr
 }
 
 /// Puts `staging` in the place of `destination`, then carries over the
-/// files there that verchain does not write.
-fn swap_in(staging: &Path, destination: &Path, previous: &Path) -> Result<(), WriteError> {
+/// files there that verchain does not write (not in `ours`).
+pub(super) fn swap_in(
+    staging: &Path,
+    destination: &Path,
+    previous: &Path,
+    ours: &[&str],
+) -> Result<(), WriteError> {
     if !destination.exists() {
         return fs::rename(staging, destination).map_err(io_error(destination));
     }
@@ -144,7 +150,7 @@ fn swap_in(staging: &Path, destination: &Path, previous: &Path) -> Result<(), Wr
         .flatten()
     {
         let file_name = entry.file_name();
-        let ours = file_name.to_str().is_some_and(|n| RUN_FILES.contains(&n));
+        let ours = file_name.to_str().is_some_and(|n| ours.contains(&n));
         if !ours && fs::rename(entry.path(), destination.join(&file_name)).is_err() {
             kept_everything = false;
         }
@@ -159,7 +165,7 @@ fn swap_in(staging: &Path, destination: &Path, previous: &Path) -> Result<(), Wr
 /// Removes `.NAME.partial-PID` staging folders whose process no longer runs
 /// (left by a run that was interrupted). Where a process's liveness cannot
 /// be told (no `/proc`), nothing is removed.
-fn remove_abandoned(root: &Path, name: &str) {
+pub(super) fn remove_abandoned(root: &Path, name: &str) {
     if !Path::new("/proc/self").exists() {
         return;
     }

@@ -8,6 +8,8 @@ pub mod fate;
 mod fate_table;
 mod figures;
 pub mod files;
+pub mod fit_files;
+pub mod fit_table;
 pub mod summary;
 pub mod table;
 mod tables;

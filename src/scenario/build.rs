@@ -312,7 +312,7 @@ pub const MAX_NAME_BYTES: usize = 200;
 
 /// A name usable as one path component: not empty, `.` or `..`, at most
 /// [`MAX_NAME_BYTES`] long, and free of separators and control characters.
-fn is_safe_name(name: &str) -> bool {
+pub fn is_safe_name(name: &str) -> bool {
     !(name.is_empty()
         || name.len() > MAX_NAME_BYTES
         || name == "."

@@ -36,6 +36,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::chain::Chain;
+pub use build::{MAX_NAME_BYTES, is_safe_name};
 pub use yaml::Position;
 
 /// Steps followed when a scenario names no `horizon`.

@@ -1,0 +1,377 @@
+//! `verchain fit EVENTS` and `verchain check --against EVENTS`: the flags,
+//! and turning them into a fit, a printout and files.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+use miette::Report;
+use verchain::fit::read::{Columns, Format as InputFormat, ReadOptions};
+use verchain::fit::{self, Choice, FitError, FitSummary, Request};
+use verchain::report::{fit_files, fit_table};
+use verchain::scenario::Scenario;
+
+use super::args::Format;
+use crate::Failure;
+
+/// The exit code of a history that departs from the policy it is checked against.
+const DEPARTS: u8 = 1;
+
+pub const FIT_EXAMPLES: &str = "\
+Examples:
+  verchain fit scenarios/histories/canary-registry.csv \\
+      --state-map scenarios/histories/canary-labels.yaml --policy scenarios/canary-rollout.yaml
+      the jump chain of a registry export with vendor labels, compared with the declared policy
+  verchain fit scenarios/histories/canary-registry.csv --state-map scenarios/histories/canary-labels.yaml \\
+      --policy scenarios/canary-rollout.yaml --step 1d
+      the state of every version once a day (dwell becomes self-loops), against the daily policy
+  verchain fit tests/data/fit/rain.csv --time-column day
+      a plain sequence (day,state): each pair of consecutive rows is one step
+  verchain fit tests/data/fit/holson.csv --format json > holson-fit.json
+      a panel (id,time,state): the pairs within each individual, pooled
+  verchain fit registry.jsonl --absorbing archived --observed-to 2025-07-01T00:00:00Z
+  verchain run output/canary-registry-fit/fitted.yaml
+      everything `run` computes, on the fitted chain
+
+Input (CSV with a header, or JSON Lines when the file ends in .jsonl or .ndjson):
+  events     version_id, timestamp, to_state; optional from_state, event_id, source
+             (timestamps: RFC 3339 with an offset, or epoch milliseconds)
+  sequences  id, time, state: one row per version per step (integer steps)
+  sequence   step, state
+Rows are ordered per version by time; rows repeating an event_id, or a version, state and
+time, are dropped and counted; a from_state that disagrees with the previous row is reported.
+Versions whose last state is not absorbing are in flight at --observed-to: their moves count,
+their last stay is censored.
+
+Steps (stated in every output):
+  --chain jump   only real moves count; holding times are reported per state (default for timestamps)
+  --chain rows   each pair of consecutive rows is one step (default for step numbers)
+  --step 7d      the state at every 7-day boundary from each version's first row
+
+Files written under DIR/<name>/ (default name: the file's stem and -fit):
+  fit.json      every number: counts, estimates, intervals, holding times, comparison, drift test
+  counts.csv    chain,from,to,count,row_total,estimate,lower,upper (and declared, with --policy)
+  holding.csv   jump chain: stays, censored stays, mean, Kaplan-Meier quantiles per state
+  fitted.yaml   the fitted chain as a scenario that `verchain run` accepts
+
+Exit codes: 0 fitted, 2 invalid input (the message names the line), 3 output not written.";
+
+/// Steps of the fit, when not the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChainKind {
+    /// Only real moves count; holding times are reported separately
+    Jump,
+    /// Each pair of consecutive rows of a version is one step
+    Rows,
+}
+
+/// How to read a history: shared by `fit` and `check --against`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HistoryArgs {
+    /// Vendor labels to scenario states: a YAML mapping such as `Succeeded: production`
+    #[arg(long, value_name = "FILE")]
+    pub state_map: Option<PathBuf>,
+
+    /// What one step is: the jump chain or consecutive rows (default: jump for
+    /// timestamps, rows for step numbers)
+    #[arg(long, value_enum, conflicts_with = "step")]
+    pub chain: Option<ChainKind>,
+
+    /// Sample the state every DURATION instead (7d, 12h, 30min; or a whole number
+    /// of steps when the times are step numbers)
+    #[arg(long, value_name = "DURATION")]
+    pub step: Option<String>,
+
+    /// The end of the export: RFC 3339 or a step number (default: the last time in the file)
+    #[arg(long, value_name = "TIME")]
+    pub observed_to: Option<String>,
+
+    /// A state versions never leave (a state with no observed exits must be declared);
+    /// repeatable
+    #[arg(long, value_name = "STATE")]
+    pub absorbing: Vec<String>,
+
+    /// The column of version ids (default: version_id or id)
+    #[arg(long, value_name = "NAME")]
+    pub id_column: Option<String>,
+
+    /// The column of times (default: timestamp, time or step)
+    #[arg(long, value_name = "NAME")]
+    pub time_column: Option<String>,
+
+    /// The column of states (default: to_state or state)
+    #[arg(long, value_name = "NAME")]
+    pub state_column: Option<String>,
+}
+
+/// `verchain fit`.
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// The history: CSV, or JSON Lines (.jsonl, .ndjson)
+    pub events: PathBuf,
+
+    #[command(flatten)]
+    pub history: HistoryArgs,
+
+    /// The declared policy (a scenario): orders the states, declares absorbing ones,
+    /// and is compared with the fit
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Add ALPHA to the count of every move the policy allows (needs --policy)
+    #[arg(long, value_name = "ALPHA", default_value_t = 0.0)]
+    pub smoothing: f64,
+
+    /// Test for drift between the steps before and after TIME (default: the middle
+    /// of the observed period)
+    #[arg(long, value_name = "TIME")]
+    pub split: Option<String>,
+
+    /// Folder for the results; the fit writes into DIR/<name>/
+    #[arg(short, long, value_name = "DIR", default_value = "output")]
+    pub output: PathBuf,
+
+    /// Name of the results folder (default: the file's stem and -fit)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// What to print on stdout
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write no files, only print
+    #[arg(long)]
+    pub no_files: bool,
+}
+
+/// `check --against`: the history to check each scenario against.
+#[derive(Debug, clap::Args)]
+pub struct AgainstArgs {
+    /// Fit this history and fail (exit 1) when it departs from a scenario: a move
+    /// the scenario forbids, or an entry outside its simultaneous 95% interval
+    #[arg(long, value_name = "EVENTS")]
+    pub against: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
+/// `verchain fit`: read, fit, print, write.
+pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
+    let stem = args.events.file_stem().map_or_else(
+        || "history".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let folder = args.name.clone().unwrap_or_else(|| format!("{stem}-fit"));
+    if !verchain::scenario::is_safe_name(&folder) {
+        return Err(invalid(
+            format!("the results folder name {folder:?} cannot name a folder inside --output"),
+            Some(format!(
+                "give --name a name of at most {} bytes without `/`, `\\` or control \
+                 characters, other than `.` and `..`",
+                verchain::scenario::MAX_NAME_BYTES
+            )),
+        ));
+    }
+    let policy = args.policy.as_deref().map(crate::load).transpose()?;
+    let summary = run_fit(
+        &args.events,
+        &args.history,
+        policy.as_ref(),
+        args.smoothing,
+        args.split.clone(),
+    )?;
+    let source = display_name(&args.events);
+    match args.format {
+        Format::Table => print!(
+            "{}",
+            fit_table::render(
+                &summary,
+                &source,
+                args.policy.as_deref().map(display_name).as_deref()
+            )
+        ),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).expect("a fit summary always serializes")
+        ),
+    }
+    if args.no_files {
+        return Ok(());
+    }
+    let yaml = fit_files::fitted_scenario(&summary, &format!("{stem}-fitted"), &source);
+    let written = crate::cli::interrupt::while_writing(|| {
+        fit_files::write_fit(&args.output, &folder, &summary, &yaml)
+    });
+    let (folder, written) = written.map_err(|e| Failure {
+        reports: vec![miette::miette!(
+            help = "check that the output folder can be written, or pass --output DIR",
+            "{e}"
+        )],
+        code: crate::exit::WRITE_FAILED,
+    })?;
+    if !quiet {
+        eprintln!("wrote {}: {}", folder.display(), written.join(", "));
+    }
+    Ok(())
+}
+
+/// `check --against EVENTS` for one scenario: fit the history with the
+/// scenario as the policy; fail with exit 1 when it departs.
+pub fn check_against(
+    scenario: &Scenario,
+    file: &Path,
+    args: &AgainstArgs,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let Some(events) = &args.against else {
+        return Ok(());
+    };
+    let summary = run_fit(events, &args.history, Some(scenario), 0.0, None)?;
+    let comparison = summary
+        .comparison
+        .expect("a fit with a policy has a comparison");
+    if comparison.agrees {
+        if !quiet {
+            println!(
+                "ok: {} agrees with {} ({})",
+                display_name(events),
+                file.display(),
+                comparison.basis
+            );
+        }
+        return Ok(());
+    }
+    let mut lines: Vec<String> = comparison
+        .forbidden
+        .iter()
+        .map(|f| {
+            format!(
+                "{} → {} is forbidden and happened {} times",
+                f.from, f.to, f.count
+            )
+        })
+        .collect();
+    lines.extend(comparison.outside.iter().filter(|o| o.beyond_simultaneous).map(|o| {
+        format!(
+            "{} → {} is declared {:.4}, the history gives {:.4} ({} of {}), outside even the \
+             simultaneous interval [{:.4}, {:.4}] of the {} entries compared",
+            o.from,
+            o.to,
+            o.declared,
+            o.estimate,
+            o.count,
+            o.row_total,
+            o.simultaneous.0,
+            o.simultaneous.1,
+            comparison.entries_compared
+        )
+    }));
+    Err(Failure {
+        reports: vec![miette::miette!(
+            help = "update the policy to what happens, or find out why the process departs from it; \
+                    `verchain fit EVENTS --policy FILE` shows the whole comparison",
+            "{} departs from {} ({}):\n  {}",
+            display_name(events),
+            file.display(),
+            comparison.basis,
+            lines.join("\n  ")
+        )],
+        code: DEPARTS,
+    })
+}
+
+fn display_name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn invalid(message: String, help: Option<String>) -> Failure {
+    let report: Report = match help {
+        Some(help) => miette::miette!(help = help, "{message}"),
+        None => miette::miette!("{message}"),
+    };
+    Failure::invalid(vec![report])
+}
+
+fn run_fit(
+    events: &Path,
+    history: &HistoryArgs,
+    policy: Option<&Scenario>,
+    smoothing: f64,
+    split: Option<String>,
+) -> Result<FitSummary, Failure> {
+    let state_map = history
+        .state_map
+        .as_deref()
+        .map(read_state_map)
+        .transpose()?;
+    if events.is_dir() {
+        return Err(invalid(
+            format!(
+                "cannot read {}: it is a folder, not a history",
+                events.display()
+            ),
+            None,
+        ));
+    }
+    let file = File::open(events)
+        .map_err(|e| invalid(format!("cannot read {}: {e}", events.display()), None))?;
+    let extension = events.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let format = if matches!(extension, "jsonl" | "ndjson") {
+        InputFormat::JsonLines
+    } else {
+        InputFormat::Csv
+    };
+    let choice = match (&history.step, history.chain) {
+        (Some(step), _) => Choice::Step(step.clone()),
+        (None, Some(ChainKind::Jump)) => Choice::Jump,
+        (None, Some(ChainKind::Rows)) => Choice::Rows,
+        (None, None) => Choice::Default,
+    };
+    let request = Request {
+        read: ReadOptions {
+            format,
+            columns: Columns {
+                id: history.id_column.clone(),
+                time: history.time_column.clone(),
+                state: history.state_column.clone(),
+            },
+            state_map: state_map.as_ref(),
+            known_states: None,
+            expected_bytes: file.metadata().ok().map(|m| m.len()),
+        },
+        choice,
+        observed_to: history.observed_to.clone(),
+        split,
+        absorbing: history.absorbing.clone(),
+        smoothing,
+        policy: policy.map(|p| &p.chain),
+    };
+    fit::fit(BufReader::new(file), &request).map_err(|e: FitError| {
+        let help = e.help();
+        invalid(format!("{}: {e}", events.display()), help)
+    })
+}
+
+/// Reads a `label: state` mapping.
+fn read_state_map(path: &Path) -> Result<BTreeMap<String, String>, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        invalid(
+            format!("cannot read the state map {}: {e}", path.display()),
+            None,
+        )
+    })?;
+    serde_saphyr::from_str(&text).map_err(|e| {
+        invalid(
+            format!(
+                "the state map {} is not a mapping of labels to states: {e}",
+                path.display()
+            ),
+            Some(
+                "write one `label: state` a line, for example `Succeeded: production`".to_string(),
+            ),
+        )
+    })
+}

@@ -1,0 +1,435 @@
+//! Transition counts under a chosen step semantics.
+//!
+//! The same history gives different chains depending on what one step is
+//! ([`Semantics`]): the jump chain counts each real move once and keeps how
+//! long versions stayed as holding times; the row chain counts consecutive
+//! rows (the semantics of data sampled at regular steps, where a repeated
+//! state is a self-loop); the step-sampled chain looks at the state at every
+//! boundary `first + k · step` of a version, so dwell becomes self-loops and
+//! several moves inside one step collapse (they are counted and reported).
+//!
+//! A version whose last state is not declared absorbing is in flight at the
+//! end of the export: its moves count, and its last stay is censored (a
+//! holding time known only to be at least so long), never a final state.
+
+use serde::Serialize;
+
+use super::history::History;
+use super::read::TimeKind;
+use super::{FitError, Semantics};
+
+/// The most step boundaries a step-sampled count may walk through, over all
+/// versions: about a second of work, and a step small enough to pass it is
+/// almost surely a typo (`--step 7ms` for `7d`).
+pub const MAX_STEPS: u64 = 200_000_000;
+
+/// How long versions stayed in one state (jump chain), in the history's
+/// time unit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Holding {
+    /// Stays that ended with a move.
+    pub completed: Vec<i64>,
+    /// Stays still going at the end of the export.
+    pub censored: Vec<i64>,
+}
+
+/// `n × n` transition counts; rows are "from" states.
+pub type CountMatrix = Vec<Vec<u64>>;
+
+/// The counts of a history and what was learnt counting them.
+#[derive(Debug, Clone)]
+pub struct Counts {
+    pub states: Vec<String>,
+    pub semantics: Semantics,
+    pub time_kind: TimeKind,
+    pub matrix: CountMatrix,
+    /// The counts before and after the split time, when one was given (a
+    /// move belongs to the window in which it happened).
+    pub windows: Option<(i64, [CountMatrix; 2])>,
+    /// How many versions start in each state.
+    pub first_states: Vec<u64>,
+    /// Arrivals into each state: first states and moves in from elsewhere.
+    pub arrivals: Vec<u64>,
+    /// Versions in flight at the end of the export, by their last state.
+    pub censored: Vec<u64>,
+    /// The line of the first row that leaves each state.
+    pub first_exit_line: Vec<Option<u64>>,
+    /// Holding times per state (jump chain only).
+    pub holding: Option<Vec<Holding>>,
+    /// Moves lost inside one step (step-sampled chain only).
+    pub collapsed: u64,
+    /// Rows that repeat the state a version is in (jump chain only).
+    pub repeats: u64,
+    pub versions: usize,
+}
+
+impl Counts {
+    fn new(history: &History, semantics: Semantics, split: Option<i64>) -> Self {
+        let n = history.states.len();
+        let zeros = || vec![vec![0u64; n]; n];
+        Self {
+            states: history.states.clone(),
+            semantics,
+            time_kind: history.time_kind,
+            matrix: zeros(),
+            windows: split.map(|t| (t, [zeros(), zeros()])),
+            first_states: vec![0; n],
+            arrivals: vec![0; n],
+            censored: vec![0; n],
+            first_exit_line: vec![None; n],
+            holding: matches!(semantics, Semantics::Jump).then(|| vec![Holding::default(); n]),
+            collapsed: 0,
+            repeats: 0,
+            versions: history.paths.len(),
+        }
+    }
+
+    /// Counts one step from `from` to `to`, taken at `time` (line `line`).
+    fn add(&mut self, from: u32, to: u32, time: i64, line: u64) {
+        let (i, j) = (from as usize, to as usize);
+        self.matrix[i][j] += 1;
+        if let Some((split, windows)) = &mut self.windows {
+            windows[usize::from(time >= *split)][i][j] += 1;
+        }
+        if i != j {
+            self.arrivals[j] += 1;
+            let first = &mut self.first_exit_line[i];
+            *first = Some(first.map_or(line, |l| l.min(line)));
+        }
+    }
+
+    fn start(&mut self, state: u32) {
+        self.first_states[state as usize] += 1;
+        self.arrivals[state as usize] += 1;
+    }
+
+    /// All steps counted.
+    pub fn total(&self) -> u64 {
+        self.matrix.iter().flatten().sum()
+    }
+}
+
+/// Counts the steps of every version's path.
+///
+/// `absorbing[i]` declares state `i` absorbing: a version that ends there
+/// has finished, not been censored, and the step-sampled chain stops
+/// following it. `split` also counts the steps before and after that time.
+///
+/// # Errors
+///
+/// [`FitError::Usage`] for a step that is not positive;
+/// [`FitError::TooManySteps`] when the step is so small against the
+/// history that counting would not end.
+pub fn count(
+    history: &History,
+    semantics: Semantics,
+    absorbing: &[bool],
+    split: Option<i64>,
+) -> Result<Counts, FitError> {
+    let is_absorbing = |s: u32| absorbing.get(s as usize).copied().unwrap_or(false);
+    let mut counts = Counts::new(history, semantics, split);
+    if let Semantics::Step { step } = semantics {
+        check_step(history, step)?;
+    }
+    for k in 0..history.paths.len() {
+        let path = history.path(k);
+        match semantics {
+            Semantics::Jump => jumps(&mut counts, path, history.observed_to, &is_absorbing),
+            Semantics::Rows => {
+                counts.start(path[0].state);
+                for pair in path.windows(2) {
+                    counts.add(pair[0].state, pair[1].state, pair[1].time, pair[1].line);
+                }
+            }
+            Semantics::Step { step } => {
+                sampled(&mut counts, path, step, history.observed_to, &is_absorbing)
+            }
+        }
+        let last = path[path.len() - 1].state;
+        if !is_absorbing(last) {
+            counts.censored[last as usize] += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// The jump chain of one path: real moves, and the stays between them.
+fn jumps(
+    counts: &mut Counts,
+    path: &[super::read::Observation],
+    observed_to: i64,
+    is_absorbing: &impl Fn(u32) -> bool,
+) {
+    let first = path[0];
+    // An export that starts with a move (`from_state` given) shows the state
+    // the version was in before: that move happened and is counted.
+    match first.from {
+        Some(from) if from != first.state => {
+            counts.start(from);
+            counts.add(from, first.state, first.time, first.line);
+        }
+        _ => counts.start(first.state),
+    }
+    let (mut state, mut entered) = (first.state, first.time);
+    for row in &path[1..] {
+        if row.state == state {
+            counts.repeats += 1;
+            continue;
+        }
+        counts.add(state, row.state, row.time, row.line);
+        if let Some(holding) = &mut counts.holding {
+            holding[state as usize]
+                .completed
+                .push(row.time.saturating_sub(entered));
+        }
+        (state, entered) = (row.state, row.time);
+    }
+    if !is_absorbing(state)
+        && let Some(holding) = &mut counts.holding
+    {
+        holding[state as usize]
+            .censored
+            .push(observed_to.saturating_sub(entered));
+    }
+}
+
+/// The step-sampled chain of one path: the state at `first + k · step` for
+/// every boundary up to the end of the export.
+fn sampled(
+    counts: &mut Counts,
+    path: &[super::read::Observation],
+    step: i64,
+    observed_to: i64,
+    is_absorbing: &impl Fn(u32) -> bool,
+) {
+    let start = path[0].time;
+    // The state at a boundary is the one of the last row at or before it.
+    let mut at = 0;
+    while at + 1 < path.len() && path[at + 1].time <= start {
+        at += 1;
+    }
+    let mut state = path[at].state;
+    counts.start(state);
+    let mut boundary = start;
+    while !is_absorbing(state) && boundary <= observed_to.saturating_sub(step) {
+        boundary += step;
+        let mut changes = 0;
+        while at + 1 < path.len() && path[at + 1].time <= boundary {
+            changes += u64::from(path[at + 1].state != path[at].state);
+            at += 1;
+        }
+        let next = path[at].state;
+        counts.collapsed += changes - u64::from(next != state);
+        counts.add(state, next, boundary, path[at].line);
+        state = next;
+    }
+}
+
+fn check_step(history: &History, step: i64) -> Result<(), FitError> {
+    if step <= 0 {
+        return Err(FitError::Usage(format!(
+            "--step must be positive, not {}",
+            history.time_kind.format_duration(step)
+        )));
+    }
+    let steps: u128 = (0..history.paths.len())
+        .map(|k| {
+            let span = i128::from(history.observed_to) - i128::from(history.path(k)[0].time);
+            (span / i128::from(step)) as u128 + 1
+        })
+        .sum();
+    if steps > u128::from(MAX_STEPS) {
+        return Err(FitError::TooManySteps {
+            step: history.time_kind.format_duration(step),
+            steps,
+            limit: MAX_STEPS,
+        });
+    }
+    Ok(())
+}
+
+/// Quantiles of a holding-time distribution with censored stays, by the
+/// Kaplan–Meier product-limit estimate (Kaplan and Meier, 1958):
+/// `S(t) = Π_{t_i ≤ t} (1 − d_i / r_i)` over the distinct completed times
+/// `t_i`, with `d_i` stays ending at `t_i` and `r_i` stays still going just
+/// before it. The `q`-quantile is the first `t_i` with `S(t_i) ≤ 1 − q`, or
+/// `None` when censoring leaves the curve above that.
+pub fn kaplan_meier_quantiles(holding: &Holding, quantiles: &[f64]) -> Vec<Option<i64>> {
+    // Ends first at equal times: a stay censored at t was at risk at t.
+    let mut events: Vec<(i64, bool)> = holding
+        .completed
+        .iter()
+        .map(|&t| (t, true))
+        .chain(holding.censored.iter().map(|&t| (t, false)))
+        .collect();
+    events.sort_by_key(|&(t, completed)| (t, !completed));
+    let mut at_risk = events.len() as f64;
+    let mut survival = 1.0;
+    let mut curve = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        let t = events[i].0;
+        let (mut ended, mut left) = (0.0, 0.0);
+        while i < events.len() && events[i].0 == t {
+            if events[i].1 {
+                ended += 1.0;
+            } else {
+                left += 1.0;
+            }
+            i += 1;
+        }
+        if ended > 0.0 {
+            survival *= 1.0 - ended / at_risk;
+            curve.push((t, survival));
+        }
+        at_risk -= ended + left;
+    }
+    quantiles
+        .iter()
+        .map(|&q| {
+            curve
+                .iter()
+                .find(|&&(_, s)| s <= 1.0 - q + 1e-12)
+                .map(|&(t, _)| t)
+        })
+        .collect()
+}
+
+/// Summary of one state's holding times, in days (timestamps) or steps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HoldingSummary {
+    pub state: String,
+    pub completed: usize,
+    pub censored: usize,
+    /// Mean of the completed stays (biased low when many are censored).
+    pub mean_completed: Option<f64>,
+    /// Total time in the state, censored stays included, over the completed
+    /// stays: the maximum likelihood mean of an exponential holding time.
+    pub mean_exponential: Option<f64>,
+    /// Kaplan–Meier quantiles 10%, 25%, 50%, 75%, 90%.
+    pub quantiles: [Option<f64>; 5],
+    pub longest: Option<f64>,
+}
+
+/// The quantiles reported for holding times.
+pub const HOLDING_QUANTILES: [f64; 5] = [0.1, 0.25, 0.5, 0.75, 0.9];
+
+/// Summarises the holding times of every state.
+pub fn holding_summaries(counts: &Counts) -> Vec<HoldingSummary> {
+    let Some(holding) = &counts.holding else {
+        return Vec::new();
+    };
+    let (unit, _) = counts.time_kind.report_unit();
+    holding
+        .iter()
+        .zip(&counts.states)
+        .map(|(h, state)| {
+            let completed: i64 = h.completed.iter().sum();
+            let censored: i64 = h.censored.iter().sum();
+            let n = h.completed.len() as f64;
+            let q = kaplan_meier_quantiles(h, &HOLDING_QUANTILES);
+            HoldingSummary {
+                state: state.clone(),
+                completed: h.completed.len(),
+                censored: h.censored.len(),
+                mean_completed: (n > 0.0).then(|| completed as f64 / n / unit),
+                mean_exponential: (n > 0.0).then(|| (completed + censored) as f64 / n / unit),
+                quantiles: std::array::from_fn(|k| q[k].map(|t| t as f64 / unit)),
+                longest: h.completed.iter().max().map(|&t| t as f64 / unit),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::read::{ReadOptions, read};
+
+    fn history(text: &str, observed_to: Option<i64>) -> History {
+        History::new(
+            read(text.as_bytes(), &ReadOptions::default()).unwrap(),
+            observed_to,
+        )
+        .unwrap()
+    }
+
+    const EVENTS: &str = "version_id,timestamp,to_state\n\
+        v,0,a\nv,10,b\nv,12,b\nv,15,c\nv,16,a\nw,0,a\nw,4,b\n";
+
+    #[test]
+    fn the_jump_chain_counts_real_moves_and_holding_times() {
+        let h = history(EVENTS, Some(30));
+        let c = count(&h, Semantics::Jump, &[false; 3], None).unwrap();
+        // a→b twice, b→c, c→a; the repeated b is no move.
+        assert_eq!(c.matrix, vec![vec![0, 2, 0], vec![0, 0, 1], vec![1, 0, 0]]);
+        assert_eq!(c.repeats, 1);
+        let holding = c.holding.as_ref().unwrap();
+        assert_eq!(holding[0].completed, vec![10, 4]);
+        // v is back in a at 16, w in b since 4: both in flight at 30.
+        assert_eq!(holding[0].censored, vec![14]);
+        assert_eq!(holding[1].completed, vec![5]);
+        assert_eq!(holding[1].censored, vec![26]);
+        assert_eq!(c.censored, vec![1, 1, 0]);
+    }
+
+    #[test]
+    fn the_step_sampled_chain_collapses_moves_inside_a_step() {
+        let h = history(EVENTS, Some(30));
+        let c = count(&h, Semantics::Step { step: 10 }, &[false; 3], None).unwrap();
+        // v at 0, 10, 20, 30: a, b, a, a; inside (10, 20] it went b→c→a, two
+        // moves of which one is left. w: a, b, b, b.
+        assert_eq!(c.matrix, vec![vec![1, 2, 0], vec![1, 2, 0], vec![0, 0, 0]]);
+        assert_eq!(c.collapsed, 1);
+    }
+
+    #[test]
+    fn an_absorbing_state_ends_the_sampling() {
+        let h = history("version_id,timestamp,to_state\nv,0,a\nv,5,z\n", Some(100));
+        let c = count(&h, Semantics::Step { step: 10 }, &[false, true], None).unwrap();
+        assert_eq!(c.matrix, vec![vec![0, 1], vec![0, 0]]);
+        assert_eq!(c.censored, vec![0, 0]);
+    }
+
+    #[test]
+    fn a_tiny_step_is_refused_rather_than_walked() {
+        let h = history(
+            "version_id,timestamp,to_state\nv,0,a\nv,1000000000000,b\n",
+            None,
+        );
+        let error = count(&h, Semantics::Step { step: 1 }, &[], None).unwrap_err();
+        assert!(matches!(error, FitError::TooManySteps { .. }));
+        assert!(matches!(
+            count(&h, Semantics::Step { step: 0 }, &[], None),
+            Err(FitError::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn windows_split_the_moves_by_time() {
+        let h = history(EVENTS, None);
+        let c = count(&h, Semantics::Jump, &[false; 3], Some(12)).unwrap();
+        let (_, [before, after]) = c.windows.unwrap();
+        assert_eq!(before, vec![vec![0, 2, 0], vec![0; 3], vec![0; 3]]);
+        assert_eq!(after, vec![vec![0; 3], vec![0, 0, 1], vec![1, 0, 0]]);
+    }
+
+    #[test]
+    fn kaplan_meier_matches_a_hand_computation() {
+        // Completed 1, 2, 4; censored 3. S(1) = 3/4, S(2) = 3/4 · 2/3 = 1/2,
+        // S(4) = 1/2 · 0/1 = 0 (one at risk at 4 after the censoring at 3).
+        let h = Holding {
+            completed: vec![4, 1, 2],
+            censored: vec![3],
+        };
+        assert_eq!(
+            kaplan_meier_quantiles(&h, &[0.25, 0.5, 0.9]),
+            vec![Some(1), Some(2), Some(4)]
+        );
+        let open = Holding {
+            completed: vec![1],
+            censored: vec![5, 6, 7],
+        };
+        assert_eq!(kaplan_meier_quantiles(&open, &[0.5]), vec![None]);
+    }
+}

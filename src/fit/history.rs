@@ -1,0 +1,300 @@
+//! From rows as exported to one ordered path per version.
+//!
+//! Exports repeat themselves (a webhook delivered twice, two collectors) and
+//! are not always in time order. Here the rows of each version are put in
+//! time order (rows with equal times keep their file order), repeated rows
+//! (same version, state and time) are dropped and counted, a `from_state`
+//! that disagrees with the state of the version's previous row is reported,
+//! and the end of the export (`--observed-to`) is applied: later rows are
+//! dropped, and a version whose last state is not absorbing is in flight
+//! then, so its last stay is censored rather than finished.
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use super::FitError;
+use super::read::{Observation, Observed, TimeKind};
+
+/// How many disagreeing `from_state`s are kept as examples.
+const MISMATCH_EXAMPLES: usize = 5;
+
+/// A row whose `from_state` is not the state of the version's previous row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mismatch {
+    pub line: u64,
+    pub version: String,
+    /// The `from_state` the row gives.
+    pub declared: String,
+    /// The state of the previous row of the same version.
+    pub previous: String,
+}
+
+/// What cleaning the rows found, for the report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Cleaning {
+    /// Rows read, duplicates of an `event_id` included.
+    pub rows_read: u64,
+    pub duplicate_event_ids: u64,
+    /// Rows equal to another in version, state and time.
+    pub duplicate_rows: u64,
+    /// Rows that came earlier in time than a previous row of their version.
+    pub out_of_order: u64,
+    /// Rows after `--observed-to`, left out.
+    pub after_observed_to: u64,
+    /// Rows whose `from_state` disagrees with the previous row.
+    pub from_mismatches: u64,
+    /// The first few of those.
+    pub mismatch_examples: Vec<Mismatch>,
+}
+
+/// The rows of every version, in time order.
+#[derive(Debug, Clone)]
+pub struct History {
+    pub states: Vec<String>,
+    pub versions: Vec<String>,
+    pub time_kind: TimeKind,
+    /// The columns used: version id, time, state.
+    pub columns: (Option<String>, String, String),
+    /// Sorted by version, then time; file order among equal times.
+    pub rows: Vec<Observation>,
+    /// The rows of each version that has any, as ranges of `rows`.
+    pub paths: Vec<Range<usize>>,
+    /// The earliest time in the history.
+    pub first_time: i64,
+    /// The end of the export: the last time, or `--observed-to`.
+    pub observed_to: i64,
+    pub cleaning: Cleaning,
+    pub sources: std::collections::BTreeMap<String, u64>,
+}
+
+impl History {
+    /// Orders and cleans what was read.
+    ///
+    /// # Errors
+    ///
+    /// [`FitError::NothingObserved`] when `observed_to` comes before every row.
+    pub fn new(observed: Observed, observed_to: Option<i64>) -> Result<Self, FitError> {
+        let Observed {
+            states,
+            versions,
+            mut rows,
+            time_kind,
+            columns,
+            duplicate_event_ids,
+            sources,
+        } = observed;
+        let mut cleaning = Cleaning {
+            rows_read: rows.len() as u64 + duplicate_event_ids,
+            duplicate_event_ids,
+            ..Cleaning::default()
+        };
+        let scan = scan(&rows, versions.len());
+        let first_time = scan.first_time;
+        let observed_to = observed_to.unwrap_or(scan.last_time);
+        cleaning.out_of_order = scan.out_of_order;
+        if observed_to < scan.last_time {
+            let before = rows.len();
+            rows.retain(|r| r.time <= observed_to);
+            cleaning.after_observed_to = (before - rows.len()) as u64;
+        }
+        if rows.is_empty() {
+            return Err(FitError::NothingObserved {
+                observed_to: time_kind.format_time(observed_to),
+                first: time_kind.format_time(first_time),
+            });
+        }
+        // A stable sort keeps the file order of rows with equal times;
+        // exports in order already are spared it.
+        if !scan.sorted {
+            rows.sort_by_key(|r| (r.version, r.time));
+        }
+        let paths = drop_repeated(&mut rows, &mut cleaning, &versions, &states);
+        Ok(Self {
+            states,
+            versions,
+            time_kind,
+            columns,
+            rows,
+            paths,
+            first_time,
+            observed_to,
+            cleaning,
+            sources,
+        })
+    }
+
+    /// The rows of one version's path.
+    pub fn path(&self, k: usize) -> &[Observation] {
+        &self.rows[self.paths[k].clone()]
+    }
+}
+
+/// What one pass over the rows as read tells.
+struct Scan {
+    first_time: i64,
+    last_time: i64,
+    /// Rows whose time is earlier than an earlier row of the same version.
+    out_of_order: u64,
+    /// Sorted by version, then time, already.
+    sorted: bool,
+}
+
+/// One pass rather than four: the rows are the largest thing a fit holds.
+fn scan(rows: &[Observation], versions: usize) -> Scan {
+    let mut latest = vec![i64::MIN; versions.max(1)];
+    let (mut first_time, mut last_time) = (i64::MAX, i64::MIN);
+    let mut out_of_order = 0;
+    let mut sorted = true;
+    let mut previous = (0, i64::MIN);
+    for row in rows {
+        first_time = first_time.min(row.time);
+        last_time = last_time.max(row.time);
+        let seen = &mut latest[row.version as usize];
+        if row.time < *seen {
+            out_of_order += 1;
+        } else {
+            *seen = row.time;
+        }
+        let key = (row.version, row.time);
+        sorted &= key >= previous;
+        previous = key;
+    }
+    Scan {
+        first_time: if rows.is_empty() { 0 } else { first_time },
+        last_time: if rows.is_empty() { 0 } else { last_time },
+        out_of_order,
+        sorted,
+    }
+}
+
+/// Drops rows equal to an earlier one in version, time and state (they sit
+/// together once sorted), counting them, checks each kept row's
+/// `from_state` against the version's previous row, and returns the range
+/// of rows of each version: one pass over the sorted rows. The rows kept in
+/// one group of equal version and time have distinct states, so the scan of
+/// a group is bounded by the number of states, whatever the number of rows.
+fn drop_repeated(
+    rows: &mut Vec<Observation>,
+    cleaning: &mut Cleaning,
+    versions: &[String],
+    states: &[String],
+) -> Vec<Range<usize>> {
+    let before = rows.len();
+    let mut paths = Vec::new();
+    let (mut path_start, mut group_start, mut kept) = (0, 0, 0);
+    for i in 0..rows.len() {
+        let row = rows[i];
+        if kept > 0 {
+            let previous = rows[kept - 1];
+            if previous.version != row.version {
+                paths.push(path_start..kept);
+                path_start = kept;
+            }
+            if (previous.version, previous.time) != (row.version, row.time) {
+                group_start = kept;
+            }
+            if rows[group_start..kept].iter().any(|r| r.state == row.state) {
+                continue;
+            }
+            if previous.version == row.version
+                && let Some(from) = row.from
+                && from != previous.state
+            {
+                cleaning.from_mismatches += 1;
+                if cleaning.mismatch_examples.len() < MISMATCH_EXAMPLES {
+                    cleaning.mismatch_examples.push(Mismatch {
+                        line: row.line,
+                        version: versions[row.version as usize].clone(),
+                        declared: states[from as usize].clone(),
+                        previous: states[previous.state as usize].clone(),
+                    });
+                }
+            }
+        }
+        if kept != i {
+            rows[kept] = row;
+        }
+        kept += 1;
+    }
+    if kept > 0 {
+        paths.push(path_start..kept);
+    }
+    rows.truncate(kept);
+    cleaning.duplicate_rows = (before - kept) as u64;
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::read::{ReadOptions, read};
+
+    fn history(text: &str, observed_to: Option<i64>) -> History {
+        History::new(
+            read(text.as_bytes(), &ReadOptions::default()).unwrap(),
+            observed_to,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn rows_are_ordered_and_repeats_dropped() {
+        let h = history(
+            "version_id,timestamp,to_state\nv,3,c\nw,1,a\nv,1,a\nv,2,b\nv,1,a\nv,2,b\n",
+            None,
+        );
+        let states: Vec<&str> = h
+            .path(0)
+            .iter()
+            .map(|r| h.states[r.state as usize].as_str())
+            .collect();
+        assert_eq!(states, ["a", "b", "c"]);
+        assert_eq!(h.paths.len(), 2);
+        assert_eq!(h.cleaning.duplicate_rows, 2);
+        // v,1,a comes after v,3,c in the file: out of order; so do the repeats.
+        assert_eq!(h.cleaning.out_of_order, 4);
+    }
+
+    #[test]
+    fn equal_times_keep_the_file_order() {
+        let h = history("version_id,timestamp,to_state\nv,1,b\nv,1,a\n", None);
+        assert_eq!(h.rows[0].line, 2);
+    }
+
+    #[test]
+    fn a_disagreeing_from_state_is_reported() {
+        let h = history(
+            "version_id,timestamp,from_state,to_state\nv,1,,a\nv,2,a,b\nv,3,a,c\n",
+            None,
+        );
+        assert_eq!(h.cleaning.from_mismatches, 1);
+        let example = &h.cleaning.mismatch_examples[0];
+        assert_eq!(
+            (
+                example.line,
+                example.declared.as_str(),
+                example.previous.as_str()
+            ),
+            (4, "a", "b")
+        );
+    }
+
+    #[test]
+    fn the_end_of_the_export_cuts_later_rows() {
+        let h = history("version_id,timestamp,to_state\nv,1,a\nv,5,b\n", Some(3));
+        assert_eq!(
+            (h.rows.len(), h.cleaning.after_observed_to, h.observed_to),
+            (1, 1, 3)
+        );
+        let none = History::new(
+            read(
+                "version_id,timestamp,to_state\nv,5,a\n".as_bytes(),
+                &ReadOptions::default(),
+            )
+            .unwrap(),
+            Some(1),
+        );
+        assert!(matches!(none, Err(FitError::NothingObserved { .. })));
+    }
+}

@@ -1,0 +1,248 @@
+//! Estimating the transition matrix from what really happened.
+//!
+//! A declared policy is a belief; a registry's history is the evidence. This
+//! module turns an export of lifecycle events (one row per version and
+//! change of state, as Databricks registry activities, SageMaker
+//! model-package state changes, Argo Rollouts or Flagger status changes
+//! record them) or of state sequences (one row per version and step) into a
+//! transition matrix with an interval for every entry, and says where the
+//! real process departs from a declared policy and whether it drifted.
+//!
+//! The steps, one file each:
+//!
+//! 1. [`read`]: CSV or JSON Lines into interned [`read::Observation`]s, with
+//!    vendor labels mapped to scenario states;
+//! 2. [`history`]: duplicates dropped, rows ordered per version by time,
+//!    `from_state` checked against the previous row, the export's end
+//!    (censoring) applied;
+//! 3. [`count`]: transition counts under one of the step semantics of
+//!    [`Semantics`] (jump chain, consecutive rows, or the state sampled every
+//!    step), with holding times for the jump chain;
+//! 4. [`estimate`]: maximum likelihood, optional add-α smoothing on the moves
+//!    a policy allows, Wilson intervals;
+//! 5. [`compare`] and [`homogeneity`]: departures from a declared policy,
+//!    and a test of drift between two time windows;
+//! 6. [`summary`]: all of it in one call, [`fit`], returning the
+//!    [`FitSummary`] that every output is made from.
+//!
+//! Nothing here reads or writes files: the caller hands in the text and
+//! writes the results (`report::fit_files`).
+//!
+//! ```
+//! use verchain::fit::{self, Semantics};
+//!
+//! let text = "step,state\n1,up\n2,up\n3,down\n4,up\n";
+//! let observed = fit::read::read(text.as_bytes(), &fit::read::ReadOptions::default()).unwrap();
+//! let history = fit::history::History::new(observed, None).unwrap();
+//! let counts = fit::count::count(&history, Semantics::Rows, &[false, false], None).unwrap();
+//! let estimate = fit::estimate::estimate(&counts, &fit::estimate::Options::default()).unwrap();
+//! // From `down` (index 0): one move, to `up`; from `up`: one stay, one move down.
+//! assert_eq!(estimate.rows[1].probabilities, vec![0.5, 0.5]);
+//! ```
+
+pub mod chi_square;
+pub mod compare;
+pub mod count;
+pub mod estimate;
+pub mod history;
+pub mod homogeneity;
+mod intern;
+pub mod read;
+pub mod summary;
+pub mod time;
+
+pub use summary::{Choice, FitSummary, Request, fit};
+
+use serde::Serialize;
+use thiserror::Error;
+
+/// What one step of the fitted chain is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Semantics {
+    /// The jump chain: only real moves count, so the diagonal is zero
+    /// except for absorbing states; how long versions stay is reported
+    /// separately as holding times.
+    Jump,
+    /// Each pair of consecutive rows of a version is one step, a repeated
+    /// state a self-loop: the semantics of data sampled at regular steps.
+    Rows,
+    /// The state at every step boundary `first + k · step`: dwell becomes
+    /// self-loops, and several moves inside one step collapse into one.
+    Step {
+        /// The step, in the history's time unit (milliseconds for timestamps).
+        step: i64,
+    },
+}
+
+impl Semantics {
+    /// One sentence for every output: what a step of the fit means.
+    pub fn describe(&self, time: read::TimeKind) -> String {
+        match self {
+            Self::Jump => "jump chain: only real moves count (no self-loops); how long versions \
+                           stay is in the holding times"
+                .to_string(),
+            Self::Rows => "row chain: each pair of consecutive rows of a version is one step; a \
+                           repeated state is a self-loop"
+                .to_string(),
+            Self::Step { step } => format!(
+                "step-sampled chain: the state every {}; dwell gives self-loops and moves inside \
+                 one step collapse into one",
+                time.format_duration(*step)
+            ),
+        }
+    }
+}
+
+/// Why a history could not be fitted. Line numbers count the header as
+/// line 1 (CSV) or the first line of the file (JSON Lines).
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum FitError {
+    /// Nothing at all in the file.
+    #[error("the file is empty: it has no header and no events")]
+    Empty,
+    /// A header (or nothing but blank lines) and no rows.
+    #[error("the file has a header but no events")]
+    NoRows,
+    /// A column the layout needs is not in the header.
+    #[error("no {wanted} column; the columns are: {found}")]
+    MissingColumn {
+        /// The names that would have been accepted.
+        wanted: String,
+        /// The header as found.
+        found: String,
+        /// The flag that names the column.
+        flag: &'static str,
+    },
+    /// A row that is not valid CSV or JSON, or has the wrong shape.
+    #[error("line {line}: {reason}")]
+    Malformed { line: u64, reason: String },
+    /// A field the row needs is empty.
+    #[error("line {line}: the {column} column is empty")]
+    EmptyField { line: u64, column: String },
+    /// A time that is neither RFC 3339 nor an integer.
+    #[error(
+        "line {line}: {column} {value:?} is neither RFC 3339 with an offset \
+         (2024-05-01T12:00:00Z) nor an integer ({reason})"
+    )]
+    Time {
+        line: u64,
+        column: String,
+        value: String,
+        reason: String,
+    },
+    /// Timestamps and plain step numbers in one file.
+    #[error(
+        "line {line}: {column} {value:?} is {found}, but the rows before it are {expected}; \
+         a history uses one kind of time"
+    )]
+    MixedTime {
+        line: u64,
+        column: String,
+        value: String,
+        found: &'static str,
+        expected: &'static str,
+    },
+    /// A state label that is neither mapped nor a known state.
+    #[error("line {line}: unknown state `{label}`; the known states are: {known}")]
+    UnknownState {
+        line: u64,
+        label: String,
+        known: String,
+    },
+    /// A state map that sends a label to a state the policy does not have.
+    #[error(
+        "the state map sends `{label}` to `{state}`, which is not a state of the policy ({known})"
+    )]
+    MapTarget {
+        label: String,
+        state: String,
+        known: String,
+    },
+    /// Nothing is left once the export's end is applied.
+    #[error("no events at or before --observed-to ({observed_to}); the first is at {first}")]
+    NothingObserved { observed_to: String, first: String },
+    /// A state that versions entered but never left, and is not declared
+    /// absorbing.
+    #[error(
+        "state `{state}` {}",
+        if *.entered == 0 {
+            "never appears in the history, so its row cannot be estimated".to_string()
+        } else if *.censored > 0 {
+            format!("is never left: entered {}, no observed exit ({} still in it at the end of the export)", times(*.entered), .censored)
+        } else {
+            format!("is never left: entered {}, no observed exit", times(*.entered))
+        }
+    )]
+    NeverLeft {
+        state: String,
+        entered: u64,
+        censored: u64,
+    },
+    /// A state declared absorbing (`--absorbing`) that versions left.
+    #[error(
+        "state `{state}` is declared absorbing, but versions left it {exits} times (first at line {line})"
+    )]
+    AbsorbingLeft {
+        state: String,
+        exits: u64,
+        line: u64,
+    },
+    /// A step so small against the history that counting would not end.
+    #[error("--step {step} makes {steps} steps over the history, more than the limit of {limit}")]
+    TooManySteps {
+        step: String,
+        steps: u128,
+        limit: u64,
+    },
+    /// `--step` given for a history whose times are step numbers, or the
+    /// other way round, or a non-positive step.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// `1 time`, `3 times`.
+fn times(n: u64) -> String {
+    if n == 1 {
+        "1 time".to_string()
+    } else {
+        format!("{n} times")
+    }
+}
+
+impl FitError {
+    /// What to do about it, for the help line under the message.
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            Self::Empty | Self::NoRows => "export the history with a header line and one event a \
+                                           row: version_id,timestamp,to_state"
+                .to_string(),
+            Self::MissingColumn { flag, .. } => {
+                format!("rename the column in the header, or name it with {flag} NAME")
+            }
+            Self::Malformed { .. } => {
+                "every row needs as many fields as the header; quote fields that contain commas"
+                    .to_string()
+            }
+            Self::EmptyField { .. } => "fill in the field or remove the row".to_string(),
+            Self::Time { .. } | Self::MixedTime { .. } => "write times as RFC 3339 with an \
+                offset (2024-05-01T12:00:00Z, 2024-05-01T14:00:00+02:00), epoch milliseconds in \
+                a `timestamp` column, or integer step numbers"
+                .to_string(),
+            Self::UnknownState { .. } => "add the label to the --state-map file (`label: state`), \
+                or add the state to the --policy scenario"
+                .to_string(),
+            Self::MapTarget { .. } => {
+                "fix the state map, or add the state to the policy".to_string()
+            }
+            Self::NothingObserved { .. } => "give a later --observed-to, or none".to_string(),
+            Self::NeverLeft { state, .. } => format!(
+                "declare it absorbing with --absorbing {state} (or `{state}: absorbing` in the \
+                 --policy scenario), or export a longer history"
+            ),
+            Self::AbsorbingLeft { .. } => "drop --absorbing for this state".to_string(),
+            Self::TooManySteps { .. } => "choose a larger --step".to_string(),
+            Self::Usage(_) => return None,
+        })
+    }
+}

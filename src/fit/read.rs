@@ -1,0 +1,414 @@
+//! Reading a history: CSV or JSON Lines, one event or observation a row.
+//!
+//! Three layouts are recognised by their column names (each overridable):
+//!
+//! | layout | columns |
+//! | --- | --- |
+//! | events | `version_id`, `timestamp`, `to_state`; optional `from_state`, `event_id`, `source` |
+//! | sequences | `id`, `time`, `state` (one row per version per step) |
+//! | one sequence | `step`, `state` |
+//!
+//! The csv and serde_json crates parse the text and the time crate parses
+//! RFC 3339 timestamps; this module only interns what they return. Version
+//! ids and states become small integers, so the later steps sort and count
+//! integers. Timestamps become epoch milliseconds; integers in a column named
+//! `timestamp` are epoch milliseconds already, integers elsewhere are step
+//! numbers. Rows whose `event_id` was seen before are dropped here and
+//! counted; every other check needs the rows in time order ([`super::history`]).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+
+use super::FitError;
+use super::intern::{Fields, Sink};
+
+/// Accepted names of each column, in order of preference.
+const ID_COLUMNS: [&str; 2] = ["version_id", "id"];
+const TIME_COLUMNS: [&str; 3] = ["timestamp", "time", "step"];
+const STATE_COLUMNS: [&str; 2] = ["to_state", "state"];
+pub(super) const FROM_COLUMN: &str = "from_state";
+const EVENT_ID_COLUMN: &str = "event_id";
+const SOURCE_COLUMN: &str = "source";
+
+/// How the input is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Comma-separated, with a header line.
+    #[default]
+    Csv,
+    /// One JSON object a line.
+    JsonLines,
+}
+
+pub use super::time::{TimeKind, parse_time_argument};
+
+/// Column names that override the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Columns {
+    pub id: Option<String>,
+    pub time: Option<String>,
+    pub state: Option<String>,
+}
+
+/// How to read a history.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions<'a> {
+    pub format: Format,
+    pub columns: Columns,
+    /// Vendor label → scenario state.
+    pub state_map: Option<&'a BTreeMap<String, String>>,
+    /// The states a declared policy has, in its order; labels must map to
+    /// one of them.
+    pub known_states: Option<&'a [String]>,
+    /// The size of the input in bytes, when known: room for the rows is
+    /// reserved at once instead of grown by copying.
+    pub expected_bytes: Option<u64>,
+}
+
+/// One row, interned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Observation {
+    /// Index into [`Observed::versions`].
+    pub version: u32,
+    /// Epoch milliseconds or step number (see [`TimeKind`]).
+    pub time: i64,
+    /// Index into [`Observed::states`]: the state after the event.
+    pub state: u32,
+    /// The state before the event, when the export says.
+    pub from: Option<u32>,
+    /// Line in the file, for messages.
+    pub line: u64,
+}
+
+/// Everything read from a history file.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    /// State names; the policy's order when there is one, else sorted.
+    pub states: Vec<String>,
+    pub versions: Vec<String>,
+    /// In file order, less the rows whose `event_id` was seen before.
+    pub rows: Vec<Observation>,
+    pub time_kind: TimeKind,
+    /// The columns used: version id (none for one sequence), time, state.
+    pub columns: (Option<String>, String, String),
+    /// Rows dropped because their `event_id` repeats an earlier row's.
+    pub duplicate_event_ids: u64,
+    /// Rows per value of the `source` column, when there is one.
+    pub sources: BTreeMap<String, u64>,
+}
+
+/// Reads a history.
+///
+/// # Errors
+///
+/// [`FitError`] naming the line: an empty file, a missing column, a row
+/// that is not CSV or JSON, an empty field, a time that does not parse, an
+/// unknown state.
+pub fn read(input: impl Read, options: &ReadOptions) -> Result<Observed, FitError> {
+    let mut sink = Sink::new(options)?;
+    match options.format {
+        Format::Csv => read_csv(input, options, &mut sink)?,
+        Format::JsonLines => read_json_lines(input, options, &mut sink)?,
+    }
+    sink.finish()
+}
+
+/// The column names a layout uses, resolved against a header.
+#[derive(Debug, Clone)]
+pub(super) struct Layout {
+    pub(super) id: Option<String>,
+    pub(super) time: String,
+    pub(super) state: String,
+    pub(super) from: bool,
+    pub(super) event_id: bool,
+    pub(super) source: bool,
+}
+
+fn resolve(header: &[&str], columns: &Columns) -> Result<Layout, FitError> {
+    let found = || header.join(", ");
+    let pick = |given: &Option<String>, names: &[&str], flag: &'static str| match given {
+        Some(name) if header.contains(&name.as_str()) => Ok(Some(name.clone())),
+        Some(name) => Err(FitError::MissingColumn {
+            wanted: format!("`{name}`"),
+            found: found(),
+            flag,
+        }),
+        None => Ok(names
+            .iter()
+            .find(|n| header.contains(n))
+            .map(|n| n.to_string())),
+    };
+    let missing = |names: &[&str], flag| FitError::MissingColumn {
+        wanted: names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(" or "),
+        found: found(),
+        flag,
+    };
+    let state = pick(&columns.state, &STATE_COLUMNS, "--state-column")?
+        .ok_or_else(|| missing(&STATE_COLUMNS, "--state-column"))?;
+    let time = pick(&columns.time, &TIME_COLUMNS, "--time-column")?
+        .ok_or_else(|| missing(&TIME_COLUMNS, "--time-column"))?;
+    let id = pick(&columns.id, &ID_COLUMNS, "--id-column")?;
+    // A history with events but no version id would silently join every
+    // version into one sequence.
+    if id.is_none() && state == "to_state" {
+        return Err(missing(&ID_COLUMNS, "--id-column"));
+    }
+    Ok(Layout {
+        id,
+        time,
+        state,
+        from: header.contains(&FROM_COLUMN),
+        event_id: header.contains(&EVENT_ID_COLUMN),
+        source: header.contains(&SOURCE_COLUMN),
+    })
+}
+
+fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<(), FitError> {
+    // Fields are trimmed as they are used: the csv crate's own trimming
+    // copies every record, which costs more than the rest of the fit.
+    let mut reader = csv::ReaderBuilder::new().from_reader(input);
+    let header = reader.headers().map_err(|e| csv_error(&e, 1))?.clone();
+    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+        return Err(FitError::Empty);
+    }
+    let names: Vec<&str> = header.iter().map(str::trim_ascii).collect();
+    let layout = resolve(&names, &options.columns)?;
+    let index = |name: &str| names.iter().position(|n| *n == name);
+    let id = layout.id.as_deref().and_then(index);
+    let time = index(&layout.time).expect("resolved against the header");
+    let state = index(&layout.state).expect("resolved against the header");
+    let from = layout.from.then(|| index(FROM_COLUMN)).flatten();
+    let event_id = layout.event_id.then(|| index(EVENT_ID_COLUMN)).flatten();
+    let source = layout.source.then(|| index(SOURCE_COLUMN)).flatten();
+    sink.set_layout(layout);
+
+    // Bytes, not strings: only the fields used are checked to be UTF-8.
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(csv_error(&e, line)),
+        }
+        let line = record.position().map_or(line, csv::Position::line);
+        let text = |i: usize| {
+            std::str::from_utf8(record[i].trim_ascii()).map_err(|_| FitError::Malformed {
+                line,
+                reason: format!(
+                    "the {} field is not UTF-8 text; save the file as UTF-8",
+                    names[i]
+                ),
+            })
+        };
+        let field = |i: Option<usize>| -> Result<Option<&str>, FitError> {
+            Ok(i.map(text).transpose()?.filter(|s| !s.is_empty()))
+        };
+        sink.push(Fields {
+            line,
+            id: field(id)?,
+            time: text(time)?,
+            state: text(state)?,
+            from: field(from)?,
+            event_id: field(event_id)?,
+            source: field(source)?,
+        })?;
+    }
+    Ok(())
+}
+
+fn csv_error(error: &csv::Error, line: u64) -> FitError {
+    let reason = match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("the row has {len} fields, the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "the row is not UTF-8 text; save the file as UTF-8".into(),
+        _ => error.to_string(),
+    };
+    let line = error.position().map_or(line, csv::Position::line);
+    FitError::Malformed { line, reason }
+}
+
+fn read_json_lines(
+    input: impl Read,
+    options: &ReadOptions,
+    sink: &mut Sink,
+) -> Result<(), FitError> {
+    let mut layout: Option<Layout> = None;
+    for (number, text) in BufReader::new(input).lines().enumerate() {
+        let line = number as u64 + 1;
+        let text = text.map_err(|e| FitError::Malformed {
+            line,
+            reason: format!("cannot read the line: {e}"),
+        })?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+            .map_err(|e| FitError::Malformed {
+                line,
+                reason: format!("not a JSON object: {e}"),
+            })?;
+        let layout = match &layout {
+            Some(layout) => layout,
+            None => {
+                let keys: Vec<&str> = object.keys().map(String::as_str).collect();
+                let resolved = resolve(&keys, &options.columns)?;
+                sink.set_layout(resolved.clone());
+                layout.insert(resolved)
+            }
+        };
+        let value = |key: &str| -> Result<Option<String>, FitError> {
+            match object.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s.trim().to_string())),
+                Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(other) => Err(FitError::Malformed {
+                    line,
+                    reason: format!("`{key}` is {other}, not a string or a number"),
+                }),
+            }
+        };
+        let required = |key: &str| -> Result<String, FitError> {
+            value(key)?.ok_or_else(|| FitError::EmptyField {
+                line,
+                column: key.to_string(),
+            })
+        };
+        let id = match &layout.id {
+            Some(key) => Some(required(key)?),
+            None => None,
+        };
+        let time = required(&layout.time)?;
+        let state = required(&layout.state)?;
+        let from = value(FROM_COLUMN)?.filter(|s| !s.is_empty());
+        let event_id = value(EVENT_ID_COLUMN)?.filter(|s| !s.is_empty());
+        let source = value(SOURCE_COLUMN)?.filter(|s| !s.is_empty());
+        sink.push(Fields {
+            line,
+            id: id.as_deref(),
+            time: &time,
+            state: &state,
+            from: from.as_deref(),
+            event_id: event_id.as_deref(),
+            source: source.as_deref(),
+        })?;
+    }
+    if layout.is_none() {
+        return Err(FitError::Empty);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_csv_text(text: &str) -> Result<Observed, FitError> {
+        read(text.as_bytes(), &ReadOptions::default())
+    }
+
+    #[test]
+    fn events_with_timestamps_of_both_kinds() {
+        let observed = read_csv_text(
+            "version_id,timestamp,to_state\nv1,2024-01-01T00:00:00Z,b\nv1,1704153600000,a\n",
+        )
+        .unwrap();
+        assert_eq!(observed.time_kind, TimeKind::Timestamp);
+        assert_eq!(observed.rows[0].time, 1_704_067_200_000);
+        // One day later, as epoch milliseconds.
+        assert_eq!(observed.rows[1].time - observed.rows[0].time, 86_400_000);
+        assert_eq!(observed.states, ["a", "b"]);
+        assert_eq!((observed.rows[0].state, observed.rows[1].state), (1, 0));
+    }
+
+    #[test]
+    fn an_offset_is_applied() {
+        let observed =
+            read_csv_text("version_id,timestamp,to_state\nv,2024-01-01T02:00:00+02:00,a\n")
+                .unwrap();
+        assert_eq!(observed.rows[0].time, 1_704_067_200_000);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let cases = [
+            ("", FitError::Empty),
+            ("version_id,timestamp,to_state\n", FitError::NoRows),
+        ];
+        for (text, want) in cases {
+            assert_eq!(read_csv_text(text).unwrap_err(), want);
+        }
+        let bad_time = read_csv_text("id,time,state\n1,1,a\n1,tuesday,b\n").unwrap_err();
+        assert!(
+            matches!(bad_time, FitError::Time { line: 3, .. }),
+            "{bad_time:?}"
+        );
+        let no_offset =
+            read_csv_text("version_id,timestamp,to_state\nv,2024-01-01T00:00:00,a\n").unwrap_err();
+        assert!(matches!(no_offset, FitError::Time { line: 2, .. }));
+        let mixed = read_csv_text("id,time,state\n1,1,a\n1,2024-01-01T00:00:00Z,b\n").unwrap_err();
+        assert!(matches!(mixed, FitError::MixedTime { line: 3, .. }));
+        let short = read_csv_text("id,time,state\n1,1,a\n1,2\n").unwrap_err();
+        assert!(
+            matches!(short, FitError::Malformed { line: 3, .. }),
+            "{short:?}"
+        );
+        let missing = read_csv_text("version_id,when,to_state\nv,1,a\n").unwrap_err();
+        assert!(matches!(
+            missing,
+            FitError::MissingColumn {
+                flag: "--time-column",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn labels_go_through_the_map_and_unknown_ones_are_refused() {
+        let map = BTreeMap::from([("Succeeded".to_string(), "production".to_string())]);
+        let known = ["canary".to_string(), "production".to_string()];
+        let options = ReadOptions {
+            state_map: Some(&map),
+            known_states: Some(&known),
+            ..ReadOptions::default()
+        };
+        let text = "version_id,timestamp,to_state\nv,1,canary\nv,2,Succeeded\nv,3,Failed\n";
+        let error = read(text.as_bytes(), &options).unwrap_err();
+        assert!(
+            matches!(&error, FitError::UnknownState { line: 4, label, .. } if label == "Failed"),
+            "{error:?}"
+        );
+        let text = "version_id,timestamp,to_state\nv,1,canary\nv,2,Succeeded\n";
+        let observed = read(text.as_bytes(), &options).unwrap();
+        assert_eq!(observed.states, known);
+        assert_eq!(observed.rows[1].state, 1);
+    }
+
+    #[test]
+    fn repeated_event_ids_are_dropped_and_counted() {
+        let text = "version_id,timestamp,to_state,event_id\nv,1,a,e1\nv,2,b,e2\nv,2,b,e2\n";
+        let observed = read_csv_text(text).unwrap();
+        assert_eq!((observed.rows.len(), observed.duplicate_event_ids), (2, 1));
+    }
+
+    #[test]
+    fn json_lines_read_like_csv() {
+        let text = "{\"version_id\": 7, \"timestamp\": \"2024-01-01T00:00:00Z\", \"to_state\": \"a\"}\n\n\
+                    {\"version_id\": 7, \"timestamp\": 1704153600000, \"to_state\": \"b\", \"source\": \"argo\"}\n";
+        let options = ReadOptions {
+            format: Format::JsonLines,
+            ..ReadOptions::default()
+        };
+        let observed = read(text.as_bytes(), &options).unwrap();
+        assert_eq!(observed.versions, ["7"]);
+        assert_eq!(observed.rows[1].line, 3);
+        assert_eq!(observed.sources["argo"], 1);
+        let broken = read("{\"version_id\": 7,\n".as_bytes(), &options).unwrap_err();
+        assert!(matches!(broken, FitError::Malformed { line: 1, .. }));
+    }
+}

@@ -1,0 +1,311 @@
+//! The whole fit in one call, and the document every output is made from.
+//!
+//! [`fit`] reads a history, orders and cleans it, counts it under the
+//! chosen semantics, estimates the matrix, compares it with the declared
+//! policy when there is one and tests whether the process drifted between
+//! the two halves of the observed period (or before and after `--split`).
+//! The [`FitSummary`] it returns serializes to `fit.json`; the terminal
+//! table, the CSV files and the fitted scenario are views of it.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use serde::Serialize;
+
+use super::compare::{Comparison, compare, policy_as_seen};
+use super::count::{HoldingSummary, count, holding_summaries};
+use super::estimate::{Estimate, Options, estimate};
+use super::history::{Cleaning, History};
+use super::homogeneity::{self, Homogeneity};
+use super::read::{ReadOptions, TimeKind, parse_time_argument, read};
+use super::{FitError, Semantics};
+use crate::chain::Chain;
+
+/// The step semantics asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Choice {
+    /// The jump chain for timestamps, the row chain for step numbers.
+    #[default]
+    Default,
+    Jump,
+    Rows,
+    /// The step-sampled chain, with the step as given (`7d`, `12h`, or an
+    /// integer in the history's unit).
+    Step(String),
+}
+
+/// What to fit and how.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    pub read: ReadOptions<'a>,
+    pub choice: Choice,
+    /// The end of the export, as given; default the last time.
+    pub observed_to: Option<String>,
+    /// The split of the homogeneity test, as given; default the middle of
+    /// the observed period.
+    pub split: Option<String>,
+    /// States declared absorbing on the command line.
+    pub absorbing: Vec<String>,
+    /// α of add-α smoothing on the policy's moves.
+    pub smoothing: f64,
+    /// The declared policy; its states and order are the fit's.
+    pub policy: Option<&'a Chain>,
+}
+
+/// Everything a fit found.
+#[derive(Debug, Clone, Serialize)]
+pub struct FitSummary {
+    pub semantics: Semantics,
+    /// What one step of the fit is, in one sentence.
+    pub semantics_description: String,
+    pub time: TimeKind,
+    /// The columns read: version id (null for one sequence), time, state.
+    pub columns: [Option<String>; 3],
+    pub first_time: String,
+    pub observed_to: String,
+    pub versions: usize,
+    /// Steps counted (moves, for the jump chain).
+    pub steps: u64,
+    pub cleaning: Cleaning,
+    /// Rows per `source`, when the export has that column.
+    pub sources: BTreeMap<String, u64>,
+    /// Versions in flight at the end of the export.
+    pub censored_versions: u64,
+    /// Rows repeating the current state (jump chain: no move).
+    pub repeats: u64,
+    /// Moves lost inside one step (step-sampled chain).
+    pub collapsed: u64,
+    pub estimate: Estimate,
+    /// The unit of the holding times: days for timestamps, else steps.
+    pub holding_unit: &'static str,
+    pub holding: Vec<HoldingSummary>,
+    pub comparison: Option<Comparison>,
+    pub homogeneity: Option<Homogeneity>,
+    /// Why there is no homogeneity test, when there is none.
+    pub homogeneity_note: Option<String>,
+}
+
+/// Reads, counts, estimates, compares and tests a history.
+///
+/// # Errors
+///
+/// [`FitError`]: the input's first problem (with its line), an unknown
+/// `--absorbing` state, a time argument or step that does not parse, a
+/// state never left.
+pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> {
+    let mut read_options = request.read.clone();
+    if let Some(policy) = request.policy {
+        read_options.known_states = Some(policy.states());
+    }
+    let observed = read(input, &read_options)?;
+    let kind = observed.time_kind;
+    let time = |given: &Option<String>, flag: &str| {
+        given
+            .as_deref()
+            .map(|text| {
+                parse_time_argument(text, kind).map_err(|e| FitError::Usage(format!("{flag}: {e}")))
+            })
+            .transpose()
+    };
+    let observed_to = time(&request.observed_to, "--observed-to")?;
+    let split = time(&request.split, "--split")?;
+    let semantics = semantics(&request.choice, kind)?;
+    let history = History::new(observed, observed_to)?;
+
+    let n = history.states.len();
+    let mut absorbing = vec![false; n];
+    let mut strict_absorbing = vec![false; n];
+    for name in &request.absorbing {
+        let i = history
+            .states
+            .iter()
+            .position(|s| s == name)
+            .ok_or_else(|| {
+                FitError::Usage(format!(
+                    "--absorbing {name}: no such state; the states are: {}",
+                    history.states.join(", ")
+                ))
+            })?;
+        absorbing[i] = true;
+        strict_absorbing[i] = true;
+    }
+    let declared = request
+        .policy
+        .map(|p| policy_as_seen(p.matrix(), semantics));
+    if let Some(policy) = request.policy {
+        for (i, flag) in absorbing.iter_mut().enumerate() {
+            *flag |= policy.matrix()[(i, i)] == 1.0;
+        }
+    }
+
+    let split = split.unwrap_or(
+        ((i128::from(history.first_time) + i128::from(history.observed_to) + 1) / 2) as i64,
+    );
+    let counts = count(&history, semantics, &absorbing, Some(split))?;
+    let options = Options {
+        smoothing: request.smoothing,
+        allowed: declared.as_ref().map(|d| {
+            d.iter()
+                .map(|row| row.iter().map(|&p| p > 0.0).collect())
+                .collect()
+        }),
+        absorbing,
+        strict_absorbing,
+    };
+    let estimate = estimate(&counts, &options)?;
+    let comparison = request
+        .policy
+        .map(|p| compare(&estimate, p.matrix(), semantics));
+    let (homogeneity, homogeneity_note) = match &counts.windows {
+        Some((_, windows)) => {
+            let moves = windows.each_ref().map(|w| w.iter().flatten().sum::<u64>());
+            if moves.contains(&0) {
+                (
+                    None,
+                    Some(format!(
+                        "no homogeneity test: {} steps before {} and {} after; give --split inside the history",
+                        moves[0],
+                        kind.format_time(split),
+                        moves[1]
+                    )),
+                )
+            } else {
+                (
+                    Some(homogeneity::test(
+                        &counts.states,
+                        windows,
+                        kind.format_time(split),
+                    )),
+                    None,
+                )
+            }
+        }
+        None => (None, None),
+    };
+    let (_, unit) = kind.report_unit();
+    Ok(FitSummary {
+        semantics,
+        semantics_description: semantics.describe(kind),
+        time: kind,
+        columns: [
+            history.columns.0.clone(),
+            Some(history.columns.1.clone()),
+            Some(history.columns.2.clone()),
+        ],
+        first_time: kind.format_time(history.first_time),
+        observed_to: kind.format_time(history.observed_to),
+        versions: history.paths.len(),
+        steps: counts.total(),
+        cleaning: history.cleaning.clone(),
+        sources: history.sources.clone(),
+        censored_versions: counts.censored.iter().sum(),
+        repeats: counts.repeats,
+        collapsed: counts.collapsed,
+        holding: holding_summaries(&counts),
+        holding_unit: unit,
+        estimate,
+        comparison,
+        homogeneity,
+        homogeneity_note,
+    })
+}
+
+/// The semantics asked for, with the step parsed in the history's unit.
+fn semantics(choice: &Choice, kind: TimeKind) -> Result<Semantics, FitError> {
+    Ok(match (choice, kind) {
+        (Choice::Default, TimeKind::Timestamp) | (Choice::Jump, _) => Semantics::Jump,
+        (Choice::Default, TimeKind::Step) | (Choice::Rows, _) => Semantics::Rows,
+        (Choice::Step(text), TimeKind::Step) => Semantics::Step {
+            step: text.trim().parse().map_err(|_| {
+                FitError::Usage(format!(
+                    "--step {text}: the history's times are step numbers, so the step is a whole \
+                     number of them, such as --step 2"
+                ))
+            })?,
+        },
+        (Choice::Step(text), TimeKind::Timestamp) => {
+            let duration = humantime::parse_duration(text.trim()).map_err(|e| {
+                FitError::Usage(format!(
+                    "--step {text}: {e}; write a duration such as 7d, 12h or 30min"
+                ))
+            })?;
+            Semantics::Step {
+                step: i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_read_in_the_history_unit() {
+        assert_eq!(
+            semantics(&Choice::Step("7d".into()), TimeKind::Timestamp),
+            Ok(Semantics::Step {
+                step: 7 * 86_400_000
+            })
+        );
+        assert_eq!(
+            semantics(&Choice::Step("3".into()), TimeKind::Step),
+            Ok(Semantics::Step { step: 3 })
+        );
+        assert!(semantics(&Choice::Step("7d".into()), TimeKind::Step).is_err());
+        assert!(semantics(&Choice::Step("soon".into()), TimeKind::Timestamp).is_err());
+        assert_eq!(
+            semantics(&Choice::Default, TimeKind::Timestamp),
+            Ok(Semantics::Jump)
+        );
+        assert_eq!(
+            semantics(&Choice::Default, TimeKind::Step),
+            Ok(Semantics::Rows)
+        );
+    }
+
+    #[test]
+    fn extreme_integer_times_do_not_overflow() {
+        let text = format!("id,time,state\nv,{},a\nv,{},a\nv,0,b\n", i64::MIN, i64::MAX);
+        for choice in [Choice::Rows, Choice::Jump] {
+            let request = Request {
+                choice,
+                ..Request::default()
+            };
+            let summary = fit(text.as_bytes(), &request).unwrap();
+            assert_eq!(summary.steps, 2);
+        }
+        let request = Request {
+            choice: Choice::Step("1".into()),
+            ..Request::default()
+        };
+        assert!(matches!(
+            fit(text.as_bytes(), &request),
+            Err(FitError::TooManySteps { .. })
+        ));
+    }
+
+    #[test]
+    fn a_policy_orders_the_states_and_declares_absorbing_ones() {
+        let scenario = crate::scenario::Scenario::parse(
+            "states: [new, live, gone]\ntransitions: {new: {live: 1}, live: {live: 0.5, gone: 0.5}, gone: absorbing}",
+            "p",
+        )
+        .unwrap();
+        let text =
+            "version_id,timestamp,to_state\nv,1,new\nv,2,live\nv,3,gone\nw,1,new\nw,5,live\n";
+        let request = Request {
+            policy: Some(&scenario.chain),
+            ..Request::default()
+        };
+        let summary = fit(text.as_bytes(), &request).unwrap();
+        assert_eq!(summary.estimate.states, ["new", "live", "gone"]);
+        assert!(summary.estimate.rows[2].absorbing);
+        // w is in flight in `live`; v finished in `gone`.
+        assert_eq!(summary.censored_versions, 1);
+        let comparison = summary.comparison.unwrap();
+        // Jump chain of the policy: live → gone with probability 1.
+        assert_eq!(comparison.declared[1], vec![0.0, 0.0, 1.0]);
+        assert!(comparison.forbidden.is_empty());
+    }
+}

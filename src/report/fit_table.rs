@@ -1,0 +1,272 @@
+//! The fit as a person reads it on a terminal: what was read and cleaned,
+//! the fitted rows with their counts and intervals, holding times, the
+//! comparison with the policy and the test of drift.
+
+use std::fmt::Write;
+
+use crate::fit::{FitSummary, Semantics};
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Renders the fit of `source` (compared with `policy`, when named).
+pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> String {
+    let mut out = String::new();
+    let e = &summary.estimate;
+    let _ = writeln!(
+        out,
+        "{source} · {} states · {}",
+        e.states.len(),
+        summary.semantics_description
+    );
+    cleaning(&mut out, summary);
+    let censored = if summary.semantics == Semantics::Rows {
+        // Consecutive rows are steps whether or not a version goes on.
+        String::new()
+    } else {
+        format!(
+            "; {} in flight at the end of the export (censored)",
+            plural(summary.censored_versions as usize, "version")
+        )
+    };
+    let _ = writeln!(
+        out,
+        "  {} from {} to {}, {} counted{censored}",
+        plural(summary.versions, "version"),
+        summary.first_time,
+        summary.observed_to,
+        plural(
+            summary.steps as usize,
+            if summary.semantics == Semantics::Jump {
+                "move"
+            } else {
+                "step"
+            }
+        ),
+    );
+    if summary.collapsed > 0 {
+        let _ = writeln!(
+            out,
+            "  {} moves fell inside one step and collapsed",
+            summary.collapsed
+        );
+    }
+
+    let method = if e.smoothing > 0.0 {
+        format!("add-{} smoothing on the policy's moves", e.smoothing)
+    } else {
+        "maximum likelihood".to_string()
+    };
+    let _ = writeln!(out, "\nFitted transitions ({method}; {})", e.interval);
+    let width = e
+        .states
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let _ = writeln!(
+        out,
+        "  {:<width$} {:>8}  {:<width$} {:>8}  {:>8}  95% interval",
+        "from", "n", "to", "count", "estimate"
+    );
+    for row in &e.rows {
+        if row.absorbing {
+            let _ = writeln!(
+                out,
+                "  {:<width$} {:>8}  absorbing (declared; no exits observed)",
+                row.state, row.total
+            );
+            continue;
+        }
+        let mut first = true;
+        for (j, to) in e.states.iter().enumerate() {
+            if row.counts[j] == 0 && row.probabilities[j] == 0.0 {
+                continue;
+            }
+            let (from, n) = if first {
+                (row.state.as_str(), row.total.to_string())
+            } else {
+                ("", String::new())
+            };
+            first = false;
+            let _ = writeln!(
+                out,
+                "  {from:<width$} {n:>8}  {to:<width$} {:>8}  {:>8.4}  [{:.4}, {:.4}]",
+                row.counts[j],
+                row.probabilities[j],
+                row.lower[j].unwrap_or(0.0),
+                row.upper[j].unwrap_or(1.0)
+            );
+        }
+    }
+
+    if !summary.holding.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nHolding times ({}; quantiles by Kaplan–Meier, censored stays included)",
+            summary.holding_unit
+        );
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:>7} {:>8} {:>10} {:>10} {:>9} {:>9}",
+            "state", "stays", "censored", "mean", "exp. mean", "median", "90%"
+        );
+        let show = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |x| format!("{x:.2}"));
+        for h in summary
+            .holding
+            .iter()
+            .filter(|h| h.completed + h.censored > 0)
+        {
+            let _ = writeln!(
+                out,
+                "  {:<width$} {:>7} {:>8} {:>10} {:>10} {:>9} {:>9}",
+                h.state,
+                h.completed,
+                h.censored,
+                show(h.mean_completed),
+                show(h.mean_exponential),
+                show(h.quantiles[2]),
+                show(h.quantiles[4])
+            );
+        }
+    }
+
+    if let Some(c) = &summary.comparison {
+        let _ = writeln!(
+            out,
+            "\nAgainst the policy {} ({})",
+            policy.unwrap_or("declared"),
+            c.basis
+        );
+        if c.forbidden.is_empty() && c.unseen.is_empty() && c.outside.is_empty() {
+            let _ = writeln!(
+                out,
+                "  every move seen is allowed, every allowed move seen, every entry inside its interval"
+            );
+        }
+        for f in &c.forbidden {
+            let _ = writeln!(
+                out,
+                "  forbidden move observed: {} → {} ({} times)",
+                f.from, f.to, f.count
+            );
+        }
+        for u in &c.unseen {
+            let _ = writeln!(
+                out,
+                "  allowed, never seen: {} → {} (declared {:.4}; {} steps out of {}, chance of none {:.2e})",
+                u.from, u.to, u.declared, u.row_total, u.from, u.chance_of_none
+            );
+        }
+        for o in &c.outside {
+            let simultaneous = if o.beyond_simultaneous {
+                "outside the simultaneous interval too"
+            } else {
+                "inside the simultaneous interval: worth a look, not a departure"
+            };
+            let _ = writeln!(
+                out,
+                "  outside its 95% interval: {} → {} declared {:.4}, fitted {:.4} [{:.4}, {:.4}] ({} of {}); {simultaneous} [{:.4}, {:.4}]",
+                o.from,
+                o.to,
+                o.declared,
+                o.estimate,
+                o.lower,
+                o.upper,
+                o.count,
+                o.row_total,
+                o.simultaneous.0,
+                o.simultaneous.1
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  verdict at family-wise 5%: {} entries compared, simultaneous (Bonferroni) intervals with z = {:.3}",
+            c.entries_compared, c.simultaneous_z
+        );
+        let verdict = if c.agrees {
+            "agrees with the policy"
+        } else {
+            "departs from the policy"
+        };
+        let _ = writeln!(out, "  => the history {verdict}");
+    }
+
+    if let Some(h) = &summary.homogeneity {
+        let verdict = if h.drifted {
+            "drifted"
+        } else {
+            "no evidence of drift"
+        };
+        let _ = writeln!(
+            out,
+            "\nHomogeneity before and after {}: G² = {:.2} on {} degrees of freedom, p = {:.3e}: {verdict} (α = {})",
+            h.split, h.statistic, h.degrees_of_freedom, h.p_value, h.alpha
+        );
+        let _ = writeln!(out, "  {} steps before, {} after", h.moves[0], h.moves[1]);
+        if h.drifted {
+            for c in &h.largest_changes {
+                let _ = writeln!(
+                    out,
+                    "  {} → {}: {:.1}% of {} before, {:.1}% of {} after (z = {:.2})",
+                    c.from,
+                    c.to,
+                    100.0 * c.before,
+                    c.totals[0],
+                    100.0 * c.after,
+                    c.totals[1],
+                    c.z
+                );
+            }
+        }
+    } else if let Some(note) = &summary.homogeneity_note {
+        let _ = writeln!(out, "\n{note}");
+    }
+    out
+}
+
+fn cleaning(out: &mut String, summary: &FitSummary) {
+    let c = &summary.cleaning;
+    let mut notes = Vec::new();
+    let mut note = |count: u64, what: &str| {
+        if count > 0 {
+            notes.push(format!("{count} {what}"));
+        }
+    };
+    note(c.duplicate_event_ids, "repeated event_id (dropped)");
+    note(c.duplicate_rows, "repeated rows (dropped)");
+    note(c.out_of_order, "out of time order (sorted)");
+    note(c.after_observed_to, "after --observed-to (left out)");
+    note(
+        c.from_mismatches,
+        "from_state disagreeing with the previous row",
+    );
+    note(summary.repeats, "repeating the current state (no move)");
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", notes.join(", "))
+    };
+    let _ = writeln!(out, "  {} rows read{notes}", c.rows_read);
+    for m in &c.mismatch_examples {
+        let _ = writeln!(
+            out,
+            "    line {}: {} comes from_state {}, but its previous row is {}",
+            m.line, m.version, m.declared, m.previous
+        );
+    }
+    if !summary.sources.is_empty() {
+        let sources: Vec<String> = summary
+            .sources
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
+        let _ = writeln!(out, "  rows by source: {}", sources.join(", "));
+    }
+}

@@ -1,0 +1,466 @@
+//! `verchain fit` and `verchain check --against`, run end to end: the files
+//! a fit writes, the fitted scenario run by `verchain run`, exit codes and
+//! the messages for bad input.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const HISTORY: &str = "scenarios/histories/canary-registry.csv";
+const LABELS: &str = "scenarios/histories/canary-labels.yaml";
+const POLICY: &str = "scenarios/canary-rollout.yaml";
+
+fn verchain() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_verchain"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+fn file_in(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the command; stderr comes with miette's line wrapping undone, so a
+/// message can be matched whatever the width.
+fn run(command: &mut Command) -> Outcome {
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).replace('│', " ");
+    Outcome {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: stderr.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
+}
+
+#[test]
+fn a_fit_writes_its_files_and_the_fitted_scenario_runs() {
+    let out = tempfile::tempdir().unwrap();
+    let fitted = run(verchain()
+        .args([
+            "fit",
+            "tests/data/fit/rain.csv",
+            "--time-column",
+            "day",
+            "-o",
+        ])
+        .arg(out.path()));
+    assert_eq!(fitted.code, 0, "{}", fitted.stderr);
+    assert!(fitted.stdout.contains("row chain"), "{}", fitted.stdout);
+    let folder = out.path().join("rain-fit");
+    for name in ["fit.json", "counts.csv", "fitted.yaml"] {
+        assert!(folder.join(name).is_file(), "{name} missing");
+    }
+    // No holding times for a row chain.
+    assert!(!folder.join("holding.csv").exists());
+    let counts = fs::read_to_string(folder.join("counts.csv")).unwrap();
+    assert!(counts.starts_with("chain,from,to,count,row_total,estimate,lower,upper\n"));
+    assert!(counts.contains("\nrows,0,0,362,548,"), "{counts}");
+
+    // The fitted scenario is a scenario: run computes its stationary
+    // distribution, published as 0.5008871, 0.2693656, 0.2297473.
+    let ran = run(verchain()
+        .args(["run", "--format", "json", "--no-files", "--walkers", "0"])
+        .arg(folder.join("fitted.yaml")));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let summary: Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(summary["states"], serde_json::json!(["0", "1-5", "6+"]));
+    let pi: Vec<f64> = summary["stationary"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for (got, want) in pi.iter().zip([0.5008871, 0.2693656, 0.2297473]) {
+        assert!((got - want).abs() <= 5e-8, "{got} against {want}");
+    }
+}
+
+#[test]
+fn a_registry_export_is_fitted_against_its_policy() {
+    let out = tempfile::tempdir().unwrap();
+    let fitted = run(verchain()
+        .args([
+            "fit",
+            HISTORY,
+            "--state-map",
+            LABELS,
+            "--policy",
+            POLICY,
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(out.path()));
+    assert_eq!(fitted.code, 0, "{}", fitted.stderr);
+    let summary: Value = serde_json::from_str(&fitted.stdout).unwrap();
+    assert_eq!(summary["semantics"]["kind"], "jump");
+    assert_eq!(summary["comparison"]["agrees"], true);
+    let folder = out.path().join("canary-registry-fit");
+    let holding = fs::read_to_string(folder.join("holding.csv")).unwrap();
+    assert!(
+        holding.lines().any(|l| l.starts_with("production,days,")),
+        "{holding}"
+    );
+    let counts = fs::read_to_string(folder.join("counts.csv")).unwrap();
+    assert!(counts.lines().next().unwrap().ends_with(",declared"));
+    // The JSON on stdout is the fit.json written.
+    let written: Value =
+        serde_json::from_str(&fs::read_to_string(folder.join("fit.json")).unwrap()).unwrap();
+    assert_eq!(written, summary);
+
+    let ran = run(verchain()
+        .args(["run", "--no-files", "--walkers", "1000"])
+        .arg(folder.join("fitted.yaml")));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+}
+
+#[test]
+fn check_against_passes_the_policy_that_made_the_history_and_fails_another() {
+    let passed =
+        run(verchain().args(["check", POLICY, "--against", HISTORY, "--state-map", LABELS]));
+    assert_eq!(passed.code, 0, "{}", passed.stderr);
+    assert!(passed.stdout.contains("agrees with"), "{}", passed.stdout);
+
+    // The same policy with canary_pass lowered to 0.3: the jump chain then
+    // declares canary → production 0.3 / 0.7 ≈ 0.43 against 0.89 observed.
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(POLICY)).unwrap();
+    let stricter = file_in(
+        dir.path(),
+        "stricter.yaml",
+        &text.replace("value: 0.6", "value: 0.3"),
+    );
+    let failed = run(verchain().arg("check").arg(&stricter).args([
+        "--against",
+        HISTORY,
+        "--state-map",
+        LABELS,
+    ]));
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("canary → production"),
+        "{}",
+        failed.stderr
+    );
+    assert!(failed.stderr.contains("departs from"), "{}", failed.stderr);
+
+    // A forbidden move: a policy in which an aborted canary is only archived.
+    let no_retry = text.replace(
+        "canary_aborted: {candidate: 0.5, archived: 0.5}",
+        "canary_aborted: {archived: 1}",
+    );
+    assert_ne!(no_retry, text);
+    let no_retry = file_in(dir.path(), "no-retry.yaml", &no_retry);
+    let failed = run(verchain().arg("check").arg(&no_retry).args([
+        "--against",
+        HISTORY,
+        "--state-map",
+        LABELS,
+    ]));
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(
+        failed
+            .stderr
+            .contains("canary_aborted → candidate is forbidden"),
+        "{}",
+        failed.stderr
+    );
+}
+
+#[test]
+fn bad_histories_are_refused_with_the_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &[&str], &[&str]); 7] = [
+        ("empty.csv", "", &[], &["empty.csv", "empty"]),
+        (
+            "header.csv",
+            "version_id,timestamp,to_state\n",
+            &[],
+            &["no events"],
+        ),
+        (
+            "columns.csv",
+            "version_id,when,to_state\nv1,2025-01-01T00:00:00Z,canary\n",
+            &[],
+            &[
+                "no `timestamp` or `time` or `step` column",
+                "version_id, when, to_state",
+                "--time-column",
+            ],
+        ),
+        (
+            "time.csv",
+            "version_id,timestamp,to_state\nv1,2025-01-01T00:00:00Z,a\nv1,yesterday,b\n",
+            &[],
+            &["line 3", "\"yesterday\"", "RFC 3339"],
+        ),
+        (
+            "unknown.csv",
+            "version_id,timestamp,to_state\nv1,2025-01-01T00:00:00Z,candidate\nv1,2025-01-02T00:00:00Z,Succeeded\n",
+            &["--policy", POLICY],
+            &["line 3", "unknown state `Succeeded`", "--state-map"],
+        ),
+        (
+            "never-left.csv",
+            "version_id,timestamp,to_state\nv1,2025-01-01T00:00:00Z,a\nv1,2025-01-02T00:00:00Z,b\n",
+            &[],
+            &["state `b` is never left", "--absorbing b"],
+        ),
+        (
+            "short.csv",
+            "version_id,timestamp,to_state\nv1,2025-01-01T00:00:00Z,a\nv1,2025-01-02T00:00:00Z\n",
+            &[],
+            &["line 3", "2 fields, the header has 3"],
+        ),
+    ];
+    for (name, text, extra, expected) in cases {
+        let path = file_in(dir.path(), name, text);
+        let outcome = run(verchain()
+            .arg("fit")
+            .arg(&path)
+            .args(extra)
+            .arg("--no-files"));
+        assert_eq!(outcome.code, 2, "{name}: {}", outcome.stderr);
+        for fragment in expected {
+            assert!(
+                outcome.stderr.contains(fragment),
+                "{name}: no {fragment:?} in\n{}",
+                outcome.stderr
+            );
+        }
+        assert!(
+            !outcome.stderr.contains("panicked"),
+            "{name}: {}",
+            outcome.stderr
+        );
+    }
+}
+
+#[test]
+fn usage_errors_say_what_to_do() {
+    let smoothing = run(verchain().args([
+        "fit",
+        HISTORY,
+        "--state-map",
+        LABELS,
+        "--smoothing",
+        "1",
+        "--no-files",
+    ]));
+    assert_eq!(smoothing.code, 2);
+    assert!(
+        smoothing.stderr.contains("give --policy"),
+        "{}",
+        smoothing.stderr
+    );
+    let step = run(verchain().args([
+        "fit",
+        "tests/data/fit/rain.csv",
+        "--time-column",
+        "day",
+        "--step",
+        "7d",
+        "--no-files",
+    ]));
+    assert_eq!(step.code, 2);
+    assert!(step.stderr.contains("step numbers"), "{}", step.stderr);
+    let absorbing = run(verchain().args([
+        "fit",
+        HISTORY,
+        "--state-map",
+        LABELS,
+        "--absorbing",
+        "gone",
+        "--no-files",
+    ]));
+    assert_eq!(absorbing.code, 2);
+    assert!(
+        absorbing.stderr.contains("--absorbing gone: no such state"),
+        "{}",
+        absorbing.stderr
+    );
+    let missing = run(verchain().args(["fit", "no-such-history.csv"]));
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("cannot read no-such-history.csv"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn json_lines_and_the_step_sampled_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_in(
+        dir.path(),
+        "events.jsonl",
+        "{\"version_id\": \"v1\", \"timestamp\": \"2025-01-01T00:00:00Z\", \"to_state\": \"a\"}\n\
+         {\"version_id\": \"v1\", \"timestamp\": \"2025-01-03T12:00:00Z\", \"to_state\": \"b\"}\n\
+         {\"version_id\": \"v1\", \"timestamp\": \"2025-01-05T00:00:00Z\", \"to_state\": \"a\"}\n",
+    );
+    let outcome = run(verchain().arg("fit").arg(&path).args([
+        "--step",
+        "1d",
+        "--format",
+        "json",
+        "--no-files",
+    ]));
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let summary: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    // Days 0..4: a a a b a: a → a twice, a → b, b → a.
+    let rows = &summary["estimate"]["rows"];
+    assert_eq!(rows[0]["counts"], serde_json::json!([2, 1]));
+    assert_eq!(rows[1]["counts"], serde_json::json!([1, 0]));
+    assert_eq!(
+        summary["semantics"],
+        serde_json::json!({"kind": "step", "step": 86_400_000})
+    );
+}
+
+#[test]
+fn an_unwritable_output_exits_3_and_keeps_earlier_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = file_in(dir.path(), "not-a-folder", "x");
+    let outcome = run(verchain()
+        .args([
+            "fit",
+            "tests/data/fit/rain.csv",
+            "--time-column",
+            "day",
+            "-o",
+        ])
+        .arg(&blocker));
+    assert_eq!(outcome.code, 3, "{}", outcome.stderr);
+
+    // A fit that fails leaves the folder of the one before as it was.
+    let first = run(verchain()
+        .args([
+            "fit",
+            "tests/data/fit/rain.csv",
+            "--time-column",
+            "day",
+            "--name",
+            "kept",
+            "-o",
+        ])
+        .arg(dir.path()));
+    assert_eq!(first.code, 0);
+    let before = fs::read_to_string(dir.path().join("kept/fit.json")).unwrap();
+    let failed = run(verchain()
+        .args(["fit", "tests/data/fit/rain.csv", "--name", "kept", "-o"])
+        .arg(dir.path()));
+    assert_eq!(failed.code, 2);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("kept/fit.json")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn the_table_of_the_shipped_history_is_the_golden_one() {
+    // VERCHAIN_REGENERATE=1 rewrites the golden file after a deliberate change.
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fit/canary-registry.txt");
+    let output = verchain()
+        .args(["fit", HISTORY, "--state-map", LABELS, "--policy", POLICY])
+        .args(["--observed-to", "2025-07-01T00:00:00Z", "--no-files"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let table = String::from_utf8(output.stdout).unwrap();
+    if std::env::var_os("VERCHAIN_REGENERATE").is_some() {
+        fs::write(&golden, &table).unwrap();
+    }
+    assert_eq!(table, fs::read_to_string(&golden).unwrap());
+}
+
+#[test]
+fn a_rollback_rate_that_rose_is_reported_as_drift() {
+    // 300 versions in production, seen daily in February and March: rolled
+    // back with 10% a day in February and 25% in March, and back the next day.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("version_id,timestamp,to_state\n");
+    let mut x: u64 = 11;
+    for v in 0..300 {
+        let mut state = "production";
+        for (month, rate) in [(2, 0.10), (3, 0.25)] {
+            for day in 1..=28 {
+                let _ = std::fmt::Write::write_fmt(
+                    &mut text,
+                    format_args!("v{v},2025-{month:02}-{day:02}T12:00:00Z,{state}\n"),
+                );
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+                state = if state == "production" && u < rate {
+                    "rollback"
+                } else {
+                    "production"
+                };
+            }
+        }
+    }
+    let path = file_in(dir.path(), "drift.csv", &text);
+    let outcome = run(verchain().arg("fit").arg(&path).args([
+        "--step",
+        "1d",
+        "--split",
+        "2025-03-01T00:00:00Z",
+        "--format",
+        "json",
+        "--no-files",
+    ]));
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let summary: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    let test = &summary["homogeneity"];
+    assert_eq!(test["drifted"], true, "{test}");
+    assert_eq!(test["split"], "2025-03-01T00:00:00Z");
+    let change = &test["largest_changes"][0];
+    assert_eq!(change["from"], "production");
+    let (before, after) = (
+        change["before"].as_f64().unwrap(),
+        change["after"].as_f64().unwrap(),
+    );
+    assert!(
+        (before - 0.10).abs() < 0.03 && (after - 0.25).abs() < 0.04,
+        "{before} → {after}"
+    );
+}
+
+#[test]
+fn a_results_name_that_leaves_the_output_folder_is_refused_before_fitting() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["../escape", "a/b", ".."] {
+        let outcome = run(verchain()
+            .args([
+                "fit",
+                "scenarios/histories/canary-registry.csv",
+                "--name",
+                name,
+            ])
+            .arg("--output")
+            .arg(dir.path()));
+        assert_eq!(outcome.code, 2, "{name}: {}", outcome.stderr);
+        assert!(
+            outcome.stderr.contains("cannot name a folder"),
+            "{}",
+            outcome.stderr
+        );
+        assert!(
+            outcome.stdout.is_empty(),
+            "nothing is fitted: {}",
+            outcome.stdout
+        );
+    }
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+}
