@@ -28,3 +28,4 @@ pub mod fit;
 pub mod report;
 pub mod scenario;
 pub mod simulate;
+pub mod stats;

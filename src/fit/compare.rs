@@ -23,7 +23,7 @@ use nalgebra::DMatrix;
 use serde::Serialize;
 
 use super::Semantics;
-use super::chi_square::two_sided_z;
+use crate::stats::two_sided_z;
 use super::estimate::{Estimate, wilson};
 
 /// The family-wise level of the verdict.

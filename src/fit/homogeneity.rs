@@ -15,7 +15,7 @@
 
 use serde::Serialize;
 
-use super::chi_square::upper_tail;
+use crate::stats::upper_tail;
 use super::count::CountMatrix;
 
 /// The level below which the p-value says the process drifted.

@@ -40,7 +40,6 @@
 //! assert_eq!(estimate.rows[1].probabilities, vec![0.5, 0.5]);
 //! ```
 
-pub mod chi_square;
 pub mod compare;
 pub mod count;
 pub mod estimate;

@@ -132,71 +132,9 @@ pub fn chi_square_test(
     }
 }
 
-/// `P(χ²_k ≥ x) = Q(k/2, x/2)`, the regularized upper incomplete gamma
-/// function, `None` for `k = 0`.
+/// `P(χ²_k ≥ x)`, `None` for `k = 0`: nothing to test.
 fn chi_square_upper_tail(x: f64, k: usize) -> Option<f64> {
-    (k > 0).then(|| upper_incomplete_gamma(k as f64 / 2.0, x.max(0.0) / 2.0))
-}
-
-/// `Q(a, x) = Γ(a, x) / Γ(a)` for `a > 0`, `x ≥ 0`: by its power series
-/// `P(a, x) = e^{−x} x^a Σ_n x^n / Γ(a + n + 1)` below `x = a + 1`, and
-/// above it by the continued fraction of `Γ(a, x)` in Lentz's form
-/// (Abramowitz and Stegun 6.5.29 and 6.5.31), each to full double precision.
-fn upper_incomplete_gamma(a: f64, x: f64) -> f64 {
-    const TINY: f64 = 1e-300;
-    if x == 0.0 {
-        return 1.0;
-    }
-    let log_prefactor = a * x.ln() - x - ln_gamma_half_integer(a);
-    if x < a + 1.0 {
-        let (mut term, mut sum, mut denominator) = (1.0 / a, 1.0 / a, a);
-        for _ in 0..10_000 {
-            denominator += 1.0;
-            term *= x / denominator;
-            sum += term;
-            if term.abs() < sum.abs() * f64::EPSILON {
-                break;
-            }
-        }
-        (1.0 - sum * log_prefactor.exp()).max(0.0)
-    } else {
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / TINY;
-        let mut d = 1.0 / b;
-        let mut fraction = d;
-        for i in 1..10_000 {
-            let an = -(i as f64) * (i as f64 - a);
-            b += 2.0;
-            d = an * d + b;
-            d = if d.abs() < TINY { TINY } else { d };
-            c = b + an / c;
-            c = if c.abs() < TINY { TINY } else { c };
-            d = 1.0 / d;
-            let step = d * c;
-            fraction *= step;
-            if (step - 1.0).abs() < f64::EPSILON {
-                break;
-            }
-        }
-        (log_prefactor.exp() * fraction).min(1.0)
-    }
-}
-
-/// `ln Γ(a)` for `a` a positive multiple of 1/2, exactly as a sum of logs:
-/// `Γ(1) = 1`, `Γ(1/2) = √π`, `Γ(a + 1) = a Γ(a)`. Degrees of freedom are
-/// whole, so chi-square tails only need these.
-fn ln_gamma_half_integer(a: f64) -> f64 {
-    let mut value = if a.fract() == 0.0 {
-        0.0
-    } else {
-        0.5 * std::f64::consts::PI.ln()
-    };
-    let mut z = if a.fract() == 0.0 { 1.0 } else { 0.5 };
-    while z < a {
-        value += z.ln();
-        z += 1.0;
-    }
-    value
+    (k > 0).then(|| crate::stats::upper_tail(x, k))
 }
 
 /// Compares a simulation with the exact trajectory it estimates, and its

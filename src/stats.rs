@@ -1,4 +1,5 @@
-//! The upper tail of the chi-square distribution, for the tests of a fit.
+//! The upper tail of the chi-square distribution, for the tests of a fit and
+//! of a simulation's agreement with the exact answer.
 //!
 //! `P(χ²_k ≥ x) = Q(k/2, x/2)`, the regularized upper incomplete gamma
 //! function, computed as in Press et al., *Numerical Recipes* (3rd ed.,
