@@ -464,3 +464,23 @@ fn a_results_name_that_leaves_the_output_folder_is_refused_before_fitting() {
     }
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// Found by the `history` fuzz target: a line break inside a quoted CSV field
+/// made a state name that the fitted scenario could not hold.
+#[test]
+fn a_state_name_with_a_line_break_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = file_in(
+        dir.path(),
+        "broken.csv",
+        "step,state\n1,up\n2,\"p\n2,up\"\n3,up\n",
+    );
+    let outcome = run(verchain().arg("fit").arg(&events).arg("--no-files"));
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("line 3"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("control characters"),
+        "{}",
+        outcome.stderr
+    );
+}

@@ -23,8 +23,8 @@ use nalgebra::DMatrix;
 use serde::Serialize;
 
 use super::Semantics;
-use crate::stats::two_sided_z;
 use super::estimate::{Estimate, wilson};
+use crate::stats::two_sided_z;
 
 /// The family-wise level of the verdict.
 pub const FAMILY_ALPHA: f64 = 0.05;

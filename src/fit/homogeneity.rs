@@ -15,8 +15,8 @@
 
 use serde::Serialize;
 
-use crate::stats::upper_tail;
 use super::count::CountMatrix;
+use crate::stats::upper_tail;
 
 /// The level below which the p-value says the process drifted.
 pub const ALPHA: f64 = 0.05;

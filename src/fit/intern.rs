@@ -98,6 +98,7 @@ impl<'a> Sink<'a> {
                         });
                     }
                     None => {
+                        check_state_name(state, 0)?;
                         states.push(state.clone());
                         (states.len() - 1) as u32
                     }
@@ -253,6 +254,7 @@ impl<'a> Sink<'a> {
                 known: self.states.join(", "),
             })?,
             None => {
+                check_state_name(label, line)?;
                 self.states.push(label.to_string());
                 (self.states.len() - 1) as u32
             }
@@ -307,6 +309,18 @@ impl<'a> Sink<'a> {
             sources: self.sources,
         })
     }
+}
+
+/// Refuses a state name that the fitted scenario could not hold, as the
+/// scenario reader refuses it in `states`.
+fn check_state_name(name: &str, line: u64) -> Result<(), FitError> {
+    if name.trim().is_empty() || name.chars().any(char::is_control) {
+        return Err(FitError::BadStateName {
+            line,
+            label: name.to_string(),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

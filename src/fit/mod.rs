@@ -158,6 +158,11 @@ pub enum FitError {
         state: String,
         known: String,
     },
+    /// A state name a scenario cannot hold: blank, or with control
+    /// characters (a line break inside a quoted CSV field, say). `line` is
+    /// 0 for a state named by the state map.
+    #[error("{}the state {label:?} is blank or holds control characters, so no scenario can name it", if *line > 0 { format!("line {line}: ") } else { String::new() })]
+    BadStateName { line: u64, label: String },
     /// Nothing is left once the export's end is applied.
     #[error("no events at or before --observed-to ({observed_to}); the first is at {first}")]
     NothingObserved { observed_to: String, first: String },
@@ -234,6 +239,9 @@ impl FitError {
             Self::MapTarget { .. } => {
                 "fix the state map, or add the state to the policy".to_string()
             }
+            Self::BadStateName { .. } => "fix the label in the export, or map it to a state \
+                name with --state-map (`label: state`)"
+                .to_string(),
             Self::NothingObserved { .. } => "give a later --observed-to, or none".to_string(),
             Self::NeverLeft { state, .. } => format!(
                 "declare it absorbing with --absorbing {state} (or `{state}: absorbing` in the \
