@@ -27,3 +27,4 @@ pub mod chain;
 pub mod report;
 pub mod scenario;
 pub mod simulate;
+pub mod sweep;

@@ -15,7 +15,7 @@ use verchain::scenario::expr::closest;
 use verchain::scenario::{MAX_HORIZON, MAX_TARGETS, Scenario, Target};
 use verchain::simulate;
 
-use cli::args::{CheckArgs, Cli, Command, Format, RunArgs};
+use cli::args::{Cli, Command, Format, RunArgs};
 use cli::diagnostics;
 use cli::progress::Progress;
 
@@ -45,7 +45,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => run(&args, cli.quiet),
-        Command::Check(args) => check(&args, cli.quiet),
+        Command::Check(args) => {
+            cli::check::run(&args, cli.quiet).map_err(|(reports, code)| Failure { reports, code })
+        }
+        Command::Sweep(args) => cli::sweep::run(&args, cli.quiet),
+        Command::Merge(args) => cli::sweep::merge(&args, cli.quiet),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -113,39 +117,6 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-/// `verchain check`: validate every file, report every problem.
-fn check(args: &CheckArgs, quiet: bool) -> Result<(), Failure> {
-    let mut reports = Vec::new();
-    let mut invalid = 0;
-    for file in &args.files {
-        match load(file) {
-            Ok(scenario) => {
-                if !quiet {
-                    println!(
-                        "ok: {} ({}, {} states)",
-                        file.display(),
-                        scenario.name,
-                        scenario.chain.len()
-                    );
-                }
-            }
-            Err(failure) => {
-                invalid += 1;
-                reports.extend(failure.reports);
-            }
-        }
-    }
-    if invalid == 0 {
-        return Ok(());
-    }
-    reports.push(miette::miette!(
-        "{invalid} of {} scenario files {} invalid",
-        args.files.len(),
-        if invalid == 1 { "is" } else { "are" }
-    ));
-    Err(Failure::invalid(reports))
 }
 
 /// Reads and validates a scenario file.

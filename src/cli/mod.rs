@@ -1,5 +1,8 @@
 //! The binary's own parts: argument parsing, error rendering, progress.
 
 pub mod args;
+pub mod check;
 pub mod diagnostics;
+pub mod junit;
 pub mod progress;
+pub mod sweep;

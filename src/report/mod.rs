@@ -9,6 +9,7 @@ mod fate_table;
 mod figures;
 pub mod files;
 pub mod summary;
+pub mod sweep;
 pub mod table;
 mod tables;
 

@@ -17,6 +17,7 @@
 //! sans-serif font (layout was measured with DejaVu Sans, which is close).
 
 mod layout;
+pub mod sweep;
 
 use std::path::Path;
 
