@@ -73,12 +73,13 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         epsilon: scenario.epsilon,
         ..analysis::Request::default()
     };
-    let exact = analysis::analyze_with(
+    let mut exact = analysis::analyze_with(
         &scenario.chain,
         &scenario.initial,
         scenario.horizon,
         &request,
     );
+    cli::phases::follow(&mut scenario, &mut exact, quiet);
     let simulation = simulate_if_asked(&scenario, quiet);
     let agreement = simulation.as_ref().map(|sim| {
         let hitting: Vec<Vec<f64>> = exact

@@ -4,5 +4,6 @@ pub mod args;
 pub mod check;
 pub mod diagnostics;
 pub mod junit;
+pub mod phases;
 pub mod progress;
 pub mod sweep;

@@ -61,6 +61,11 @@ fn occupancy(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
             exact: &summary.exact.trajectory,
             band: band.as_ref().map(|(lo, hi)| (lo.as_slice(), hi.as_slice())),
             band_label: &band_label,
+            phases: &summary
+                .phases
+                .iter()
+                .map(|p| (p.name.clone(), p.from, p.to))
+                .collect::<Vec<_>>(),
         },
         &folder.join("occupancy.png"),
         &folder.join("occupancy.svg"),

@@ -46,12 +46,24 @@ pub struct Summary {
     pub hitting: Vec<HittingSummary>,
     pub passage: PassageSummary,
     pub convergence: ConvergenceSummary,
+    /// Stretches of steps under their own transitions; the trajectory
+    /// follows them.
+    pub phases: Vec<PhaseSummary>,
     /// `null` when the simulation is off.
     pub simulation: Option<SimulationSummary>,
     /// With `--trace K`: `trace[w][t]`, the state index of walker `w` after
     /// `t` steps. Written to `trace.csv`, not to the JSON document.
     #[serde(skip)]
     pub trace: Option<Vec<Vec<u32>>>,
+}
+
+/// A phase: the moves out of steps `from ..= to` use `matrix`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseSummary {
+    pub name: String,
+    pub from: u64,
+    pub to: u64,
+    pub matrix: Vec<Vec<f64>>,
 }
 
 /// The exact occupancy.
@@ -306,6 +318,22 @@ impl Summary {
             hitting,
             passage,
             convergence,
+            phases: scenario
+                .whatif
+                .phases
+                .iter()
+                .map(|p| PhaseSummary {
+                    name: p.name.clone(),
+                    from: p.from,
+                    to: p.to,
+                    matrix: p
+                        .chain
+                        .matrix()
+                        .row_iter()
+                        .map(|r| r.iter().copied().collect())
+                        .collect(),
+                })
+                .collect(),
             simulation,
             trace: None,
         }

@@ -55,6 +55,14 @@ pub fn render(summary: &Summary) -> String {
     if let Some(description) = &summary.description {
         let _ = writeln!(out, "{}", description.trim());
     }
+    for phase in &summary.phases {
+        let _ = writeln!(
+            out,
+            "phase {}: the moves out of {unit}s {} to {} follow its own transitions \
+             (the occupancy follows it; the long-run results are the base policy's)",
+            phase.name, phase.from, phase.to
+        );
+    }
 
     let _ = writeln!(out);
     match &summary.simulation {

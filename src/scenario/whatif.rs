@@ -29,7 +29,7 @@ use nalgebra::{DMatrix, DVector};
 use super::build::{Problems, unknown_key, whole_number};
 use super::rows::{self, Rows};
 use super::yaml::{Node, Position, Value};
-use super::{Problem, Shown};
+use super::{MAX_HORIZON, Problem, Shown};
 use crate::chain::Chain;
 use crate::sweep::expect::Expectation;
 use crate::sweep::metric::{self, Metric};
@@ -702,8 +702,8 @@ fn phase(
                 Some(n) => name = n.to_string(),
                 None => problems.wrong_kind(value, "phase name", "a string"),
             },
-            Some("from") => from = whole_number(value, "from", i64::MAX as u64, problems),
-            Some("to") => to = whole_number(value, "to", i64::MAX as u64, problems),
+            Some("from") => from = whole_number(value, "from", MAX_HORIZON as u64, problems),
+            Some("to") => to = whole_number(value, "to", MAX_HORIZON as u64, problems),
             Some("parameters") => overrides = phase_parameters(value, base, problems),
             Some("transitions") if base.from_list => problems.push(
                 Problem::new(key.position, "a phase can replace rows only of a scenario written with `transitions`")

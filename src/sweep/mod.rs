@@ -58,6 +58,21 @@ pub fn phased_trajectory(
     steps
 }
 
+/// `S_t` under the stretches, for any `t`: step by step to the end of the
+/// last stretch, then by repeated squaring of the base chain.
+pub fn phased_distribution_at(
+    base: &Chain,
+    stretches: &[Stretch],
+    initial: &DVector<f64>,
+    t: u64,
+) -> DVector<f64> {
+    let end = stretches.iter().map(|s| s.to + 1).max().unwrap_or(0);
+    let walked = t.min(end);
+    let trajectory = phased_trajectory(base, stretches, initial, walked as usize);
+    let at = trajectory.last().expect("S_0 at least");
+    transient::distribution_at(base.matrix(), at, t - walked)
+}
+
 /// The metrics and verdicts of one chain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
