@@ -50,6 +50,7 @@ fn main() -> ExitCode {
         }
         Command::Sweep(args) => cli::sweep::run(&args, cli.quiet),
         Command::Merge(args) => cli::sweep::merge(&args, cli.quiet),
+        Command::Sensitivity(args) => cli::sensitivity::run(&args, cli.quiet),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

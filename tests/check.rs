@@ -107,7 +107,10 @@ fn valid_scenarios_pass_with_their_expectations() {
     let (_dir, paths) = files(&[("good.yaml", GOOD)]);
     let (code, stdout, _) = run(&["check", path(&paths[0])]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("1 chain valid, 2 expectations hold"), "{stdout}");
+    assert!(
+        stdout.contains("1 chain valid, 2 expectations hold"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -155,7 +158,10 @@ fn a_broken_phase_is_exit_2_at_the_phase_row() {
     let (code, stdout, _) = run(&["check", path(&paths[0]), "--format", "github"]);
     assert_eq!(code, 2);
     assert!(stdout.contains(",line=10,col=7,"), "{stdout}");
-    assert!(stdout.contains("in phase `freeze`: row `a` sums to 1.1"), "{stdout}");
+    assert!(
+        stdout.contains("in phase `freeze`: row `a` sums to 1.1"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -163,7 +169,10 @@ fn a_failed_expectation_is_exit_1_naming_where_and_the_value() {
     let (_dir, paths) = files(&[("fails.yaml", FAILING)]);
     let (code, stdout, _) = run(&["check", path(&paths[0]), "--format", "github"]);
     assert_eq!(code, 1);
-    assert!(stdout.contains(",line=8,col=5,title=verchain%3A expectation fails::"), "{stdout}");
+    assert!(
+        stdout.contains(",line=8,col=5,title=verchain%3A expectation fails::"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains(
             "expectation `hitting[production].expected from develop <= 2` fails%0A  at sweep point p = 0.75: hitting[production].expected from develop = 4, not <= 2"
@@ -173,21 +182,36 @@ fn a_failed_expectation_is_exit_1_naming_where_and_the_value() {
     // For a person, on stderr, the line is shown.
     let (code, _, stderr) = run(&["check", path(&paths[0])]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("8 │   - hitting[production].expected from develop <= 2"), "{stderr}");
+    assert!(
+        stderr.contains("8 │   - hitting[production].expected from develop <= 2"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn invalid_wins_over_failed_and_folders_are_searched() {
-    let (dir, _) = files(&[("a-fails.yaml", FAILING), ("b-row.yaml", BROKEN_ROW), ("notes.txt", "x")]);
-    let (code, stdout, stderr) = run(&["check", dir.path().to_str().unwrap(), "--format", "github"]);
+    let (dir, _) = files(&[
+        ("a-fails.yaml", FAILING),
+        ("b-row.yaml", BROKEN_ROW),
+        ("notes.txt", "x"),
+    ]);
+    let (code, stdout, stderr) =
+        run(&["check", dir.path().to_str().unwrap(), "--format", "github"]);
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
-    assert!(stderr.contains("1 of 2 scenario files is invalid; 1 more breaks an expectation"), "{stderr}");
+    assert!(
+        stderr.contains("1 of 2 scenario files is invalid; 1 more breaks an expectation"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn junit_lists_every_file_and_expectation() {
-    let (dir, paths) = files(&[("good.yaml", GOOD), ("fails.yaml", FAILING), ("row.yaml", BROKEN_ROW)]);
+    let (dir, paths) = files(&[
+        ("good.yaml", GOOD),
+        ("fails.yaml", FAILING),
+        ("row.yaml", BROKEN_ROW),
+    ]);
     let report = dir.path().join("check.xml");
     let (code, _, _) = run(&[
         "check",
@@ -200,10 +224,21 @@ fn junit_lists_every_file_and_expectation() {
     ]);
     assert_eq!(code, 2);
     let xml = fs::read_to_string(&report).unwrap();
-    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"), "{xml}");
-    assert!(xml.contains("<testsuites name=\"verchain check\" tests=\"6\" failures=\"1\" errors=\"1\">"), "{xml}");
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "<testsuites name=\"verchain check\" tests=\"6\" failures=\"1\" errors=\"1\">"
+        ),
+        "{xml}"
+    );
     assert!(xml.contains("<failure message=\"expectation `hitting[production].expected from develop &lt;= 2` fails\""), "{xml}");
-    assert!(xml.contains("row.yaml:3:3: row `develop` sums to 1.1, not 1"), "{xml}");
+    assert!(
+        xml.contains("row.yaml:3:3: row `develop` sums to 1.1, not 1"),
+        "{xml}"
+    );
 
     // Well formed: every element read back closes.
     let mut reader = quick_xml::Reader::from_str(&xml);
@@ -224,5 +259,8 @@ fn an_empty_folder_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, stderr) = run(&["check", dir.path().to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("holds no scenario (.yaml or .yml) files"), "{stderr}");
+    assert!(
+        stderr.contains("holds no scenario (.yaml or .yml) files"),
+        "{stderr}"
+    );
 }

@@ -68,7 +68,11 @@ fn waiting_at_week_52(freeze: bool) -> Ratio {
     frozen[2] = [zero, zero, h(98), zero, h(2), zero];
     let mut s = [h(100), zero, zero, zero, zero, zero];
     for t in 0..8 {
-        let m = if freeze && (3..=7).contains(&t) { &frozen } else { &base };
+        let m = if freeze && (3..=7).contains(&t) {
+            &frozen
+        } else {
+            &base
+        };
         let mut next = [zero; 6];
         for (i, si) in s.iter().enumerate() {
             for (j, nj) in next.iter_mut().enumerate() {
@@ -120,7 +124,10 @@ fn sweeping_p_gives_both_stationary_distributions_of_the_seed_article() {
         let metrics = &point.result.as_ref().unwrap().metrics;
         for (state, want) in pi.iter().enumerate() {
             let got = *metrics[state].as_ref().unwrap();
-            assert!((got - want).abs() < 1e-15, "p = {p}, state {state}: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 1e-15,
+                "p = {p}, state {state}: {got} vs {want}"
+            );
         }
     }
 }
@@ -179,7 +186,10 @@ sweeps:
     assert!(points[2].result.is_ok());
     let problems = points[3].result.as_ref().unwrap_err();
     let message = &problems[0].message;
-    assert!(message.contains("at sweep point p = 0.6, q = 0.5"), "{message}");
+    assert!(
+        message.contains("at sweep point p = 0.6, q = 0.5"),
+        "{message}"
+    );
     assert!(message.contains("-0.1"), "{message}");
     assert_eq!(problems[0].position.line, 7);
 }
@@ -268,8 +278,16 @@ phases:
     );
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].position.line, 11);
-    assert!(found[0].message.contains("in phase `freeze`"), "{}", found[0].message);
-    assert!(found[0].message.contains("sums to 1.1"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("in phase `freeze`"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[0].message.contains("sums to 1.1"),
+        "{}",
+        found[0].message
+    );
 }
 
 #[test]
@@ -290,8 +308,16 @@ sweeps:
 ",
     );
     let messages: Vec<&str> = found.iter().map(|p| p.message.as_str()).collect();
-    assert!(messages.iter().any(|m| m.contains("unknown key `rows`")), "{messages:?}");
-    assert!(messages.iter().any(|m| m.contains("`r`, which is not a parameter")), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("unknown key `rows`")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`r`, which is not a parameter")),
+        "{messages:?}"
+    );
 }
 
 #[test]

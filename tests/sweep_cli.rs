@@ -18,7 +18,12 @@ fn contents(folder: &Path) -> BTreeMap<String, Vec<u8>> {
     fs::read_dir(folder)
         .unwrap()
         .map(|e| e.unwrap())
-        .map(|e| (e.file_name().into_string().unwrap(), fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.file_name().into_string().unwrap(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -35,12 +40,20 @@ fn sweep(args: &[&str], threads: &str) -> std::process::Output {
 fn the_seed_sweep_writes_its_table_csv_and_charts() {
     let out = tempfile::tempdir().unwrap();
     let output = sweep(
-        &["scenarios/seed-article.yaml", "--output", out.path().to_str().unwrap(), "-q"],
+        &[
+            "scenarios/seed-article.yaml",
+            "--output",
+            out.path().to_str().unwrap(),
+            "-q",
+        ],
         "2",
     );
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.contains("seed-article sweep · 2 points over p (2 values)"), "{stdout}");
+    assert!(
+        stdout.contains("seed-article sweep · 2 points over p (2 values)"),
+        "{stdout}"
+    );
     // 43/118 = 0.364407 at p = 0.6 is the lowest share of test.
     assert!(stdout.contains("0.364407 at p = 0.6"), "{stdout}");
     let files = contents(&out.path().join("seed-article"));
@@ -52,9 +65,23 @@ fn the_seed_sweep_writes_its_table_csv_and_charts() {
          hitting[deploy].expected from develop,mixing_time"
     );
     // π_test = 86/231 at p = 0.5, in its shortest exact form.
-    assert!(csv.lines().nth(1).unwrap().starts_with("0,0.5,0,0.3722943722943723,"), "{csv}");
-    for name in ["sweep-stationary.png", "sweep-stationary.svg", "sweep-mixing_time.png"] {
-        assert!(files.contains_key(name), "{name} missing: {:?}", files.keys());
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("0,0.5,0,0.3722943722943723,"),
+        "{csv}"
+    );
+    for name in [
+        "sweep-stationary.png",
+        "sweep-stationary.svg",
+        "sweep-mixing_time.png",
+    ] {
+        assert!(
+            files.contains_key(name),
+            "{name} missing: {:?}",
+            files.keys()
+        );
     }
 }
 
@@ -62,28 +89,56 @@ fn the_seed_sweep_writes_its_table_csv_and_charts() {
 fn merged_shards_equal_a_single_run_byte_for_byte() {
     let scenario = "scenarios/canary-rollout.yaml";
     let single = tempfile::tempdir().unwrap();
-    let output = sweep(&[scenario, "--output", single.path().to_str().unwrap(), "-q"], "2");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = sweep(
+        &[scenario, "--output", single.path().to_str().unwrap(), "-q"],
+        "2",
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     // Shards computed on one thread each, in any order.
     let shards = tempfile::tempdir().unwrap();
     for k in [3, 1, 4, 2] {
         let shard = format!("{k}/4");
-        let args = [scenario, "--shard", &shard, "--output", shards.path().to_str().unwrap(), "-q"];
+        let args = [
+            scenario,
+            "--shard",
+            &shard,
+            "--output",
+            shards.path().to_str().unwrap(),
+            "-q",
+        ];
         let output = sweep(&args, "1");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let folder = shards.path().join("canary-rollout");
     let names: Vec<String> = contents(&folder).into_keys().collect();
     assert_eq!(names.len(), 4, "{names:?}");
     let merged = tempfile::tempdir().unwrap();
     let mut merge = verchain();
-    merge.args(["merge", scenario, "--output", merged.path().to_str().unwrap(), "-q"]);
+    merge.args([
+        "merge",
+        scenario,
+        "--output",
+        merged.path().to_str().unwrap(),
+        "-q",
+    ]);
     for name in &names {
         merge.arg(folder.join(name));
     }
     let output = merge.output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     let (a, b) = (
         contents(&single.path().join("canary-rollout")),
@@ -101,7 +156,14 @@ fn a_missing_or_repeated_shard_is_refused() {
     let scenario = "scenarios/canary-rollout.yaml";
     let shards = tempfile::tempdir().unwrap();
     for k in ["1/3", "2/3"] {
-        let args = [scenario, "--shard", k, "--output", shards.path().to_str().unwrap(), "-q"];
+        let args = [
+            scenario,
+            "--shard",
+            k,
+            "--output",
+            shards.path().to_str().unwrap(),
+            "-q",
+        ];
         assert!(sweep(&args, "1").status.success());
     }
     let folder = shards.path().join("canary-rollout");
@@ -109,7 +171,10 @@ fn a_missing_or_repeated_shard_is_refused() {
     let two = folder.join("sweep.shard-2-of-3.csv");
     for (files, words) in [
         // Shards 1 and 2 of 3 hold points 0 … ⌊2 · 35 / 3⌋ − 1 = 22.
-        (vec![&one, &two], "the shards hold 23 of the sweep's 35 points"),
+        (
+            vec![&one, &two],
+            "the shards hold 23 of the sweep's 35 points",
+        ),
         (vec![&one, &one, &two], "appears twice"),
     ] {
         let output = verchain()
@@ -141,15 +206,35 @@ fn the_run_and_the_sweep_keep_each_others_files() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_str().unwrap();
     let run = verchain()
-        .args(["run", "scenarios/seed-article.yaml", "--walkers", "0", "--output", dir, "-q"])
+        .args([
+            "run",
+            "scenarios/seed-article.yaml",
+            "--walkers",
+            "0",
+            "--output",
+            dir,
+            "-q",
+        ])
         .output()
         .unwrap();
     assert!(run.status.success());
-    assert!(sweep(&["scenarios/seed-article.yaml", "--output", dir, "-q"], "1").status.success());
+    assert!(
+        sweep(&["scenarios/seed-article.yaml", "--output", dir, "-q"], "1")
+            .status
+            .success()
+    );
     let files = contents(&out.path().join("seed-article"));
     assert!(files.contains_key("summary.json") && files.contains_key("sweep.csv"));
     let run = verchain()
-        .args(["run", "scenarios/seed-article.yaml", "--walkers", "0", "--output", dir, "-q"])
+        .args([
+            "run",
+            "scenarios/seed-article.yaml",
+            "--walkers",
+            "0",
+            "--output",
+            dir,
+            "-q",
+        ])
         .output()
         .unwrap();
     assert!(run.status.success());

@@ -104,6 +104,43 @@ pub enum Command {
     /// run writes.
     #[command(after_help = MERGE_EXAMPLES)]
     Merge(MergeArgs),
+    /// Rank which parameter moves each metric most: exact derivatives of
+    /// long-run shares, absorption and hitting, by the fundamental matrix.
+    #[command(after_help = SENSITIVITY_EXAMPLES)]
+    Sensitivity(SensitivityArgs),
+}
+
+const SENSITIVITY_EXAMPLES: &str = "\
+Examples:
+  verchain sensitivity scenarios/canary-rollout.yaml
+      each target's hitting probability and expected time, and the absorption into
+      archived, each against canary_pass and rollback_rate (long-run shares too,
+      for states in closed classes of several states)
+  verchain sensitivity scenarios/canary-rollout.yaml --metric 'hitting[production].expected from candidate'
+
+For each metric m and parameter θ: ∂m/∂θ, exact (each entry's expression is
+differentiated exactly, then through the fundamental matrix), and the
+elasticity θ/m · ∂m/∂θ (the % change of m per % change of θ). Parameters are
+ranked by |∂m/∂θ|. Written to DIR/<scenario name>/sensitivity.csv.";
+
+/// `verchain sensitivity`.
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// The scenario file (YAML), with `parameters`
+    pub file: PathBuf,
+
+    /// A metric to differentiate (repeatable); default: stationary, the
+    /// targets' hitting probability and expected time, absorption
+    #[arg(long = "metric", value_name = "METRIC")]
+    pub metrics: Vec<String>,
+
+    /// Folder for the results; writes DIR/<scenario name>/sensitivity.csv
+    #[arg(short, long, value_name = "DIR", default_value = "output")]
+    pub output: PathBuf,
+
+    /// Write no files, only print
+    #[arg(long)]
+    pub no_files: bool,
 }
 
 const SWEEP_EXAMPLES: &str = "\

@@ -6,4 +6,5 @@ pub mod diagnostics;
 pub mod junit;
 pub mod phases;
 pub mod progress;
+pub mod sensitivity;
 pub mod sweep;

@@ -8,6 +8,7 @@ pub mod fate;
 mod fate_table;
 mod figures;
 pub mod files;
+pub mod sensitivity;
 pub mod summary;
 pub mod sweep;
 pub mod table;

@@ -185,6 +185,86 @@ impl Template {
     }
 }
 
+impl Template {
+    /// `E = ∂T/∂θ` at the parameter values `values`, entry by entry, each
+    /// expression differentiated exactly; `rest` gives minus the sum of its
+    /// row's other derivatives.
+    ///
+    /// # Errors
+    ///
+    /// An entry that does not evaluate, or a row whose derivatives do not
+    /// sum to 0 (a row that stays stochastic only at this value of `wrt`),
+    /// named by its state.
+    pub fn derivative(
+        &self,
+        values: &BTreeMap<String, f64>,
+        wrt: &str,
+    ) -> Result<DMatrix<f64>, String> {
+        let n = self.states.len();
+        let mut e = DMatrix::zeros(n, n);
+        let slope = |node: &Node| -> Result<Option<f64>, String> {
+            match &node.value {
+                Value::String(s) if s == "rest" => Ok(None),
+                Value::String(s) => super::expr::derivative(s, values, wrt)
+                    .map(|(_, d)| Some(d))
+                    .map_err(|e| e.to_string()),
+                _ => Ok(Some(0.0)),
+            }
+        };
+        let index = |node: &Node| {
+            let name = node
+                .as_str()
+                .map_or_else(|| node.describe(), str::to_string);
+            self.states.iter().position(|s| *s == name)
+        };
+        let mut fill = |from: usize, row: Vec<(usize, Option<f64>)>| -> Result<(), String> {
+            let known: f64 = row.iter().filter_map(|(_, d)| *d).sum();
+            let rest = row.iter().find(|(_, d)| d.is_none()).map(|(to, _)| *to);
+            for (to, d) in &row {
+                e[(from, *to)] = d.unwrap_or(-known);
+            }
+            if rest.is_none() && known.abs() > 1e-12 {
+                return Err(format!(
+                    "the row of `{}` sums to 1 only at this value of `{wrt}`: its entries' \
+                     derivatives sum to {}, not 0",
+                    self.states[from],
+                    Shown(known)
+                ));
+            }
+            Ok(())
+        };
+        match &self.rows.value {
+            Value::Sequence(rows) => {
+                for (from, row) in rows.iter().enumerate() {
+                    if let Value::Sequence(items) = &row.value {
+                        let row = items
+                            .iter()
+                            .enumerate()
+                            .map(|(to, item)| Ok((to, slope(item)?)))
+                            .collect::<Result<Vec<_>, String>>()?;
+                        fill(from, row)?;
+                    }
+                }
+            }
+            Value::Mapping(rows) => {
+                for (key, row) in rows {
+                    let (Some(from), Value::Mapping(entries)) = (index(key), &row.value) else {
+                        continue;
+                    };
+                    let row = entries
+                        .iter()
+                        .filter_map(|(to, item)| index(to).map(|to| (to, item)))
+                        .map(|(to, item)| Ok((to, slope(item)?)))
+                        .collect::<Result<Vec<_>, String>>()?;
+                    fill(from, row)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(e)
+    }
+}
+
 /// Rows and `S_0` within the tolerance, rescaled to sum to exactly 1, as a chain.
 pub(super) fn finish(
     states: Vec<String>,

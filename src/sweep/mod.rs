@@ -16,6 +16,7 @@
 
 pub mod expect;
 pub mod metric;
+pub mod sensitivity;
 
 use std::ops::Range;
 
