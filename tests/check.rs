@@ -98,7 +98,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn path(p: &PathBuf) -> &str {
+fn path(p: &std::path::Path) -> &str {
     p.to_str().unwrap()
 }
 

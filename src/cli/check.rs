@@ -192,7 +192,8 @@ pub fn check_file(path: &Path, quiet: bool) -> FileCheck {
     };
     let unreadable = |reason: String| {
         Finding::Invalid(Problem {
-            message: format!("cannot read {}: {reason}", path.display()),
+            // Shown after the file's name: `FILE: cannot read: reason`.
+            message: format!("cannot read: {reason}"),
             position: Position::default(),
             label: None,
             help: None,
@@ -204,10 +205,8 @@ pub fn check_file(path: &Path, quiet: bool) -> FileCheck {
     }
     let text = match std::fs::read(path).map(String::from_utf8) {
         Ok(Ok(text)) => text,
-        Ok(Err(_)) => {
-            check.findings.push(unreadable(
-                "it is not UTF-8 text; save the file as UTF-8".into(),
-            ));
+        Ok(Err(e)) => {
+            check.findings.push(unreadable(not_utf8(&e)));
             return check;
         }
         Err(e) => {
@@ -232,6 +231,18 @@ pub fn check_file(path: &Path, quiet: bool) -> FileCheck {
     };
     expectations(&scenario, &mut check, quiet);
     check
+}
+
+/// Where a file stops being UTF-8, as line, column and byte.
+fn not_utf8(error: &std::string::FromUtf8Error) -> String {
+    let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&valid[start..]).chars().count() + 1;
+    format!(
+        "line {line}, column {column} (byte {}) is not UTF-8 text; save the file as UTF-8",
+        valid.len()
+    )
 }
 
 /// Validates the sweep points and checks every expectation everywhere.

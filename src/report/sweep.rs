@@ -338,7 +338,9 @@ fn charts(
     states: &[String],
 ) -> Result<Vec<String>, WriteError> {
     let mut written = Vec::new();
-    let mut groups: Vec<(String, Vec<(usize, Option<String>)>)> = Vec::new();
+    // A chart's name and its metrics, each with its state when it has one.
+    type Group = (String, Vec<(usize, Option<String>)>);
+    let mut groups: Vec<Group> = Vec::new();
     for (k, metric) in results.metrics.iter().enumerate() {
         let (name, state) = group(metric);
         match groups.iter_mut().find(|(g, _)| *g == name) {

@@ -1,7 +1,7 @@
 //! Expectations: properties of a policy that CI keeps, such as
 //! `stationary[production] >= 0.3`.
 //!
-//! An expectation is a [metric](super::metric), a comparison and a number:
+//! An expectation is a metric (see [`super::metric`]), a comparison and a number:
 //!
 //! ```text
 //! expectation := metric ('<=' | '>=' | '<' | '>') number

@@ -16,7 +16,7 @@
 //! `stationary` and `occupancy` may leave out the states in a sweep's
 //! `metrics`, which then means one column per state; an expectation always
 //! names them. Everything here is exact and computed from
-//! [`analysis`](crate::analysis) results; nothing is printed.
+//! [`crate::analysis`] results; nothing is printed.
 
 use std::fmt;
 

@@ -310,26 +310,3 @@ fn evaluate_point(
     };
     point
 }
-
-/// The points with the lowest and the highest value of metric `k`, among
-/// the points where it has a finite value; ties go to the first point.
-pub fn extremes(points: &[Point], k: usize) -> Option<(&Point, &Point)> {
-    let valued = points.iter().filter_map(|p| match &p.result {
-        Ok(e) => match e.metrics.get(k) {
-            Some(Ok(v)) if v.is_finite() => Some((p, *v)),
-            _ => None,
-        },
-        Err(_) => None,
-    });
-    let mut best: Option<((&Point, f64), (&Point, f64))> = None;
-    for (p, v) in valued {
-        best = Some(match best {
-            None => ((p, v), (p, v)),
-            Some((low, high)) => (
-                if v < low.1 { (p, v) } else { low },
-                if v > high.1 { (p, v) } else { high },
-            ),
-        });
-    }
-    best.map(|(low, high)| (low.0, high.0))
-}
