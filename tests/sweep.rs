@@ -340,3 +340,36 @@ phases:
     assert!((s[2][0] - 0.95).abs() < 1e-15);
     assert!((s[3][0] - 0.525).abs() < 1e-15);
 }
+
+#[test]
+fn sweep_points_follow_the_phases_at_their_own_values() {
+    let path = format!(
+        "{}/scenarios/deploy-freeze.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = fs::read_to_string(path).unwrap()
+        + "
+sweeps:
+  parameters:
+    canary_pass: [0.5, 0.6]
+  metrics: ['occupancy[candidate, canary] at 8', 'occupancy[production] at 8']
+";
+    let scenario = Scenario::parse(&text, "freeze").unwrap();
+    let points = sweep::run(&scenario, 0..2, &|| {});
+    let metrics = |k: usize| points[k].result.as_ref().unwrap().metrics.clone();
+    // At the base value the point is the scenario itself, freeze included.
+    let waiting = waiting_at_week_52(true).value();
+    assert!((metrics(1)[0].as_ref().unwrap() - waiting).abs() < 1e-15);
+    // The freeze stops every promotion, whatever canary_pass is, so the
+    // waiting share moves with canary_pass only through weeks 45 to 47.
+    let (low, high) = (
+        *metrics(0)[0].as_ref().unwrap(),
+        *metrics(1)[0].as_ref().unwrap(),
+    );
+    assert!(low > high, "{low} {high}");
+    // The point re-evaluated from the rows as written agrees with the
+    // scenario's own phased trajectory.
+    let stretches = sweep::stretches(&scenario.whatif.phases);
+    let s = sweep::phased_trajectory(&scenario.chain, &stretches, &scenario.initial, 8);
+    assert!((metrics(1)[1].as_ref().unwrap() - s[8][2]).abs() < 1e-15);
+}

@@ -46,6 +46,16 @@ pub fn run(args: &SweepArgs, quiet: bool) -> Result<(), Failure> {
         Some(shard) => slice(shard, grid.len()),
         None => 0..grid.len(),
     };
+    if !quiet {
+        for axis in grid.axes.iter().filter(|a| !a.excluded.is_empty()) {
+            let values: Vec<String> = axis.excluded.iter().map(f64::to_string).collect();
+            eprintln!(
+                "note: {} = {} left out: outside the parameter's range",
+                axis.parameter,
+                values.join(", ")
+            );
+        }
+    }
     let bar = Progress::points(range.len() as u64, quiet);
     let points = sweep::run(&scenario, range, &|| bar.advance(1));
     bar.finish();
