@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 const ABOUT: &str = "Model-version lifecycles as Markov chains: where versions are after t \
-release cycles, exactly and by simulation, where they settle, and whether a policy is a valid chain.";
+release cycles, exactly and by simulation, where they settle, what changes when a policy \
+parameter moves, and whether a policy is a valid chain that keeps its promises.";
 
 const CONVENTION: &str = "\
 Conventions:

@@ -313,7 +313,11 @@ pub fn write(
 }
 
 /// Writes a shard's rows as `root/<scenario>/<file>` (`sweep.shard-K-of-N.csv`),
-/// whole or not at all, keeping every other file there.
+/// whole or not at all, touching nothing else there.
+///
+/// Shards may run at once on machines that share the folder, so a shard
+/// does not swap the folder as a run does: it writes its one file beside
+/// the others under a temporary name and renames it into place.
 ///
 /// # Errors
 ///
@@ -323,12 +327,16 @@ pub fn write_shard(
     results: &SweepResults,
     file: &str,
 ) -> Result<(PathBuf, Vec<String>), WriteError> {
-    let ours = |n: &str| n == file;
-    write_folder(root, &results.scenario, &ours, |folder| {
-        let path = folder.join(file);
-        fs::write(&path, results.csv()).map_err(io_error(&path))?;
-        Ok(vec![file.to_string()])
-    })
+    let folder = root.join(&results.scenario);
+    fs::create_dir_all(&folder).map_err(io_error(&folder))?;
+    let path = folder.join(file);
+    let temporary = folder.join(format!(".{file}.partial-{}", std::process::id()));
+    let written = fs::write(&temporary, results.csv()).and_then(|()| fs::rename(&temporary, &path));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temporary);
+        return Err(io_error(&path)(e));
+    }
+    Ok((folder, vec![file.to_string()]))
 }
 
 /// The charts: lines against one parameter, heatmaps over two, none for more.
