@@ -80,8 +80,11 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         scenario.horizon,
         &request,
     );
-    cli::phases::follow(&mut scenario, &mut exact, quiet);
-    let simulation = simulate_if_asked(&scenario, quiet);
+    cli::phases::follow(&scenario, &mut exact);
+    let simulation = match scenario.whatif.phases.is_empty() {
+        true => simulate_if_asked(&scenario, quiet),
+        false => cli::phases::simulate(&scenario, quiet),
+    };
     let agreement = simulation.as_ref().map(|sim| {
         let hitting: Vec<Vec<f64>> = exact
             .hitting
