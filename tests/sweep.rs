@@ -373,3 +373,52 @@ sweeps:
     let s = sweep::phased_trajectory(&scenario.chain, &stretches, &scenario.initial, 8);
     assert!((metrics(1)[1].as_ref().unwrap() - s[8][2]).abs() < 1e-15);
 }
+
+#[test]
+fn malformed_ranges_are_problems_that_say_how_to_write_them() {
+    let base = "
+states: [a, b]
+parameters: {p: 0.5, q: 0.5}
+transitions:
+  a: {a: p, b: rest}
+  b: {a: q, b: rest}
+sweeps:
+  parameters:
+";
+    let cases = [
+        (
+            "    p: {from: 0.6, to: 0.2, step: 0.1}",
+            "`from` (0.6) is above `to` (0.2)",
+        ),
+        (
+            "    p: {from: 0.1, to: 0.2, step: 0}",
+            "`step` is 0, not above 0",
+        ),
+        (
+            "    p: {from: 0, to: 0.2, count: 3, scale: log}",
+            "log-spaced values need `from` above 0",
+        ),
+        ("    p: {from: 0.1, to: 0.2, count: 0}", "`count` is 0"),
+        (
+            "    p: {from: 0.1, to: 0.2}",
+            "give either `step` (linear) or `count`",
+        ),
+        (
+            "    p: {from: 0.1, to: 0.2, stpe: 0.1}",
+            "did you mean `step`?",
+        ),
+        ("    p: [0.1, high]", "must be a list of numbers"),
+    ];
+    for (line, words) in cases {
+        let found = problems(&format!("{base}{line}\n"));
+        let text: Vec<String> = found
+            .iter()
+            .map(|p| format!("{} {}", p.message, p.label.clone().unwrap_or_default()))
+            .collect();
+        assert!(text.iter().any(|t| t.contains(words)), "{line}: {text:?}");
+        assert!(
+            found.iter().all(|p| p.position.line >= 9),
+            "{line}: {found:?}"
+        );
+    }
+}

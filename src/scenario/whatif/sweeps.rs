@@ -16,9 +16,13 @@ pub(super) fn sweep(node: &Node, base: &Base, problems: &mut Problems) -> Option
         return None;
     };
     let (mut axes, mut metrics, mut ok) = (None, Vec::new(), true);
+    let mut named = false;
     for (key, value) in entries {
         match key.as_str() {
-            Some("parameters") => axes = sweep_axes(value, base, problems),
+            Some("parameters") => {
+                named = true;
+                axes = sweep_axes(value, base, problems);
+            }
             Some("metrics") => match sweep_metrics(value, base.states, problems) {
                 Some(m) => metrics = m,
                 None => ok = false,
@@ -27,7 +31,8 @@ pub(super) fn sweep(node: &Node, base: &Base, problems: &mut Problems) -> Option
         }
     }
     let Some(axes) = axes else {
-        if ok {
+        // A `parameters` that was given but is wrong has its own problems.
+        if !named {
             problems.push(
                 Problem::new(node.position, "`sweeps` has no `parameters`").help(
                     "give the values of at least one parameter, e.g. `parameters: {p: [0.5, 0.6]}`",
