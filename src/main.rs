@@ -98,6 +98,7 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         &exact,
         simulation.as_ref().zip(agreement.as_ref()),
     );
+    summary.expectations = cli::phases::expectations(&scenario);
     if let Some(traced) = args.trace {
         summary.trace = Some(trace(&scenario, traced)?);
     }

@@ -52,3 +52,14 @@ fn the_run_follows_the_freeze_exactly_and_by_simulation() {
     let (one_thread, _) = run_json("1");
     assert_eq!(bytes, one_thread);
 }
+
+#[test]
+fn the_run_reports_the_expectations_at_the_base_scenario() {
+    let (_, json) = run_json("2");
+    let expectations = json["expectations"].as_array().unwrap();
+    assert_eq!(expectations.len(), 3);
+    assert_eq!(expectations[0]["expectation"], "occupancy[candidate, canary] at 8 <= 0.2");
+    assert_eq!(expectations[0]["holds"], true);
+    let value = expectations[0]["value"].as_f64().unwrap();
+    assert!((value - 0.148195187856).abs() < 1e-15, "{value}");
+}

@@ -1,10 +1,13 @@
-//! A run of a scenario with phases: the exact trajectory, the far steps and
-//! the simulation follow them.
+//! What a run adds for the what-if parts of a scenario: the exact
+//! trajectory, the far steps and the simulation follow the phases, and the
+//! expectations are checked at the base scenario.
 
 use verchain::analysis::Exact;
+use verchain::report::summary::ExpectationSummary;
 use verchain::scenario::Scenario;
 use verchain::simulate::{self, Mode, Simulation};
 use verchain::sweep;
+use verchain::sweep::expect::Verdict;
 
 use super::progress::Progress;
 
@@ -26,6 +29,34 @@ pub fn follow(scenario: &Scenario, exact: &mut Exact) {
         *distribution =
             sweep::phased_distribution_at(&scenario.chain, &stretches, &scenario.initial, *t);
     }
+}
+
+/// The scenario's expectations at the base scenario, following its phases.
+pub fn expectations(scenario: &Scenario) -> Vec<ExpectationSummary> {
+    if scenario.whatif.expectations.is_empty() {
+        return Vec::new();
+    }
+    let evaluation = sweep::evaluate_base(scenario, &[]);
+    scenario
+        .whatif
+        .expectations
+        .iter()
+        .zip(evaluation.verdicts)
+        .map(|(e, verdict)| {
+            let (holds, value, reason) = match verdict {
+                Verdict::Holds(v) => (Some(true), Some(v), None),
+                Verdict::Fails(v) => (Some(false), Some(v), None),
+                Verdict::Undefined(reason) => (None, None, Some(reason)),
+                Verdict::NotApplicable => (None, None, None),
+            };
+            ExpectationSummary {
+                expectation: e.expectation.text.clone(),
+                holds,
+                value: value.filter(|v| v.is_finite()),
+                reason,
+            }
+        })
+        .collect()
 }
 
 /// Walker-steps above which the run says how long it will take.

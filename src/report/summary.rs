@@ -49,12 +49,28 @@ pub struct Summary {
     /// Stretches of steps under their own transitions; the trajectory
     /// follows them.
     pub phases: Vec<PhaseSummary>,
+    /// The scenario's expectations at the base scenario (`verchain check`
+    /// also checks them at every phase and sweep point).
+    pub expectations: Vec<ExpectationSummary>,
     /// `null` when the simulation is off.
     pub simulation: Option<SimulationSummary>,
     /// With `--trace K`: `trace[w][t]`, the state index of walker `w` after
     /// `t` steps. Written to `trace.csv`, not to the JSON document.
     #[serde(skip)]
     pub trace: Option<Vec<Vec<u32>>>,
+}
+
+/// One expectation at the base scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectationSummary {
+    /// As written, e.g. `stationary[production] >= 0.3`.
+    pub expectation: String,
+    /// `null` when the metric has no value here (see `reason`).
+    pub holds: Option<bool>,
+    /// The metric's value; `null` when it has none or is infinite.
+    pub value: Option<f64>,
+    /// Why the metric has no value, if so.
+    pub reason: Option<String>,
 }
 
 /// A phase: the moves out of steps `from ..= to` use `matrix`.
@@ -334,6 +350,7 @@ impl Summary {
                         .collect(),
                 })
                 .collect(),
+            expectations: Vec::new(),
             simulation,
             trace: None,
         }
