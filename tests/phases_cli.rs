@@ -58,7 +58,10 @@ fn the_run_reports_the_expectations_at_the_base_scenario() {
     let (_, json) = run_json("2");
     let expectations = json["expectations"].as_array().unwrap();
     assert_eq!(expectations.len(), 3);
-    assert_eq!(expectations[0]["expectation"], "occupancy[candidate, canary] at 8 <= 0.2");
+    assert_eq!(
+        expectations[0]["expectation"],
+        "occupancy[candidate, canary] at 8 <= 0.2"
+    );
     assert_eq!(expectations[0]["holds"], true);
     let value = expectations[0]["value"].as_f64().unwrap();
     assert!((value - 0.148195187856).abs() < 1e-15, "{value}");
