@@ -208,3 +208,65 @@ fn the_command_ranks_parameters_and_writes_a_table() {
     );
     assert_eq!(row[6], "1");
 }
+
+#[test]
+fn occupancies_through_a_phase() {
+    // FD through the phases: the base rows and the freeze rows evaluated
+    // at θ ± h, then multiplied step by step.
+    let scenario = shipped("deploy-freeze");
+    let texts = [
+        "occupancy[production] at 8",
+        "occupancy[candidate, canary] at 10",
+    ];
+    let metrics: Vec<Metric> = texts
+        .iter()
+        .map(|t| metric::parse_whole(t, scenario.states()).unwrap())
+        .collect();
+    let exact = sensitivity::of_scenario(&scenario, &metrics).unwrap();
+    let template = scenario.whatif.template.as_ref().unwrap();
+    let phase = &scenario.whatif.phases[0];
+    let at = |name: &str, value: f64| -> Vec<f64> {
+        let values = [(name.to_string(), value)];
+        let (chain, initial) = template.evaluate(&values, &[]).unwrap();
+        let (frozen, _) = template.evaluate(&values, &phase.replaced).unwrap();
+        let stretch = sweep::Stretch {
+            from: phase.from,
+            to: phase.to,
+            chain: &frozen,
+        };
+        let s = sweep::phased_trajectory(&chain, &[stretch], &initial, 10);
+        vec![s[8][2], s[10][0] + s[10][1]]
+    };
+    for parameter in &scenario.parameters {
+        let h = 1e-5;
+        let (up, down) = (
+            at(&parameter.name, parameter.value + h),
+            at(&parameter.name, parameter.value - h),
+        );
+        for (k, s) in exact.iter().enumerate() {
+            let fd = (up[k] - down[k]) / (2.0 * h);
+            let d = s
+                .derivatives
+                .iter()
+                .find(|(n, _, _)| *n == parameter.name)
+                .unwrap();
+            let d = *d.2.as_ref().unwrap();
+            assert!(
+                (d - fd).abs() <= 1e-6 * fd.abs().max(d.abs()).max(1e-3),
+                "∂ {} / ∂ {}: exact {d}, finite difference {fd}",
+                texts[k],
+                parameter.name
+            );
+        }
+    }
+    // rollback_rate appears in the freeze rows too, so it moves production.
+    let d = exact[0]
+        .derivatives
+        .iter()
+        .find(|(n, _, _)| n == "rollback_rate")
+        .unwrap();
+    assert!(*d.2.as_ref().unwrap() < 0.0);
+    // The value follows the phase: it is not the base trajectory's.
+    let base_value = sweep::phased_trajectory(&scenario.chain, &[], &scenario.initial, 8)[8][2];
+    assert!((exact[0].value.as_ref().unwrap() - base_value).abs() > 1e-3);
+}

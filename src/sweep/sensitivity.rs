@@ -282,21 +282,44 @@ pub fn of_scenario(
         scenario.epsilon,
         &needs,
     );
+    let phases = &scenario.whatif.phases;
+    let stretches = super::stretches(phases);
+    let phased = super::phased_trajectory(
+        &scenario.chain,
+        &stretches,
+        &scenario.initial,
+        exact.trajectory.len() - 1,
+    );
     let point = super::metric::Analysed {
         states: scenario.states(),
         initial: &scenario.initial,
-        trajectory: &exact.trajectory,
+        trajectory: &phased,
         exact: &exact,
     };
     let slopes: Vec<(String, f64, Result<DMatrix<f64>, String>)> = scenario
         .parameters
         .iter()
         .map(|p| {
-            (
-                p.name.clone(),
-                p.value,
-                template.derivative(template.values(), &p.name),
-            )
+            let e = template.derivative(template.values(), &p.name, &[]);
+            (p.name.clone(), p.value, e)
+        })
+        .collect();
+    // Each phase's ∂T/∂θ at its own values; a parameter the phase sets is
+    // a constant there.
+    let phase_slopes: Vec<Vec<Result<DMatrix<f64>, String>>> = phases
+        .iter()
+        .map(|phase| {
+            let mut values = template.values().clone();
+            values.extend(phase.parameters.iter().cloned());
+            scenario
+                .parameters
+                .iter()
+                .map(|p| {
+                    let fixed = phase.parameters.iter().any(|(name, _)| *name == p.name);
+                    let wrt = if fixed { "" } else { p.name.as_str() };
+                    template.derivative(&values, wrt, &phase.replaced)
+                })
+                .collect()
         })
         .collect();
     Ok(metrics
@@ -306,7 +329,12 @@ pub fn of_scenario(
             value: metric.value(&point),
             derivatives: slopes
                 .iter()
-                .map(|(name, value, e)| {
+                .enumerate()
+                .map(|(k, (name, value, e))| {
+                    if let (Metric::Occupancy(set, t), false) = (metric, phases.is_empty()) {
+                        let d = phased_occupancy(scenario, e, &phase_slopes, k, set, *t);
+                        return (name.clone(), *value, d);
+                    }
                     let d = e.as_ref().map_err(String::clone).and_then(|e| {
                         derivative(
                             metric,
@@ -322,4 +350,33 @@ pub fn of_scenario(
                 .collect(),
         })
         .collect())
+}
+
+/// `∂S_t` summed over `set` when phases govern some moves:
+/// `∂S_{u+1} = ∂S_u T_u + S_u E_u`, with `T_u` and `E_u` those of the phase
+/// covering step `u`, the base chain's elsewhere.
+fn phased_occupancy(
+    scenario: &crate::scenario::Scenario,
+    base_slope: &Result<DMatrix<f64>, String>,
+    phase_slopes: &[Vec<Result<DMatrix<f64>, String>>],
+    parameter: usize,
+    set: &[usize],
+    t: u64,
+) -> Result<f64, String> {
+    let base = base_slope.as_ref().map_err(String::clone)?;
+    let phases = &scenario.whatif.phases;
+    let n = scenario.chain.len();
+    let (mut s, mut ds) = (scenario.initial.clone(), DVector::zeros(n));
+    for u in 0..t {
+        let (matrix, e) = match phases.iter().position(|p| (p.from..=p.to).contains(&u)) {
+            Some(k) => {
+                let e = phase_slopes[k][parameter].as_ref().map_err(String::clone)?;
+                (phases[k].chain.matrix(), e)
+            }
+            None => (scenario.chain.matrix(), base),
+        };
+        ds = matrix.tr_mul(&ds) + e.tr_mul(&s);
+        s = matrix.tr_mul(&s);
+    }
+    Ok(set.iter().map(|&i| ds[i]).sum())
 }

@@ -80,7 +80,8 @@ impl Template {
 impl Template {
     /// `E = ∂T/∂θ` at the parameter values `values`, entry by entry, each
     /// expression differentiated exactly; `rest` gives minus the sum of its
-    /// row's other derivatives.
+    /// row's other derivatives. `replaced` rows (a phase's) stand in for
+    /// the base rows of their states.
     ///
     /// # Errors
     ///
@@ -91,8 +92,16 @@ impl Template {
         &self,
         values: &BTreeMap<String, f64>,
         wrt: &str,
+        replaced: &[(Node, Node)],
     ) -> Result<DMatrix<f64>, String> {
         let n = self.states.len();
+        let replaced_rows;
+        let written = if replaced.is_empty() {
+            &self.rows
+        } else {
+            replaced_rows = with_rows(&self.rows, replaced);
+            &replaced_rows
+        };
         let mut e = DMatrix::zeros(n, n);
         let slope = |node: &Node| -> Result<Option<f64>, String> {
             match &node.value {
@@ -125,7 +134,7 @@ impl Template {
             }
             Ok(())
         };
-        match &self.rows.value {
+        match &written.value {
             Value::Sequence(rows) => {
                 for (from, row) in rows.iter().enumerate() {
                     if let Value::Sequence(items) = &row.value {
