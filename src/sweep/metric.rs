@@ -187,10 +187,13 @@ impl Metric {
 
 /// A chain with the exact results its metrics read.
 pub struct Analysed<'a> {
+    /// The chain's state names.
     pub states: &'a [String],
+    /// `S_0`.
     pub initial: &'a DVector<f64>,
     /// `S_0 … S_H`, following the phases where there are any.
     pub trajectory: &'a [DVector<f64>],
+    /// The exact results of the chain (the base one, with phases).
     pub exact: &'a Exact,
 }
 

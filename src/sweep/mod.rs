@@ -33,8 +33,11 @@ use metric::{Analysed, Metric, Needs};
 /// A phase as the trajectory uses it: the moves out of steps `from ..= to`.
 #[derive(Debug, Clone, Copy)]
 pub struct Stretch<'a> {
+    /// The first step whose move the phase governs.
     pub from: u64,
+    /// The last, included.
     pub to: u64,
+    /// The phase's chain.
     pub chain: &'a Chain,
 }
 
@@ -86,9 +89,13 @@ pub struct Evaluation {
 /// What to compute for each chain.
 #[derive(Debug, Clone, Copy)]
 pub struct Questions<'a> {
+    /// Metrics to compute, one value each.
     pub metrics: &'a [Metric],
+    /// Expectations to check, one verdict each.
     pub expectations: &'a [Expectation],
+    /// Steps to follow at least (more when an occupancy asks for them).
     pub horizon: usize,
+    /// ε of the mixing time.
     pub epsilon: f64,
 }
 
