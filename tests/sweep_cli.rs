@@ -240,3 +240,46 @@ fn the_run_and_the_sweep_keep_each_others_files() {
     assert!(run.status.success());
     assert!(contents(&out.path().join("seed-article")).contains_key("sweep.csv"));
 }
+
+#[test]
+fn a_sweep_simulates_at_every_point_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(format!(
+        "{}/scenarios/seed-article.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace(
+        "  metrics: [stationary, \"hitting[deploy].expected from develop\", mixing_time]",
+        "  metrics: ['occupancy[deploy] at 5']\n  simulate: true",
+    )
+    .replace("walkers: 100000", "walkers: 20000");
+    let file = dir.path().join("simulated.yaml");
+    fs::write(&file, text).unwrap();
+    let csv = |threads: &str| {
+        let out = dir.path().join(format!("out-{threads}"));
+        let args = [
+            file.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "-q",
+        ];
+        assert!(sweep(&args, threads).status.success());
+        fs::read_to_string(out.join("seed-article/sweep.csv")).unwrap()
+    };
+    let two = csv("2");
+    assert_eq!(two, csv("1"), "the same numbers on any number of threads");
+    let mut lines = two.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "point,p,occupancy[deploy] at 5,simulated occupancy[deploy] at 5,simulation_max_abs_z"
+    );
+    for line in lines {
+        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        // Within 5 standard errors of the exact share, and |z| < 5 overall.
+        let (exact, simulated) = (v[2], v[3]);
+        let se = (exact * (1.0 - exact) / 20000.0).sqrt();
+        assert!((simulated - exact).abs() < 5.0 * se, "{line}");
+        assert!(v[4] < 5.0, "{line}");
+    }
+}

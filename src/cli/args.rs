@@ -159,6 +159,7 @@ A scenario declares its grid and metrics:
       q: {from: 0.1, to: 0.5, step: 0.1}             # a linear range
       r: {from: 0.001, to: 0.1, count: 5, scale: log}
     metrics: [stationary, \"hitting[deploy].expected from develop\", mixing_time]
+    simulate: true          # optional: also the Monte Carlo run at every point
 Several parameters form a grid (the first varies slowest). Values outside a
 parameter's `range` are left out; a point whose rows are not a valid chain is
 an error naming the point. Metrics: stationary[s], occupancy[s] at T,

@@ -121,18 +121,45 @@ fn results(
         return Err(Failure::invalid(reports));
     }
     let states = scenario.states();
+    let mut metrics: Vec<String> = grid.metrics.iter().map(|m| m.display(states)).collect();
+    // With `simulate: true`: the simulated twin of each occupancy metric,
+    // then the largest |z| of the point's simulation.
+    let simulated: Vec<usize> = points
+        .first()
+        .and_then(|p| p.simulated.as_ref())
+        .map(|s| {
+            (0..s.metrics.len())
+                .filter(|&k| s.metrics[k].is_some())
+                .collect()
+        })
+        .unwrap_or_default();
+    let simulating = points.first().is_some_and(|p| p.simulated.is_some());
+    for &k in &simulated {
+        metrics.push(format!("simulated {}", metrics[k]));
+    }
+    if simulating {
+        metrics.push("simulation_max_abs_z".to_string());
+    }
     Ok(SweepResults {
         scenario: scenario.name.clone(),
         parameters: grid.axes.iter().map(|a| a.parameter.clone()).collect(),
-        metrics: grid.metrics.iter().map(|m| m.display(states)).collect(),
+        metrics,
         rows: points
             .iter()
             .map(|p| SweepRow {
                 point: p.index,
                 values: p.values.iter().map(|(_, v)| *v).collect(),
-                metrics: match &p.result {
-                    Ok(e) => e.metrics.iter().map(|m| m.as_ref().ok().copied()).collect(),
-                    Err(_) => Vec::new(),
+                metrics: match (&p.result, &p.simulated) {
+                    (Ok(e), simulation) => {
+                        let mut row: Vec<Option<f64>> =
+                            e.metrics.iter().map(|m| m.as_ref().ok().copied()).collect();
+                        if let Some(sim) = simulation {
+                            row.extend(simulated.iter().map(|&k| sim.metrics[k]));
+                            row.push(Some(sim.max_abs_z));
+                        }
+                        row
+                    }
+                    (Err(_), _) => Vec::new(),
                 },
             })
             .collect(),

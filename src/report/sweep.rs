@@ -350,6 +350,10 @@ fn charts(
     type Group = (String, Vec<(usize, Option<String>)>);
     let mut groups: Vec<Group> = Vec::new();
     for (k, metric) in results.metrics.iter().enumerate() {
+        // The simulated twins are numbers to compare, not charts of their own.
+        if metric.starts_with("simulated ") || metric == "simulation_max_abs_z" {
+            continue;
+        }
         let (name, state) = group(metric);
         match groups.iter_mut().find(|(g, _)| *g == name) {
             Some((_, members)) => members.push((k, state)),
@@ -402,7 +406,11 @@ fn charts(
         }
         2 => {
             let (x, y) = (results.axis(0), results.axis(1));
-            for (k, metric) in results.metrics.iter().enumerate() {
+            let charted = groups
+                .iter()
+                .flat_map(|(_, members)| members.iter().map(|m| m.0));
+            for k in charted.collect::<Vec<_>>() {
+                let metric = &results.metrics[k];
                 let mut values = vec![vec![f64::NAN; y.len()]; x.len()];
                 for row in &results.rows {
                     let i = x.partition_point(|&v| v < row.values[0]);

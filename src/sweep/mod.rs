@@ -145,6 +145,19 @@ pub struct Point {
     pub values: Vec<(String, f64)>,
     /// The metrics and expectations, or the problems of its chain.
     pub result: Result<Evaluation, Vec<Problem>>,
+    /// With `simulate: true`, the Monte Carlo run at the point.
+    pub simulated: Option<Simulated>,
+}
+
+/// The Monte Carlo run at a sweep point: the scenario's walkers and seed
+/// (the same random numbers at every point), following the phases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulated {
+    /// One per sweep metric: the simulated value of an occupancy metric at
+    /// a step the simulation reached, `None` for any other metric.
+    pub metrics: Vec<Option<f64>>,
+    /// The largest |z| of the simulated occupancy against the exact one.
+    pub max_abs_z: f64,
 }
 
 impl Point {
@@ -276,6 +289,7 @@ fn evaluate_point(
         index,
         values,
         result: Err(Vec::new()),
+        simulated: None,
     };
     let base = template.evaluate(&point.values, &[]);
     let mut problems = Vec::new();
@@ -304,6 +318,11 @@ fn evaluate_point(
                     chain,
                 })
                 .collect();
+            if sweep.simulate && scenario.simulation.walkers > 0 {
+                point.simulated = Some(simulate_point(
+                    scenario, sweep, &chain, &initial, &stretches,
+                ));
+            }
             Ok(evaluate(&chain, &initial, &stretches, questions))
         }
         base => {
@@ -316,4 +335,58 @@ fn evaluate_point(
         }
     };
     point
+}
+
+/// The scenario's simulation at one point, walker by walker when phases
+/// govern some steps, in the scenario's mode otherwise; no hitting times.
+fn simulate_point(
+    scenario: &Scenario,
+    sweep: &Sweep,
+    chain: &Chain,
+    initial: &DVector<f64>,
+    stretches: &[Stretch],
+) -> Simulated {
+    let settings = scenario.simulation;
+    let horizon = scenario.horizon;
+    let simulation = if stretches.is_empty() {
+        let request = crate::simulate::Request {
+            horizon,
+            walkers: settings.walkers,
+            seed: settings.seed,
+            mode: settings.mode,
+            targets: &[],
+        };
+        crate::simulate::run(chain.matrix(), initial, &request, &|_| {})
+    } else {
+        let matrices: Vec<_> = stretches
+            .iter()
+            .map(|s| (s.from, s.to, s.chain.matrix()))
+            .collect();
+        crate::simulate::phased::simulate_phased(
+            chain.matrix(),
+            &matrices,
+            initial,
+            horizon,
+            settings.walkers,
+            settings.seed,
+            &|_| {},
+        )
+    };
+    let exact = phased_trajectory(chain, stretches, initial, horizon);
+    let agreement = crate::simulate::agreement(&simulation, &exact, &[]);
+    let metrics = sweep
+        .metrics
+        .iter()
+        .map(|m| match m {
+            Metric::Occupancy(set, t) if (*t as usize) <= horizon => {
+                let at = simulation.occupancy(*t as usize);
+                Some(set.iter().map(|&i| at[i]).sum())
+            }
+            _ => None,
+        })
+        .collect();
+    Simulated {
+        metrics,
+        max_abs_z: agreement.max_abs_z,
+    }
 }

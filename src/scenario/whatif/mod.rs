@@ -68,6 +68,8 @@ pub struct Sweep {
     pub axes: Vec<Axis>,
     /// The metrics, one column each (`stationary` expanded per state).
     pub metrics: Vec<Metric>,
+    /// Whether each point also runs the scenario's Monte Carlo simulation.
+    pub simulate: bool,
     pub position: Position,
 }
 

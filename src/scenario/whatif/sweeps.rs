@@ -8,7 +8,7 @@ use crate::scenario::yaml::{Node, Value};
 use crate::scenario::{Problem, Shown};
 use crate::sweep::metric::{self, Metric};
 
-const SWEEP_KEYS: [&str; 2] = ["parameters", "metrics"];
+const SWEEP_KEYS: [&str; 3] = ["parameters", "metrics", "simulate"];
 
 pub(super) fn sweep(node: &Node, base: &Base, problems: &mut Problems) -> Option<Sweep> {
     let Value::Mapping(entries) = &node.value else {
@@ -17,6 +17,7 @@ pub(super) fn sweep(node: &Node, base: &Base, problems: &mut Problems) -> Option
     };
     let (mut axes, mut metrics, mut ok) = (None, Vec::new(), true);
     let mut named = false;
+    let mut simulate = false;
     for (key, value) in entries {
         match key.as_str() {
             Some("parameters") => {
@@ -26,6 +27,13 @@ pub(super) fn sweep(node: &Node, base: &Base, problems: &mut Problems) -> Option
             Some("metrics") => match sweep_metrics(value, base.states, problems) {
                 Some(m) => metrics = m,
                 None => ok = false,
+            },
+            Some("simulate") => match value.value {
+                Value::Bool(b) => simulate = b,
+                _ => {
+                    problems.wrong_kind(value, "sweeps.simulate", "true or false");
+                    ok = false;
+                }
             },
             _ => unknown_key(key, "sweeps", &SWEEP_KEYS, problems),
         }
@@ -63,6 +71,7 @@ pub(super) fn sweep(node: &Node, base: &Base, problems: &mut Problems) -> Option
     ok.then_some(Sweep {
         axes,
         metrics,
+        simulate,
         position: node.position,
     })
 }
