@@ -285,7 +285,7 @@ fn expectations(scenario: &Scenario, check: &mut FileCheck, quiet: bool) {
     }
     if let Some(grid) = &scenario.whatif.sweep {
         let bar = Progress::points(grid.len() as u64, quiet);
-        let points = sweep::run(scenario, 0..grid.len(), &|| bar.advance(1));
+        let points = sweep::run_with(scenario, 0..grid.len(), false, &|| bar.advance(1));
         bar.finish();
         check.chains += points.len();
         let mut invalid = 0;

@@ -254,6 +254,22 @@ fn questions<'a>(
 /// If the scenario has no sweep or `range` reaches past its points: the
 /// caller checks both.
 pub fn run(scenario: &Scenario, range: Range<usize>, progress: &(dyn Fn() + Sync)) -> Vec<Point> {
+    let simulate = scenario.whatif.sweep.as_ref().is_some_and(|s| s.simulate);
+    run_with(scenario, range, simulate, progress)
+}
+
+/// As [`run`], simulating at the points only if `simulate` (the CI gate
+/// checks exact properties and does not simulate).
+///
+/// # Panics
+///
+/// As [`run`].
+pub fn run_with(
+    scenario: &Scenario,
+    range: Range<usize>,
+    simulate: bool,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<Point> {
     let sweep = scenario
         .whatif
         .sweep
@@ -265,7 +281,7 @@ pub fn run(scenario: &Scenario, range: Range<usize>, progress: &(dyn Fn() + Sync
     range
         .into_par_iter()
         .map(|index| {
-            let point = evaluate_point(scenario, sweep, index, &questions);
+            let point = evaluate_point(scenario, sweep, index, &questions, simulate);
             progress();
             point
         })
@@ -278,6 +294,7 @@ fn evaluate_point(
     sweep: &Sweep,
     index: usize,
     questions: &Questions,
+    simulate: bool,
 ) -> Point {
     let values = sweep.point(index);
     let template = scenario
@@ -318,7 +335,7 @@ fn evaluate_point(
                     chain,
                 })
                 .collect();
-            if sweep.simulate && scenario.simulation.walkers > 0 {
+            if simulate && scenario.simulation.walkers > 0 {
                 point.simulated = Some(simulate_point(
                     scenario, sweep, &chain, &initial, &stretches,
                 ));
