@@ -29,3 +29,4 @@ pub mod report;
 pub mod scenario;
 pub mod simulate;
 pub mod stats;
+pub mod sweep;

@@ -15,7 +15,7 @@ use verchain::scenario::expr::closest;
 use verchain::scenario::{MAX_HORIZON, MAX_TARGETS, Scenario, Target};
 use verchain::simulate;
 
-use cli::args::{CheckArgs, Cli, Command, Format, RunArgs};
+use cli::args::{Cli, Command, Format, RunArgs};
 use cli::diagnostics;
 use cli::interrupt;
 use cli::progress::Progress;
@@ -48,8 +48,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => run(&args, cli.quiet),
-        Command::Check(args) => check(&args, cli.quiet),
+        Command::Check(args) => {
+            cli::check::run(&args, cli.quiet).map_err(|(reports, code)| Failure { reports, code })
+        }
         Command::Fit(args) => cli::fit::fit(&args, cli.quiet),
+        Command::Sweep(args) => cli::sweep::run(&args, cli.quiet),
+        Command::Merge(args) => cli::sweep::merge(&args, cli.quiet),
+        Command::Sensitivity(args) => cli::sensitivity::run(&args, cli.quiet),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,13 +91,17 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         epsilon: scenario.epsilon,
         ..analysis::Request::default()
     };
-    let exact = analysis::analyze_with(
+    let mut exact = analysis::analyze_with(
         &scenario.chain,
         &scenario.initial,
         scenario.horizon,
         &request,
     );
-    let simulation = simulate_if_asked(&scenario, quiet);
+    cli::phases::follow(&scenario, &mut exact);
+    let simulation = match scenario.whatif.phases.is_empty() {
+        true => simulate_if_asked(&scenario, quiet),
+        false => cli::phases::simulate(&scenario, quiet),
+    };
     let agreement = simulation.as_ref().map(|sim| {
         let hitting: Vec<Vec<f64>> = exact
             .hitting
@@ -106,6 +115,7 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         &exact,
         simulation.as_ref().zip(agreement.as_ref()),
     );
+    summary.expectations = cli::phases::expectations(&scenario);
     if let Some(traced) = args.trace {
         summary.trace = Some(trace(&scenario, traced)?);
     }
@@ -131,45 +141,6 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-/// `verchain check`: validate every file, report every problem.
-fn check(args: &CheckArgs, quiet: bool) -> Result<(), Failure> {
-    let mut reports = Vec::new();
-    let mut invalid = 0;
-    let mut against: Option<u8> = None;
-    for file in &args.files {
-        match load(file) {
-            Ok(scenario) => {
-                if !quiet {
-                    println!(
-                        "ok: {} ({}, {} states)",
-                        file.display(),
-                        scenario.name,
-                        scenario.chain.len()
-                    );
-                }
-                if let Err(failure) = cli::fit::check_against(&scenario, file, &args.against, quiet)
-                {
-                    reports.extend(failure.reports);
-                    against = Some(against.unwrap_or(0).max(failure.code));
-                }
-            }
-            Err(failure) => {
-                invalid += 1;
-                reports.extend(failure.reports);
-            }
-        }
-    }
-    if invalid == 0 {
-        return against.map_or(Ok(()), |code| Err(Failure { reports, code }));
-    }
-    reports.push(miette::miette!(
-        "{invalid} of {} scenario files {} invalid",
-        args.files.len(),
-        if invalid == 1 { "is" } else { "are" }
-    ));
-    Err(Failure::invalid(reports))
 }
 
 /// Reads and validates a scenario file.

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 const ABOUT: &str = "Model-version lifecycles as Markov chains: where versions are after t \
-release cycles, exactly and by simulation, where they settle, and whether a policy is a valid chain.";
+release cycles, exactly and by simulation, where they settle, what changes when a policy \
+parameter moves, and whether a policy is a valid chain that keeps its promises.";
 
 const CONVENTION: &str = "\
 Conventions:
@@ -18,7 +19,8 @@ Conventions:
 
 Exit codes:
   0  success
-  1  a check failed: `check --against EVENTS` found the history departing from the scenario
+  1  a declared expectation fails (verchain check), or `check --against EVENTS`
+     finds the history departing from the scenario
   2  invalid input or usage: nothing was written
   3  an output file could not be written";
 
@@ -57,9 +59,21 @@ const CHECK_EXAMPLES: &str = "\
 Examples:
   verchain check scenarios/*.yaml
   verchain check scenarios/invalid/seed-article-as-printed.yaml   # exit 2, names row `test`
+  verchain check scenarios/ --format github       # in a GitHub Actions step
+  verchain check scenarios/*.yaml --junit check.xml
 
-Every problem in every file is listed with its file, line and column.
-Exit 0 when every file is valid, 2 otherwise.";
+What is checked, for each file: the base chain, every phase and every sweep
+point are valid chains; every line of `expect` holds at the base scenario, in
+every phase (its policy held throughout) and at every sweep point, e.g.
+  expect:
+    - stationary[production] >= 0.3
+    - occupancy[prod_rollback] at 20 <= 0.05
+    - hitting[production].probability from candidate >= 0.5
+    - absorption[archived] from canary >= 0.9
+    - mixing_time <= 12
+
+Every problem is listed with its file, line and column.
+Exit 0 when all is well, 1 when an expectation fails, 2 when a scenario is invalid.";
 
 /// `--max-walker-steps` by default: about 4 minutes on two cores.
 pub const DEFAULT_MAX_WALKER_STEPS: u64 = 100_000_000_000;
@@ -83,13 +97,158 @@ pub enum Command {
     /// Monte Carlo run; print a summary and write tables and charts.
     #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
-    /// Validate scenario files without computing anything (for CI).
+    /// Validate scenarios (every phase and sweep point) and check their
+    /// expectations: the CI gate.
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// Estimate the transition matrix from a registry or rollout history, with an
     /// interval for every entry; compare it with a declared policy.
     #[command(after_help = super::fit::FIT_EXAMPLES)]
     Fit(super::fit::FitArgs),
+    /// Evaluate the scenario's `sweeps` grid: metrics at every point, the
+    /// lowest and highest of each, sweep.csv and charts.
+    #[command(after_help = SWEEP_EXAMPLES)]
+    Sweep(SweepArgs),
+    /// Join the shards of a sweep (`sweep --shard K/N`) into the files one
+    /// run writes.
+    #[command(after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
+    /// Rank which parameter moves each metric most: exact derivatives of
+    /// long-run shares, absorption and hitting, by the fundamental matrix.
+    #[command(after_help = SENSITIVITY_EXAMPLES)]
+    Sensitivity(SensitivityArgs),
+}
+
+const SENSITIVITY_EXAMPLES: &str = "\
+Examples:
+  verchain sensitivity scenarios/canary-rollout.yaml
+      each target's hitting probability and expected time, and the absorption into
+      archived, each against canary_pass and rollback_rate (long-run shares too,
+      for states in closed classes of several states)
+  verchain sensitivity scenarios/canary-rollout.yaml --metric 'hitting[production].expected from candidate'
+
+For each metric m and parameter θ: ∂m/∂θ, exact (each entry's expression is
+differentiated exactly, then through the fundamental matrix), and the
+elasticity θ/m · ∂m/∂θ (the % change of m per % change of θ). Parameters are
+ranked by |∂m/∂θ|. Written to DIR/<scenario name>/sensitivity.csv.";
+
+/// `verchain sensitivity`.
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// The scenario file (YAML), with `parameters`
+    pub file: PathBuf,
+
+    /// A metric to differentiate (repeatable); default: stationary, the
+    /// targets' hitting probability and expected time, absorption
+    #[arg(long = "metric", value_name = "METRIC")]
+    pub metrics: Vec<String>,
+
+    /// Folder for the results; writes DIR/<scenario name>/sensitivity.csv
+    #[arg(short, long, value_name = "DIR", default_value = "output")]
+    pub output: PathBuf,
+
+    /// Write no files, only print
+    #[arg(long)]
+    pub no_files: bool,
+}
+
+const SWEEP_EXAMPLES: &str = "\
+Examples:
+  verchain sweep scenarios/seed-article.yaml
+      p over {0.5, 0.6}: the stationary distribution at each, in a table and sweep.csv
+  verchain sweep scenarios/canary-rollout.yaml --output /tmp/what-if
+  verchain sweep big.yaml --shard 3/16
+      only the third of 16 slices of the grid, into sweep.shard-3-of-16.csv
+
+A scenario declares its grid and metrics:
+  sweeps:
+    parameters:
+      p: [0.5, 0.6]                                  # a list
+      q: {from: 0.1, to: 0.5, step: 0.1}             # a linear range
+      r: {from: 0.001, to: 0.1, count: 5, scale: log}
+    metrics: [stationary, \"hitting[deploy].expected from develop\", mixing_time]
+    simulate: true          # optional: also the Monte Carlo run at every point
+Several parameters form a grid (the first varies slowest). Values outside a
+parameter's `range` are left out; a point whose rows are not a valid chain is
+an error naming the point. Metrics: stationary[s], occupancy[s] at T,
+absorption[s] [from a], hitting[s].probability|expected|expected_if_reached
+[from a], mixing_time; `stationary` and `occupancy at T` alone mean every state.
+
+Files written under DIR/<scenario name>/ (the run's files there are kept):
+  sweep.csv             point, the parameters, then one column per metric
+  sweep-<metric>.png/.svg
+                        one parameter: metrics against it, a line per state;
+                        two parameters: a heatmap per metric";
+
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  verchain merge big.yaml output/big/sweep.shard-*.csv
+      checks that the shards cover every point once, then writes sweep.csv and
+      the charts exactly as `verchain sweep big.yaml` would";
+
+/// `verchain sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The scenario file (YAML), with `sweeps`
+    pub file: PathBuf,
+
+    /// Folder for the results; the sweep writes into DIR/<scenario name>/
+    #[arg(short, long, value_name = "DIR", default_value = "output")]
+    pub output: PathBuf,
+
+    /// Compute only shard K of N (1 ≤ K ≤ N), a fixed slice of the grid,
+    /// into sweep.shard-K-of-N.csv; join the shards with `verchain merge`
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+
+    /// Write no files, only print
+    #[arg(long)]
+    pub no_files: bool,
+}
+
+/// `verchain merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The scenario file the shards were computed from
+    pub file: PathBuf,
+
+    /// The shards' sweep.shard-K-of-N.csv files
+    #[arg(required = true, value_name = "SHARD_CSV")]
+    pub shards: Vec<PathBuf>,
+
+    /// Folder for the results; the merge writes into DIR/<scenario name>/
+    #[arg(short, long, value_name = "DIR", default_value = "output")]
+    pub output: PathBuf,
+
+    /// Write no files, only print
+    #[arg(long)]
+    pub no_files: bool,
+}
+
+/// Shard `index` of `of`, both from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub of: u64,
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let (k, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not K/N, e.g. 3/16"))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("`{s}` in `{text}` is not a whole number"))
+    };
+    let (index, of) = (number(k)?, number(n)?);
+    if of == 0 || index == 0 || index > of {
+        return Err(format!(
+            "shard {index} of {of}: K must be from 1 to N (for a Kubernetes Indexed Job, \
+             K = JOB_COMPLETION_INDEX + 1; for a Slurm array, K = SLURM_ARRAY_TASK_ID)"
+        ));
+    }
+    Ok(Shard { index, of })
 }
 
 /// `verchain run`.
@@ -158,12 +317,29 @@ pub struct RunArgs {
 /// `verchain check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Scenario files to validate
-    #[arg(required = true)]
+    /// Scenario files, or folders searched for .yaml and .yml files
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
     pub files: Vec<PathBuf>,
 
     #[command(flatten)]
     pub against: super::fit::AgainstArgs,
+    /// How to report: table (for a person) or github (annotations that a
+    /// GitHub Actions log turns into comments on the lines)
+    #[arg(short, long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+
+    /// Also write a JUnit XML report to FILE (for GitLab, Jenkins and other CI systems)
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+/// The report format of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Each problem with its line shown and underlined, on stderr
+    Table,
+    /// `::error file=…,line=…` workflow commands on stdout
+    Github,
 }
 
 /// The stdout format of `run`.

@@ -39,17 +39,22 @@ struct ProblemDiagnostic {
 /// Renders every problem of a scenario error, each as its own report.
 pub fn scenario_reports(error: ScenarioError, file: &Path, text: &str) -> Vec<Report> {
     let name = file.display().to_string();
+    problems(error, text)
+        .into_iter()
+        .map(|p| problem_report(p, &name, text))
+        .collect()
+}
+
+/// Every problem of a scenario error, a YAML error included, with its position.
+pub fn problems(error: ScenarioError, text: &str) -> Vec<Problem> {
     match error {
-        ScenarioError::Yaml(e) => vec![yaml_report(&e, &name, text)],
-        ScenarioError::Invalid(problems) => problems
-            .into_iter()
-            .map(|p| problem_report(p, &name, text))
-            .collect(),
+        ScenarioError::Yaml(e) => vec![yaml_problem(&e, text)],
+        ScenarioError::Invalid(problems) => problems,
     }
 }
 
 /// A YAML error in words a scenario author uses, at its position.
-fn yaml_report(error: &serde_saphyr::Error, name: &str, text: &str) -> Report {
+fn yaml_problem(error: &serde_saphyr::Error, text: &str) -> Problem {
     let raw = error.without_snippet().to_string();
     let first_line = raw.lines().next().unwrap_or_default().to_string();
     let (message, help) = if raw.contains("duplicate mapping key") {
@@ -109,16 +114,12 @@ fn yaml_report(error: &serde_saphyr::Error, name: &str, text: &str) -> Report {
         column: location.map_or(0, |l| l.column()),
         span,
     };
-    problem_report(
-        Problem {
-            message,
-            position,
-            label: None,
-            help,
-        },
-        name,
-        text,
-    )
+    Problem {
+        message,
+        position,
+        label: None,
+        help,
+    }
 }
 
 /// The byte offset of 1-based `line` and character `column` in `text`.
@@ -148,7 +149,8 @@ fn line_is_long(text: &str, line: u64) -> bool {
             .is_some_and(|l| l.len() > MAX_SNIPPET_LINE)
 }
 
-fn problem_report(problem: Problem, name: &str, text: &str) -> Report {
+/// One problem as a report, its line shown and underlined.
+pub fn problem_report(problem: Problem, name: &str, text: &str) -> Report {
     let position = problem.position;
     if line_is_long(text, position.line) {
         let help = problem

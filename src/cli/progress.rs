@@ -41,3 +41,23 @@ impl Progress {
         }
     }
 }
+
+/// Sweep points below which no bar is shown (well under a second).
+const SHOW_ABOVE_POINTS: u64 = 2_000;
+
+impl Progress {
+    /// A bar over the points of a sweep, or nothing for small sweeps.
+    pub fn points(points: u64, quiet: bool) -> Self {
+        if quiet || points < SHOW_ABOVE_POINTS || !std::io::stderr().is_terminal() {
+            return Self(None);
+        }
+        let bar = ProgressBar::new(points);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "sweeping {bar:40} {human_pos}/{human_len} points · {per_sec} · {eta} left",
+            )
+            .expect("the template is valid"),
+        );
+        Self(Some(bar))
+    }
+}

@@ -61,6 +61,11 @@ fn occupancy(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
             exact: &summary.exact.trajectory,
             band: band.as_ref().map(|(lo, hi)| (lo.as_slice(), hi.as_slice())),
             band_label: &band_label,
+            phases: &summary
+                .phases
+                .iter()
+                .map(|p| (p.name.clone(), p.from, p.to))
+                .collect::<Vec<_>>(),
         },
         &folder.join("occupancy.png"),
         &folder.join("occupancy.svg"),
@@ -119,10 +124,11 @@ fn hitting(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
             color: colour(k),
             dots: false,
         });
-        if let Some(sim) = &summary.simulation {
+        // A run that follows phases simulates no hitting times.
+        if let Some(simulated) = summary.simulation.as_ref().and_then(|s| s.hitting.get(k)) {
             series.push(Series {
                 label: format!("{} (Monte Carlo)", h.target),
-                values: sim.hitting[k].cdf.clone(),
+                values: simulated.cdf.clone(),
                 color: colour(k),
                 dots: true,
             });

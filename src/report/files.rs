@@ -75,6 +75,27 @@ pub fn write_run(
     root: &Path,
     summary: &Summary,
 ) -> Result<(PathBuf, Vec<&'static str>), WriteError> {
+    let ours = |name: &str| RUN_FILES.contains(&name);
+    write_folder(root, &summary.scenario, &ours, |staging| {
+        stage(staging, summary)
+    })
+}
+
+/// Writes the files that `stage` puts into a staging folder under
+/// `root/<name>/`, all or none, keeping the files there that `ours` does not
+/// claim (a person's notes, another command's results); returns that
+/// folder and what `stage` returned.
+///
+/// # Errors
+///
+/// The first file that could not be written, with its path; the destination
+/// folder is then as it was.
+pub fn write_folder<T>(
+    root: &Path,
+    name: &str,
+    ours: &dyn Fn(&str) -> bool,
+    stage: impl FnOnce(&Path) -> Result<T, WriteError>,
+) -> Result<(PathBuf, T), WriteError> {
     if root.exists() && !root.is_dir() {
         return Err(WriteError::Io {
             path: root.to_path_buf(),
@@ -82,7 +103,6 @@ pub fn write_run(
         });
     }
     fs::create_dir_all(root).map_err(io_error(root))?;
-    let name = &summary.scenario;
     remove_abandoned(root, name);
     let pid = std::process::id();
     let staging = root.join(format!(".{name}.partial-{pid}"));
@@ -91,13 +111,13 @@ pub fn write_run(
     }
     fs::create_dir(&staging).map_err(io_error(&staging))?;
 
-    let result = stage(&staging, summary).and_then(|written| {
+    let result = stage(&staging).and_then(|written| {
         let destination = root.join(name);
         swap_in(
             &staging,
             &destination,
             &root.join(format!(".{name}.previous-{pid}")),
-            &RUN_FILES,
+            ours,
         )?;
         Ok((destination, written))
     });
@@ -122,12 +142,12 @@ fn stage(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, WriteErr
 }
 
 /// Puts `staging` in the place of `destination`, then carries over the
-/// files there that verchain does not write (not in `ours`).
-pub(super) fn swap_in(
+/// files there that verchain does not write.
+fn swap_in(
     staging: &Path,
     destination: &Path,
     previous: &Path,
-    ours: &[&str],
+    ours: &dyn Fn(&str) -> bool,
 ) -> Result<(), WriteError> {
     if !destination.exists() {
         return fs::rename(staging, destination).map_err(io_error(destination));
@@ -150,8 +170,8 @@ pub(super) fn swap_in(
         .flatten()
     {
         let file_name = entry.file_name();
-        let ours = file_name.to_str().is_some_and(|n| ours.contains(&n));
-        if !ours && fs::rename(entry.path(), destination.join(&file_name)).is_err() {
+        let replaced = file_name.to_str().is_some_and(ours);
+        if !replaced && fs::rename(entry.path(), destination.join(&file_name)).is_err() {
             kept_everything = false;
         }
     }
@@ -165,7 +185,7 @@ pub(super) fn swap_in(
 /// Removes `.NAME.partial-PID` staging folders whose process no longer runs
 /// (left by a run that was interrupted). Where a process's liveness cannot
 /// be told (no `/proc`), nothing is removed.
-pub(super) fn remove_abandoned(root: &Path, name: &str) {
+fn remove_abandoned(root: &Path, name: &str) {
     if !Path::new("/proc/self").exists() {
         return;
     }

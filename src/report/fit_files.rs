@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::files::{WriteError, io_error, remove_abandoned, swap_in};
+use super::files::{WriteError, io_error, write_folder};
 use crate::fit::{FitSummary, Semantics};
 
 /// Every file a fit may write; `holding.csv` only for the jump chain.
@@ -31,29 +31,10 @@ pub fn write_fit(
     summary: &FitSummary,
     fitted_yaml: &str,
 ) -> Result<(PathBuf, Vec<&'static str>), WriteError> {
-    if root.exists() && !root.is_dir() {
-        return Err(WriteError::Io {
-            path: root.to_path_buf(),
-            source: std::io::Error::other("it is a file, not a folder"),
-        });
-    }
-    fs::create_dir_all(root).map_err(io_error(root))?;
-    remove_abandoned(root, folder_name);
-    let pid = std::process::id();
-    let staging = root.join(format!(".{folder_name}.partial-{pid}"));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
-    }
-    fs::create_dir(&staging).map_err(io_error(&staging))?;
-    let result = stage(&staging, summary, fitted_yaml).and_then(|written| {
-        let destination = root.join(folder_name);
-        let previous = root.join(format!(".{folder_name}.previous-{pid}"));
-        swap_in(&staging, &destination, &previous, &FIT_FILES)?;
-        Ok((destination, written))
-    });
-    // Best effort: a leftover staging folder holds nothing the user asked for.
-    let _ = fs::remove_dir_all(&staging);
-    result
+    let ours = |name: &str| FIT_FILES.contains(&name);
+    write_folder(root, folder_name, &ours, |staging| {
+        stage(staging, summary, fitted_yaml)
+    })
 }
 
 fn stage(

@@ -10,7 +10,9 @@ mod figures;
 pub mod files;
 pub mod fit_files;
 pub mod fit_table;
+pub mod sensitivity;
 pub mod summary;
+pub mod sweep;
 pub mod table;
 mod tables;
 

@@ -46,12 +46,40 @@ pub struct Summary {
     pub hitting: Vec<HittingSummary>,
     pub passage: PassageSummary,
     pub convergence: ConvergenceSummary,
+    /// Stretches of steps under their own transitions; the trajectory
+    /// follows them.
+    pub phases: Vec<PhaseSummary>,
+    /// The scenario's expectations at the base scenario (`verchain check`
+    /// also checks them at every phase and sweep point).
+    pub expectations: Vec<ExpectationSummary>,
     /// `null` when the simulation is off.
     pub simulation: Option<SimulationSummary>,
     /// With `--trace K`: `trace[w][t]`, the state index of walker `w` after
     /// `t` steps. Written to `trace.csv`, not to the JSON document.
     #[serde(skip)]
     pub trace: Option<Vec<Vec<u32>>>,
+}
+
+/// One expectation at the base scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectationSummary {
+    /// As written, e.g. `stationary[production] >= 0.3`.
+    pub expectation: String,
+    /// `null` when the metric has no value here (see `reason`).
+    pub holds: Option<bool>,
+    /// The metric's value; `null` when it has none or is infinite.
+    pub value: Option<f64>,
+    /// Why the metric has no value, if so.
+    pub reason: Option<String>,
+}
+
+/// A phase: the moves out of steps `from ..= to` use `matrix`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseSummary {
+    pub name: String,
+    pub from: u64,
+    pub to: u64,
+    pub matrix: Vec<Vec<f64>>,
 }
 
 /// The exact occupancy.
@@ -306,6 +334,23 @@ impl Summary {
             hitting,
             passage,
             convergence,
+            phases: scenario
+                .whatif
+                .phases
+                .iter()
+                .map(|p| PhaseSummary {
+                    name: p.name.clone(),
+                    from: p.from,
+                    to: p.to,
+                    matrix: p
+                        .chain
+                        .matrix()
+                        .row_iter()
+                        .map(|r| r.iter().copied().collect())
+                        .collect(),
+                })
+                .collect(),
+            expectations: Vec::new(),
             simulation,
             trace: None,
         }

@@ -55,6 +55,14 @@ pub fn render(summary: &Summary) -> String {
     if let Some(description) = &summary.description {
         let _ = writeln!(out, "{}", description.trim());
     }
+    for phase in &summary.phases {
+        let _ = writeln!(
+            out,
+            "phase {}: the moves out of {unit}s {} to {} follow its own transitions \
+             (the occupancy follows it; the long-run results are the base policy's)",
+            phase.name, phase.from, phase.to
+        );
+    }
 
     let _ = writeln!(out);
     match &summary.simulation {
@@ -134,6 +142,25 @@ pub fn render(summary: &Summary) -> String {
     let _ = writeln!(out, "{}", distribution_line(states, &summary.limit));
 
     super::fate_table::render(summary, &mut out);
+
+    if !summary.expectations.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nExpectations (at the base scenario; `verchain check` also checks every phase and sweep point)"
+        );
+        for e in &summary.expectations {
+            let verdict = match (e.holds, e.value, &e.reason) {
+                (Some(true), Some(v), _) => format!("holds ({v:.6})"),
+                (Some(false), Some(v), _) => format!("FAILS ({v:.6})"),
+                // JSON holds no infinity: an infinite value comes as null.
+                (Some(true), None, None) => "holds (infinite)".to_string(),
+                (Some(false), None, None) => "FAILS (infinite)".to_string(),
+                (_, _, Some(reason)) => format!("FAILS: {reason}"),
+                (None, _, None) => "not checked here".to_string(),
+            };
+            let _ = writeln!(out, "  {}: {verdict}", e.expectation);
+        }
+    }
 
     if let Some(sim) = &summary.simulation {
         let verdict = if sim.max_abs_z < 5.0 {

@@ -79,14 +79,19 @@ fn trajectory(summary: &Summary) -> Vec<Vec<String>> {
 /// `cdf_<state>` from each state.
 fn hitting(summary: &Summary) -> Vec<Vec<String>> {
     let mut header = vec!["target", "step", "pmf_from_initial", "cdf_from_initial"];
-    if summary.simulation.is_some() {
+    // A run that follows phases simulates no hitting times.
+    let simulated_hitting = summary
+        .simulation
+        .as_ref()
+        .filter(|sim| sim.hitting.len() == summary.hitting.len());
+    if simulated_hitting.is_some() {
         header.extend(["simulated_pmf", "simulated_cdf"]);
     }
     let mut header: Vec<String> = header.into_iter().map(String::from).collect();
     header.extend(summary.states.iter().map(|s| format!("cdf_{s}")));
     let mut rows = vec![header];
     for (k, h) in summary.hitting.iter().enumerate() {
-        let simulated = summary.simulation.as_ref().map(|sim| &sim.hitting[k]);
+        let simulated = simulated_hitting.map(|sim| &sim.hitting[k]);
         for (t, cdf) in h.cdf.iter().enumerate() {
             let mut row = vec![
                 h.target.clone(),

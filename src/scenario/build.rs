@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::expr::closest;
 use super::rows::{self, Rows};
+use super::whatif;
 use super::yaml::{Node, Position, Value};
 use super::{
     DEFAULT_HORIZON, DEFAULT_SEED, DEFAULT_WALKERS, MAX_HORIZON, Parameter, Problem, Scenario,
@@ -17,7 +18,7 @@ use crate::analysis::convergence::{DEFAULT_EPSILON, MIN_EPSILON};
 use crate::chain::{Chain, DEFAULT_TOLERANCE};
 use crate::simulate::Mode;
 
-const TOP_LEVEL_KEYS: [&str; 13] = [
+const TOP_LEVEL_KEYS: [&str; 16] = [
     "name",
     "description",
     "unit",
@@ -31,6 +32,9 @@ const TOP_LEVEL_KEYS: [&str; 13] = [
     "tolerance",
     "targets",
     "epsilon",
+    "expect",
+    "sweeps",
+    "phases",
 ];
 const PARAMETER_KEYS: [&str; 3] = ["value", "range", "description"];
 const SIMULATION_KEYS: [&str; 3] = ["walkers", "seed", "mode"];
@@ -168,6 +172,27 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
             }
             let total = initial.sum();
             initial /= total;
+            let base = whatif::Base {
+                states: &states,
+                parameters: &parameters,
+                tolerance,
+                rows: get("transitions").or(get("matrix")).unwrap_or(root),
+                rows_key: key_position("transitions"),
+                from_list: get("matrix").is_some(),
+                initial: get("initial"),
+            };
+            let whatif = whatif::read(
+                &base,
+                get("expect"),
+                get("sweeps"),
+                get("phases"),
+                &mut problems,
+            );
+            if !problems.0.is_empty() {
+                let mut problems = problems.0;
+                problems.sort_by_key(|p| (p.position.line, p.position.column));
+                return Err(problems);
+            }
             let chain = Chain::new(states, matrix, tolerance).map_err(|e| {
                 vec![Problem::new(
                     root.position,
@@ -186,6 +211,7 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
                 tolerance,
                 targets,
                 epsilon,
+                whatif,
             })
         }
         _ => {
@@ -238,7 +264,7 @@ fn top_level<'a>(
 }
 
 /// Records an unknown key, suggesting the closest known one.
-fn unknown_key(key: &Node, within: &str, known: &[&str], problems: &mut Problems) {
+pub(super) fn unknown_key(key: &Node, within: &str, known: &[&str], problems: &mut Problems) {
     let text = key.as_str().map_or_else(|| key.describe(), str::to_string);
     let problem = Problem::new(
         key.position,
@@ -364,7 +390,12 @@ fn epsilon(node: &Node, problems: &mut Problems) -> Option<f64> {
 }
 
 /// A non-negative integer at most `max`; `1e6` and `10.0` count as integers.
-fn whole_number(node: &Node, key: &str, max: u64, problems: &mut Problems) -> Option<u64> {
+pub(super) fn whole_number(
+    node: &Node,
+    key: &str,
+    max: u64,
+    problems: &mut Problems,
+) -> Option<u64> {
     let value = match node.value {
         Value::Integer(i) => Some(i),
         Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e38 => Some(f as i128),

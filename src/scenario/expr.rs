@@ -74,24 +74,73 @@ fn suggestion_text(suggestion: &Option<String>) -> String {
 /// assert_eq!(evaluate("(1 - p) / 2", &parameters), Ok(0.375));
 /// ```
 pub fn evaluate(text: &str, parameters: &BTreeMap<String, f64>) -> Result<f64, ExprError> {
+    run(text, parameters, None).map(|d| d.value)
+}
+
+/// The value of `text` and its derivative with respect to the parameter
+/// `wrt`, exactly (forward-mode automatic differentiation: each operation
+/// carries its derivative by the sum, product and quotient rules).
+///
+/// # Errors
+///
+/// As [`evaluate`].
+///
+/// # Examples
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use verchain::scenario::expr::derivative;
+///
+/// let parameters = BTreeMap::from([("p".to_string(), 0.5)]);
+/// // d/dp (p / (1 + p)) = 1 / (1 + p)² = 4/9 at p = 1/2.
+/// let (value, slope) = derivative("p / (1 + p)", &parameters, "p").unwrap();
+/// assert!((value - 1.0 / 3.0).abs() < 1e-15 && (slope - 4.0 / 9.0).abs() < 1e-15);
+/// ```
+pub fn derivative(
+    text: &str,
+    parameters: &BTreeMap<String, f64>,
+    wrt: &str,
+) -> Result<(f64, f64), ExprError> {
+    run(text, parameters, Some(wrt)).map(|d| (d.value, d.slope))
+}
+
+fn run(
+    text: &str,
+    parameters: &BTreeMap<String, f64>,
+    wrt: Option<&str>,
+) -> Result<Dual, ExprError> {
     let mut parser = Parser {
         text,
         chars: text.char_indices().collect(),
         at: 0,
         parameters,
+        wrt,
     };
     let value = parser.expression(0)?;
     parser.skip_space();
     if let Some(&(_, c)) = parser.chars.get(parser.at) {
         return Err(parser.syntax(format!("unexpected `{c}`")));
     }
-    if !value.is_finite() {
+    if !value.value.is_finite() {
         return Err(ExprError::NotFinite {
             text: text.to_string(),
-            value,
+            value: value.value,
         });
     }
     Ok(value)
+}
+
+/// A value and its derivative with respect to one parameter.
+#[derive(Debug, Clone, Copy)]
+struct Dual {
+    value: f64,
+    slope: f64,
+}
+
+impl Dual {
+    fn constant(value: f64) -> Self {
+        Self { value, slope: 0.0 }
+    }
 }
 
 struct Parser<'a> {
@@ -99,57 +148,79 @@ struct Parser<'a> {
     chars: Vec<(usize, char)>,
     at: usize,
     parameters: &'a BTreeMap<String, f64>,
+    /// The parameter whose derivative is carried, if any.
+    wrt: Option<&'a str>,
 }
 
 impl Parser<'_> {
-    fn expression(&mut self, depth: usize) -> Result<f64, ExprError> {
+    fn expression(&mut self, depth: usize) -> Result<Dual, ExprError> {
         let mut value = self.term(depth)?;
         loop {
             match self.peek() {
                 Some('+') => {
                     self.at += 1;
-                    value += self.term(depth)?;
+                    let other = self.term(depth)?;
+                    value = Dual {
+                        value: value.value + other.value,
+                        slope: value.slope + other.slope,
+                    };
                 }
                 Some('-') => {
                     self.at += 1;
-                    value -= self.term(depth)?;
+                    let other = self.term(depth)?;
+                    value = Dual {
+                        value: value.value - other.value,
+                        slope: value.slope - other.slope,
+                    };
                 }
                 _ => return Ok(value),
             }
         }
     }
 
-    fn term(&mut self, depth: usize) -> Result<f64, ExprError> {
+    fn term(&mut self, depth: usize) -> Result<Dual, ExprError> {
         let mut value = self.factor(depth)?;
         loop {
             match self.peek() {
                 Some('*') => {
                     self.at += 1;
-                    value *= self.factor(depth)?;
+                    let other = self.factor(depth)?;
+                    value = Dual {
+                        value: value.value * other.value,
+                        slope: value.slope * other.value + value.value * other.slope,
+                    };
                 }
                 Some('/') => {
                     self.at += 1;
                     let divisor = self.factor(depth)?;
-                    if divisor == 0.0 {
+                    if divisor.value == 0.0 {
                         return Err(ExprError::DivisionByZero {
                             text: self.text.to_string(),
                         });
                     }
-                    value /= divisor;
+                    value = Dual {
+                        value: value.value / divisor.value,
+                        slope: (value.slope * divisor.value - value.value * divisor.slope)
+                            / (divisor.value * divisor.value),
+                    };
                 }
                 _ => return Ok(value),
             }
         }
     }
 
-    fn factor(&mut self, depth: usize) -> Result<f64, ExprError> {
+    fn factor(&mut self, depth: usize) -> Result<Dual, ExprError> {
         if depth >= MAX_DEPTH {
             return Err(self.syntax(format!("more than {MAX_DEPTH} nested parentheses or signs")));
         }
         match self.peek() {
             Some('-') => {
                 self.at += 1;
-                Ok(-self.factor(depth + 1)?)
+                let inner = self.factor(depth + 1)?;
+                Ok(Dual {
+                    value: -inner.value,
+                    slope: -inner.slope,
+                })
             }
             Some('+') => {
                 self.at += 1;
@@ -164,7 +235,7 @@ impl Parser<'_> {
                 self.at += 1;
                 Ok(value)
             }
-            Some(c) if c.is_ascii_digit() || c == '.' => self.number(),
+            Some(c) if c.is_ascii_digit() || c == '.' => self.number().map(Dual::constant),
             Some(c) if c.is_alphabetic() || c == '_' => self.name(),
             Some(c) => Err(self.syntax(format!("unexpected `{c}`"))),
             None => Err(self.syntax("the expression ends too early".to_string())),
@@ -192,12 +263,15 @@ impl Parser<'_> {
         })
     }
 
-    fn name(&mut self) -> Result<f64, ExprError> {
+    fn name(&mut self) -> Result<Dual, ExprError> {
         let start = self.at;
         self.take_while(|c| c.is_alphanumeric() || c == '_');
         let name = self.slice(start, self.at);
         match self.parameters.get(name) {
-            Some(&value) => Ok(value),
+            Some(&value) => Ok(Dual {
+                value,
+                slope: if self.wrt == Some(name) { 1.0 } else { 0.0 },
+            }),
             None => Err(ExprError::UnknownParameter {
                 name: name.to_string(),
                 suggestion: closest(name, self.parameters.keys().map(String::as_str)),
@@ -333,6 +407,25 @@ mod tests {
             evaluate("1e308 * 10", &params()),
             Err(ExprError::NotFinite { .. })
         ));
+    }
+
+    #[test]
+    fn derivatives_follow_the_rules() {
+        // p = 0.5, rollback_rate = 0.1; derivatives with respect to p.
+        let cases = [
+            ("0.25", 0.0),
+            ("1 - p - rollback_rate", -1.0),
+            ("2 * p / 4", 0.5),
+            ("p * p", 1.0),
+            ("(1 - p) / (1 + p)", -2.0 / (1.5 * 1.5)),
+            ("-p * rollback_rate", -0.1),
+            ("1 / p", -4.0),
+        ];
+        for (text, expected) in cases {
+            let (value, slope) = derivative(text, &params(), "p").unwrap();
+            assert_eq!(value, evaluate(text, &params()).unwrap(), "{text}");
+            assert!((slope - expected).abs() < 1e-15, "{text}: {slope}");
+        }
     }
 
     #[test]

@@ -29,6 +29,7 @@
 mod build;
 pub mod expr;
 mod rows;
+pub mod whatif;
 pub mod yaml;
 
 use nalgebra::DVector;
@@ -72,6 +73,8 @@ pub struct Scenario {
     pub targets: Vec<Target>,
     /// ε of the mixing times.
     pub epsilon: f64,
+    /// Expectations, sweeps and phases.
+    pub whatif: whatif::WhatIf,
 }
 
 /// A target of the hitting analysis: one state or a set of states.
@@ -136,7 +139,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(position: Position, message: impl Into<String>) -> Self {
+    pub(crate) fn new(position: Position, message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             position,

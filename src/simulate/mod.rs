@@ -18,6 +18,7 @@
 pub mod agreement;
 pub mod alias;
 pub mod counts;
+pub mod phased;
 
 use nalgebra::{DMatrix, DVector};
 use rand::rngs::ChaCha8Rng;

@@ -17,6 +17,7 @@
 //! sans-serif font (layout was measured with DejaVu Sans, which is close).
 
 mod layout;
+pub mod sweep;
 
 use std::path::Path;
 
@@ -56,6 +57,9 @@ pub struct OccupancyChart<'a> {
     pub band: Option<Band<'a>>,
     /// What the band is, e.g. "Monte Carlo ± 2 SE (100000 walkers, seed 2024)".
     pub band_label: &'a str,
+    /// Phases to mark: a name and the steps `from ..= to` whose moves it
+    /// governs, shaded from step `from` to step `to + 1`.
+    pub phases: &'a [(String, u64, u64)],
 }
 
 /// The lower and upper edges of a band, each shaped like the exact occupancy.
@@ -207,6 +211,23 @@ fn occupancy<DB: DrawingBackend>(root: Area<DB>, c: &OccupancyChart) -> Result<(
         desc: "share of versions",
     };
     let mut chart = step_plot(&plot, last, c.unit, values)?;
+    for (name, from, to) in c.phases {
+        let (x0, x1) = (
+            (*from).min(last as u64) as i32,
+            (to + 1).min(last as u64) as i32,
+        );
+        if x0 >= x1 {
+            continue;
+        }
+        let shade = Rectangle::new([(x0, 0.0), (x1, 1.0)], MUTED.mix(0.12).filled());
+        chart.draw_series([shade]).map_err(reason)?;
+        let label = Text::new(
+            name.clone(),
+            (x0, 0.985),
+            font(15.0, &MUTED).pos(Pos::new(HPos::Left, VPos::Top)),
+        );
+        chart.draw_series([label]).map_err(reason)?;
+    }
 
     let column = |rows: &[Vec<f64>], i: usize| -> Vec<(i32, f64)> {
         let clamped = rows.iter().map(|r| r[i].clamp(0.0, 1.0));
@@ -476,6 +497,7 @@ mod tests {
             exact: &exact,
             band: Some((&lower, &upper)),
             band_label: "Monte Carlo ± 2 SE (100000 walkers, seed 2024)",
+            phases: &[("freeze".to_string(), 3, 7)],
         };
         draw_occupancy(&occupancy, &path("o.png"), &path("o.svg")).unwrap();
         let series: Vec<_> = series

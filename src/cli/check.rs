@@ -1,0 +1,499 @@
+//! `verchain check`: the CI gate.
+//!
+//! Every scenario named (or found under a folder named) is read and
+//! validated: its base chain, every phase and every sweep point. Then every
+//! expectation is checked at the base scenario, at each phase's chain and at
+//! each sweep point. Each file's outcome is a list of [`Finding`]s with their
+//! positions, which are printed for a person, as GitHub Actions annotations,
+//! or written as JUnit XML. Exit 0 when all is well, 1 when an expectation
+//! fails, 2 when a scenario is invalid.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use miette::Report;
+use verchain::scenario::{Position, Problem, Scenario};
+use verchain::sweep::{self, Evaluation, expect::Verdict};
+
+use super::args::{CheckArgs, CheckFormat};
+use super::diagnostics;
+use super::progress::Progress;
+
+/// Subjects named per expectation before the rest are counted.
+const SHOWN_FAILURES: usize = 5;
+/// Invalid sweep points whose problems are listed before the rest are counted.
+const SHOWN_INVALID_POINTS: usize = 3;
+
+/// One thing wrong with a file.
+#[derive(Debug, Clone)]
+pub enum Finding {
+    /// The file cannot be read, or its base chain, a phase or a sweep point
+    /// is not a valid scenario.
+    Invalid(Problem),
+    /// An expectation does not hold (or has no value) somewhere.
+    Failed {
+        /// The expectation as written.
+        expectation: String,
+        position: Position,
+        /// Where it fails, with the value: "at sweep point p = 0.3: ... = 0.21".
+        details: Vec<String>,
+        /// Subjects where it fails, beyond those in `details`.
+        more: usize,
+    },
+}
+
+/// The outcome of checking one file.
+#[derive(Debug)]
+pub struct FileCheck {
+    pub path: PathBuf,
+    /// The file's text, for showing lines; empty when unreadable.
+    pub text: String,
+    /// Chains validated: the base, the phases and the sweep points.
+    pub chains: usize,
+    /// Expectations checked, each at every chain.
+    pub expectations: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl FileCheck {
+    fn invalid(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| matches!(f, Finding::Invalid(_)))
+    }
+
+    fn failed(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| matches!(f, Finding::Failed { .. }))
+    }
+}
+
+/// Exit codes of the gate.
+pub const FAILED: u8 = 1;
+pub const INVALID: u8 = 2;
+
+/// Runs the gate; returns the reports to print and the exit code on failure.
+pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
+    let files = collect(&args.files).map_err(|report| (vec![report], INVALID))?;
+    let checks: Vec<FileCheck> = files.iter().map(|f| check_file(f, quiet)).collect();
+
+    if let Some(junit) = &args.junit {
+        let xml = super::junit::render(&checks);
+        super::junit::write(junit, &xml).map_err(|e| {
+            (
+                vec![miette::miette!(
+                    help = "check that the folder exists and can be written",
+                    "cannot write {}: {e}",
+                    junit.display()
+                )],
+                3,
+            )
+        })?;
+    }
+    let reports = match args.format {
+        CheckFormat::Table => print_table(&checks, quiet),
+        CheckFormat::Github => {
+            print!("{}", github(&checks));
+            Vec::new()
+        }
+    };
+
+    let mut reports = reports;
+    let against = check_against(args, &checks, quiet, &mut reports);
+    if against == Some(INVALID) {
+        return Err((reports, INVALID));
+    }
+    let invalid = checks.iter().filter(|c| c.invalid()).count();
+    let failed = checks.iter().filter(|c| !c.invalid() && c.failed()).count();
+    if invalid == 0 && failed == 0 && against == Some(FAILED) {
+        return Err((reports, FAILED));
+    }
+    let total = checks.len();
+    let files = |n: usize| if n == 1 { "file" } else { "files" };
+    match (invalid, failed) {
+        (0, 0) => Ok(()),
+        (0, f) => {
+            reports.push(miette::miette!(
+                "{f} of {total} scenario {} {} an expectation",
+                files(total),
+                if f == 1 { "breaks" } else { "break" }
+            ));
+            Err((reports, FAILED))
+        }
+        (i, f) => {
+            let also = if f > 0 {
+                format!(
+                    "; {f} more {} an expectation",
+                    if f == 1 { "breaks" } else { "break" }
+                )
+            } else {
+                String::new()
+            };
+            reports.push(miette::miette!(
+                "{i} of {total} scenario {} {} invalid{also}",
+                files(total),
+                if i == 1 { "is" } else { "are" }
+            ));
+            Err((reports, INVALID))
+        }
+    }
+}
+
+/// With `--against EVENTS`: each valid scenario compared with the history
+/// fitted from `EVENTS`; the worst exit code of the comparisons (1 when the
+/// history departs from a scenario, 2 when the history cannot be read), its
+/// reports added to `reports`.
+fn check_against(
+    args: &CheckArgs,
+    checks: &[FileCheck],
+    quiet: bool,
+    reports: &mut Vec<Report>,
+) -> Option<u8> {
+    args.against.against.as_ref()?;
+    let mut worst = None;
+    for check in checks.iter().filter(|c| !c.invalid()) {
+        let outcome = crate::load(&check.path).and_then(|scenario| {
+            super::fit::check_against(&scenario, &check.path, &args.against, quiet)
+        });
+        if let Err(failure) = outcome {
+            reports.extend(failure.reports);
+            worst = worst.max(Some(failure.code));
+        }
+    }
+    worst
+}
+
+/// The scenario files named, folders searched (recursively, hidden
+/// entries skipped) for `.yaml` and `.yml` files, in name order.
+fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Report> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let before = files.len();
+            walk(path, &mut files)
+                .map_err(|e| miette::miette!("cannot read the folder {}: {e}", path.display()))?;
+            if files.len() == before {
+                return Err(miette::miette!(
+                    help = "name scenario files, or a folder that holds .yaml or .yml files",
+                    "the folder {} holds no scenario (.yaml or .yml) files",
+                    path.display()
+                ));
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn walk(folder: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(folder)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| !n.starts_with('.'))
+        })
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            walk(&entry, files)?;
+        } else if entry
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e == "yaml" || e == "yml")
+        {
+            files.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// Reads, validates and checks one file.
+pub fn check_file(path: &Path, quiet: bool) -> FileCheck {
+    let mut check = FileCheck {
+        path: path.to_path_buf(),
+        text: String::new(),
+        chains: 0,
+        expectations: Vec::new(),
+        findings: Vec::new(),
+    };
+    let unreadable = |reason: String| {
+        Finding::Invalid(Problem {
+            // Shown after the file's name: `FILE: cannot read: reason`.
+            message: format!("cannot read: {reason}"),
+            position: Position::default(),
+            label: None,
+            help: None,
+        })
+    };
+    if path.is_dir() {
+        check.findings.push(unreadable("it is a folder".into()));
+        return check;
+    }
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => {
+            check.findings.push(unreadable(not_utf8(&e)));
+            return check;
+        }
+        Err(e) => {
+            check.findings.push(unreadable(e.to_string()));
+            return check;
+        }
+    };
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    let scenario = Scenario::parse(&text, &stem);
+    check.text = text;
+    let scenario = match scenario {
+        Ok(s) => s,
+        Err(e) => {
+            let problems = diagnostics::problems(e, &check.text);
+            check
+                .findings
+                .extend(problems.into_iter().map(Finding::Invalid));
+            return check;
+        }
+    };
+    expectations(&scenario, &mut check, quiet);
+    check
+}
+
+/// Where a file stops being UTF-8, as line, column and byte.
+fn not_utf8(error: &std::string::FromUtf8Error) -> String {
+    let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&valid[start..]).chars().count() + 1;
+    format!(
+        "line {line}, column {column} (byte {}) is not UTF-8 text; save the file as UTF-8",
+        valid.len()
+    )
+}
+
+/// Validates the sweep points and checks every expectation everywhere.
+fn expectations(scenario: &Scenario, check: &mut FileCheck, quiet: bool) {
+    let expects = &scenario.whatif.expectations;
+    check.expectations = expects.iter().map(|e| e.expectation.text.clone()).collect();
+    let mut failures: Vec<Vec<String>> = vec![Vec::new(); expects.len()];
+    let mut record = |subject: &str, evaluation: &Evaluation| {
+        let states = scenario.states();
+        for (k, verdict) in evaluation.verdicts.iter().enumerate() {
+            let e = &expects[k].expectation;
+            let name = e.metric.display(states);
+            match verdict {
+                Verdict::Holds(_) | Verdict::NotApplicable => {}
+                Verdict::Fails(v) => failures[k].push(format!(
+                    "{subject}: {name} = {}, not {} {}",
+                    shown(*v),
+                    e.comparison,
+                    e.bound
+                )),
+                Verdict::Undefined(reason) => failures[k].push(format!("{subject}: {reason}")),
+            }
+        }
+    };
+
+    record("at the base scenario", &sweep::evaluate_base(scenario, &[]));
+    check.chains = 1;
+    for (phase, evaluation) in scenario
+        .whatif
+        .phases
+        .iter()
+        .zip(sweep::evaluate_phases(scenario))
+    {
+        let subject = format!(
+            "in phase `{}` (steps {} to {}), were its policy kept for good",
+            phase.name, phase.from, phase.to
+        );
+        record(&subject, &evaluation);
+        check.chains += 1;
+    }
+    if let Some(grid) = &scenario.whatif.sweep {
+        let bar = Progress::points(grid.len() as u64, quiet);
+        let points = sweep::run_with(scenario, 0..grid.len(), false, &|| bar.advance(1));
+        bar.finish();
+        check.chains += points.len();
+        let mut invalid = 0;
+        for point in &points {
+            match &point.result {
+                Ok(evaluation) => {
+                    record(&format!("at sweep point {}", point.label()), evaluation);
+                }
+                Err(problems) => {
+                    invalid += 1;
+                    if invalid <= SHOWN_INVALID_POINTS {
+                        let problems = problems.iter().cloned().map(|mut p| {
+                            p.help = Some(
+                                "change the values swept, or give the parameter a `range` that \
+                                 leaves such points out"
+                                    .into(),
+                            );
+                            Finding::Invalid(p)
+                        });
+                        check.findings.extend(problems);
+                    }
+                }
+            }
+        }
+        if invalid > SHOWN_INVALID_POINTS {
+            check.findings.push(Finding::Invalid(Problem {
+                message: format!(
+                    "{} more of the {} sweep points are invalid",
+                    invalid - SHOWN_INVALID_POINTS,
+                    points.len()
+                ),
+                position: grid.position,
+                label: None,
+                help: None,
+            }));
+        }
+    }
+    for (expect, failed) in expects.iter().zip(failures) {
+        if failed.is_empty() {
+            continue;
+        }
+        let more = failed.len().saturating_sub(SHOWN_FAILURES);
+        check.findings.push(Finding::Failed {
+            expectation: expect.expectation.text.clone(),
+            position: expect.position,
+            details: failed.into_iter().take(SHOWN_FAILURES).collect(),
+            more,
+        });
+    }
+}
+
+/// A metric value in a message: infinity spelled out, 6 significant digits.
+fn shown(value: f64) -> String {
+    if value.is_infinite() {
+        "infinite".into()
+    } else {
+        format!("{}", (value * 1e6).round() / 1e6)
+            .parse::<f64>()
+            .map_or_else(|_| value.to_string(), |v| v.to_string())
+    }
+}
+
+/// The message of a failed expectation, one subject a line.
+pub fn failure_message(expectation: &str, details: &[String], more: usize) -> String {
+    let mut message = format!("expectation `{expectation}` fails");
+    for detail in details {
+        let _ = write!(message, "\n  {detail}");
+    }
+    if more > 0 {
+        let _ = write!(message, "\n  and at {more} more");
+    }
+    message
+}
+
+/// Reports for a person; `ok:` lines on stdout unless quiet.
+fn print_table(checks: &[FileCheck], quiet: bool) -> Vec<Report> {
+    let mut reports = Vec::new();
+    for check in checks {
+        let name = check.path.display().to_string();
+        if check.findings.is_empty() {
+            if !quiet {
+                let expectations = match check.expectations.len() {
+                    0 => "no expectations".to_string(),
+                    1 => "1 expectation holds".to_string(),
+                    n => format!("{n} expectations hold"),
+                };
+                let chains = match check.chains {
+                    1 => "1 chain".to_string(),
+                    n => format!("{n} chains"),
+                };
+                println!("ok: {name} ({chains} valid, {expectations})");
+            }
+            continue;
+        }
+        for finding in &check.findings {
+            let problem = match finding {
+                Finding::Invalid(p) => p.clone(),
+                Finding::Failed {
+                    expectation,
+                    position,
+                    details,
+                    more,
+                } => Problem {
+                    message: failure_message(expectation, details, *more),
+                    position: *position,
+                    label: Some("does not hold".into()),
+                    help: Some(
+                        "change the policy, or the expectation if the promise has changed".into(),
+                    ),
+                },
+            };
+            reports.push(diagnostics::problem_report(problem, &name, &check.text));
+        }
+    }
+    reports
+}
+
+/// GitHub Actions workflow commands: one `::error` line per finding.
+pub fn github(checks: &[FileCheck]) -> String {
+    let mut out = String::new();
+    for check in checks {
+        let file = escape_property(&check.path.display().to_string());
+        for finding in &check.findings {
+            let (title, position, message) = match finding {
+                Finding::Invalid(p) => {
+                    let message = match &p.help {
+                        Some(help) => format!("{}\nhelp: {help}", p.message),
+                        None => p.message.clone(),
+                    };
+                    ("invalid scenario", p.position, message)
+                }
+                Finding::Failed {
+                    expectation,
+                    position,
+                    details,
+                    more,
+                } => (
+                    "expectation fails",
+                    *position,
+                    failure_message(expectation, details, *more),
+                ),
+            };
+            let place = if position.line > 0 {
+                format!(",line={},col={}", position.line, position.column)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "::error file={file}{place},title={}::{}",
+                escape_property(&format!("verchain: {title}")),
+                escape_data(&message)
+            );
+        }
+    }
+    out
+}
+
+/// Escapes a workflow command's message.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_are_escaped() {
+        assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+    }
+}

@@ -1,0 +1,266 @@
+//! `verchain check`, the CI gate, run end to end: exit codes, GitHub
+//! annotations and JUnit XML on a broken row, a broken sweep point, a broken
+//! phase and a failed expectation.
+
+use std::fs;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+fn verchain() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_verchain"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+/// Scenario files written into a fresh temporary folder.
+fn files(entries: &[(&str, &str)]) -> (tempfile::TempDir, Vec<PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = entries
+        .iter()
+        .map(|(name, text)| {
+            let path = dir.path().join(name);
+            fs::write(&path, text).unwrap();
+            path
+        })
+        .collect();
+    (dir, paths)
+}
+
+const GOOD: &str = "\
+states: [develop, production]
+parameters:
+  p: 0.5
+transitions:
+  develop: {develop: p, production: rest}
+  production: absorbing
+expect:
+  - hitting[production].probability from develop >= 0.99
+  - hitting[production].expected from develop <= 2
+";
+
+const BROKEN_ROW: &str = "\
+states: [develop, production]
+transitions:
+  develop: {develop: 0.5, production: 0.6}
+  production: absorbing
+";
+
+const BROKEN_POINT: &str = "\
+states: [a, b, c]
+parameters:
+  p: 0.2
+  q: 0.3
+transitions:
+  a: {a: p, b: q, c: 1 - p - q}
+  b: {a: 1}
+  c: {a: 1}
+sweeps:
+  parameters:
+    p: [0.2, 0.6]
+    q: [0.3, 0.5]
+";
+
+const BROKEN_PHASE: &str = "\
+states: [a, b]
+transitions:
+  a: {a: 0.5, b: 0.5}
+  b: {a: 1}
+phases:
+  - name: freeze
+    from: 2
+    to: 4
+    transitions:
+      a: {a: 0.9, b: 0.2}
+";
+
+/// Holds at the base (p = 0.5: E[τ] = 2) but not at p = 0.75 (E[τ] = 4).
+const FAILING: &str = "\
+states: [develop, production]
+parameters:
+  p: 0.5
+transitions:
+  develop: {develop: p, production: rest}
+  production: absorbing
+expect:
+  - hitting[production].expected from develop <= 2
+sweeps:
+  parameters:
+    p: [0.5, 0.75]
+";
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let output = verchain().args(args).output().unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn valid_scenarios_pass_with_their_expectations() {
+    let (_dir, paths) = files(&[("good.yaml", GOOD)]);
+    let (code, stdout, _) = run(&["check", path(&paths[0])]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("1 chain valid, 2 expectations hold"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_shipped_scenarios_pass() {
+    let (code, stdout, stderr) = run(&[
+        "check",
+        "scenarios/seed-article.yaml",
+        "scenarios/canary-rollout.yaml",
+        "scenarios/deploy-freeze.yaml",
+        "scenarios/mlflow-registry.yaml",
+        "scenarios/sagemaker-approval.yaml",
+        "scenarios/champion-challenger.yaml",
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+#[test]
+fn a_broken_row_is_exit_2_with_an_annotation_on_its_line() {
+    let (_dir, paths) = files(&[("row.yaml", BROKEN_ROW)]);
+    let (code, stdout, _) = run(&["check", path(&paths[0]), "--format", "github"]);
+    assert_eq!(code, 2);
+    let file = path(&paths[0]).replace(':', "%3A").replace(',', "%2C");
+    let want = format!(
+        "::error file={file},line=3,col=3,title=verchain%3A invalid scenario::row `develop` sums to 1.1, not 1"
+    );
+    assert!(stdout.starts_with(&want), "{stdout}");
+}
+
+#[test]
+fn a_broken_sweep_point_is_exit_2_naming_the_point() {
+    let (_dir, paths) = files(&[("point.yaml", BROKEN_POINT)]);
+    let (code, stdout, _) = run(&["check", path(&paths[0]), "--format", "github"]);
+    assert_eq!(code, 2);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains(",line=6,col="), "{stdout}");
+    assert!(
+        stdout.contains("at sweep point p = 0.6, q = 0.5: in the row of `a`, entry `c` is -0.1"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_broken_phase_is_exit_2_at_the_phase_row() {
+    let (_dir, paths) = files(&[("phase.yaml", BROKEN_PHASE)]);
+    let (code, stdout, _) = run(&["check", path(&paths[0]), "--format", "github"]);
+    assert_eq!(code, 2);
+    assert!(stdout.contains(",line=10,col=7,"), "{stdout}");
+    assert!(
+        stdout.contains("in phase `freeze`: row `a` sums to 1.1"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_failed_expectation_is_exit_1_naming_where_and_the_value() {
+    let (_dir, paths) = files(&[("fails.yaml", FAILING)]);
+    let (code, stdout, _) = run(&["check", path(&paths[0]), "--format", "github"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains(",line=8,col=5,title=verchain%3A expectation fails::"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "expectation `hitting[production].expected from develop <= 2` fails%0A  at sweep point p = 0.75: hitting[production].expected from develop = 4, not <= 2"
+        ),
+        "{stdout}"
+    );
+    // For a person, on stderr, the line is shown.
+    let (code, _, stderr) = run(&["check", path(&paths[0])]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("8 │   - hitting[production].expected from develop <= 2"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn invalid_wins_over_failed_and_folders_are_searched() {
+    let (dir, _) = files(&[
+        ("a-fails.yaml", FAILING),
+        ("b-row.yaml", BROKEN_ROW),
+        ("notes.txt", "x"),
+    ]);
+    let (code, stdout, stderr) =
+        run(&["check", dir.path().to_str().unwrap(), "--format", "github"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(
+        stderr.contains("1 of 2 scenario files is invalid; 1 more breaks an expectation"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn junit_lists_every_file_and_expectation() {
+    let (dir, paths) = files(&[
+        ("good.yaml", GOOD),
+        ("fails.yaml", FAILING),
+        ("row.yaml", BROKEN_ROW),
+    ]);
+    let report = dir.path().join("check.xml");
+    let (code, _, _) = run(&[
+        "check",
+        path(&paths[0]),
+        path(&paths[1]),
+        path(&paths[2]),
+        "--junit",
+        report.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(code, 2);
+    let xml = fs::read_to_string(&report).unwrap();
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "<testsuites name=\"verchain check\" tests=\"6\" failures=\"1\" errors=\"1\">"
+        ),
+        "{xml}"
+    );
+    assert!(xml.contains("<failure message=\"expectation `hitting[production].expected from develop &lt;= 2` fails\""), "{xml}");
+    assert!(
+        xml.contains("row.yaml:3:3: row `develop` sums to 1.1, not 1"),
+        "{xml}"
+    );
+
+    // Well formed: every element read back closes.
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut depth = 0i32;
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(_) => depth += 1,
+            quick_xml::events::Event::End(_) => depth -= 1,
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0);
+}
+
+#[test]
+fn an_empty_folder_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("holds no scenario (.yaml or .yml) files"),
+        "{stderr}"
+    );
+}
