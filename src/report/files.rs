@@ -17,17 +17,20 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::summary::Summary;
-use super::{charts::ChartError, figures, tables};
+use super::{charts::ChartError, figures, markdown, tables};
 
 /// Every file a run may write, in the order they are listed to the user.
 /// `hitting.*` appear only when the run has targets, `trace.csv` only with
 /// `--trace`.
-pub const RUN_FILES: [&str; 13] = [
+pub const RUN_FILES: [&str; 16] = [
+    "report.md",
     "summary.json",
     "trajectory.csv",
     "hitting.csv",
     "convergence.csv",
     "trace.csv",
+    "matrix.png",
+    "matrix.svg",
     "occupancy.png",
     "occupancy.svg",
     "stationary.png",
@@ -111,7 +114,9 @@ fn stage(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, WriteErr
     let mut json = serde_json::to_vec_pretty(summary).expect("a summary always serializes");
     json.push(b'\n');
     fs::write(&json_path, json).map_err(io_error(&json_path))?;
-    let mut written = vec!["summary.json"];
+    let report_path = folder.join("report.md");
+    fs::write(&report_path, markdown::render(summary)).map_err(io_error(&report_path))?;
+    let mut written = vec!["report.md", "summary.json"];
     written.extend(tables::write(folder, summary)?);
     written.extend(figures::draw(folder, summary)?);
     Ok(RUN_FILES

@@ -4,10 +4,13 @@
 //! Nothing here computes a number; everything here formats or writes one.
 
 pub mod charts;
+pub mod export;
 pub mod fate;
 mod fate_table;
 mod figures;
 pub mod files;
+pub mod format;
+pub mod markdown;
 pub mod summary;
 pub mod table;
 mod tables;
