@@ -17,7 +17,9 @@ use verchain::simulate;
 
 use cli::args::{CheckArgs, Cli, Command, Format, RunArgs};
 use cli::diagnostics;
+use cli::generate;
 use cli::progress::Progress;
+use cli::records::ProblemRecord;
 
 /// Exit codes, as documented in `--help` and the README.
 mod exit {
@@ -25,9 +27,11 @@ mod exit {
     pub const WRITE_FAILED: u8 = 3;
 }
 
-/// Why a command failed: the reports to print and the exit code.
+/// Why a command failed: the reports to print, the problems as records
+/// (for `check --format json|csv`) and the exit code.
 struct Failure {
     reports: Vec<Report>,
+    records: Vec<ProblemRecord>,
     code: u8,
 }
 
@@ -35,7 +39,20 @@ impl Failure {
     fn invalid(reports: Vec<Report>) -> Self {
         Self {
             reports,
+            records: Vec::new(),
             code: exit::INVALID,
+        }
+    }
+
+    fn write_failed(message: String) -> Self {
+        Self {
+            reports: vec![miette::miette!(
+                help =
+                    "check that the folder exists and can be written, or write to stdout with -o -",
+                "{message}"
+            )],
+            records: Vec::new(),
+            code: exit::WRITE_FAILED,
         }
     }
 }
@@ -46,6 +63,23 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Run(args) => run(&args, cli.quiet),
         Command::Check(args) => check(&args, cli.quiet),
+        Command::Export(args) => load(&args.file).and_then(|scenario| {
+            let model = verchain::report::export::Model::of(&scenario);
+            let text = verchain::report::export::render(&model, args.to);
+            generate::emit(&args.output.output, &text).map_err(Failure::write_failed)
+        }),
+        Command::Schema(args) => {
+            let schema = verchain::scenario::schema::json_schema();
+            generate::emit(&args.output, &schema).map_err(Failure::write_failed)
+        }
+        Command::Completions(args) => {
+            let script = generate::completions(args.shell);
+            generate::emit(&args.output.output, &script).map_err(Failure::write_failed)
+        }
+        Command::Man(args) => {
+            let page = generate::man(args.subcommand.as_deref());
+            generate::emit(&args.output.output, &page).map_err(Failure::write_failed)
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -99,13 +133,15 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
             "{}",
             serde_json::to_string_pretty(&summary).expect("a summary always serializes")
         ),
+        Format::Csv => print!("{}", report::trajectory_csv(&summary)),
     }
-    if !args.no_files {
+    if !args.no_files && args.output != Path::new("-") {
         let (folder, written) = report::write_run(&args.output, &summary).map_err(|e| Failure {
             reports: vec![miette::miette!(
                 help = "check that the output folder can be written, or pass --output DIR",
                 "{e}"
             )],
+            records: Vec::new(),
             code: exit::WRITE_FAILED,
         })?;
         if !quiet {
@@ -118,11 +154,12 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
 /// `verchain check`: validate every file, report every problem.
 fn check(args: &CheckArgs, quiet: bool) -> Result<(), Failure> {
     let mut reports = Vec::new();
+    let mut records = Vec::new();
     let mut invalid = 0;
     for file in &args.files {
         match load(file) {
             Ok(scenario) => {
-                if !quiet {
+                if !quiet && args.format == Format::Table {
                     println!(
                         "ok: {} ({}, {} states)",
                         file.display(),
@@ -134,8 +171,16 @@ fn check(args: &CheckArgs, quiet: bool) -> Result<(), Failure> {
             Err(failure) => {
                 invalid += 1;
                 reports.extend(failure.reports);
+                records.extend(failure.records);
             }
         }
+    }
+    if let Some(text) = report::format::records(args.format, &records)
+        .map_err(|e| Failure::invalid(vec![miette::miette!("{e}")]))?
+    {
+        // The records are the output; the reports would say the same again.
+        print!("{text}");
+        reports.clear();
     }
     if invalid == 0 {
         return Ok(());
@@ -151,10 +196,11 @@ fn check(args: &CheckArgs, quiet: bool) -> Result<(), Failure> {
 /// Reads and validates a scenario file.
 fn load(file: &Path) -> Result<Scenario, Failure> {
     let read_error = |reason: String| {
-        Failure::invalid(vec![miette::miette!(
-            "cannot read {}: {reason}",
-            file.display()
-        )])
+        let message = format!("cannot read {}: {reason}", file.display());
+        Failure {
+            records: vec![ProblemRecord::whole_file(file, message.clone())],
+            ..Failure::invalid(vec![miette::miette!("{message}")])
+        }
     };
     if file.is_dir() {
         return Err(read_error(
@@ -179,8 +225,16 @@ fn load(file: &Path) -> Result<Scenario, Failure> {
         || "scenario".to_string(),
         |s| s.to_string_lossy().into_owned(),
     );
-    Scenario::parse(&text, &default_name)
-        .map_err(|e| Failure::invalid(diagnostics::scenario_reports(e, file, &text)))
+    Scenario::parse(&text, &default_name).map_err(|e| {
+        let problems = diagnostics::scenario_problems(e, &text);
+        Failure {
+            records: problems
+                .iter()
+                .map(|p| ProblemRecord::of(file, p))
+                .collect(),
+            ..Failure::invalid(diagnostics::scenario_reports(problems, file, &text))
+        }
+    })
 }
 
 /// Applies `--seed`, `--walkers` and `--horizon`.

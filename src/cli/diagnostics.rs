@@ -36,20 +36,25 @@ struct ProblemDiagnostic {
     help: Option<String>,
 }
 
-/// Renders every problem of a scenario error, each as its own report.
-pub fn scenario_reports(error: ScenarioError, file: &Path, text: &str) -> Vec<Report> {
+/// Renders every problem of a scenario, each as its own report.
+pub fn scenario_reports(problems: Vec<Problem>, file: &Path, text: &str) -> Vec<Report> {
     let name = file.display().to_string();
+    problems
+        .into_iter()
+        .map(|p| problem_report(p, &name, text))
+        .collect()
+}
+
+/// Every problem of a scenario error, a YAML error as one problem.
+pub fn scenario_problems(error: ScenarioError, text: &str) -> Vec<Problem> {
     match error {
-        ScenarioError::Yaml(e) => vec![yaml_report(&e, &name, text)],
-        ScenarioError::Invalid(problems) => problems
-            .into_iter()
-            .map(|p| problem_report(p, &name, text))
-            .collect(),
+        ScenarioError::Yaml(e) => vec![yaml_problem(&e, text)],
+        ScenarioError::Invalid(problems) => problems,
     }
 }
 
 /// A YAML error in words a scenario author uses, at its position.
-fn yaml_report(error: &serde_saphyr::Error, name: &str, text: &str) -> Report {
+fn yaml_problem(error: &serde_saphyr::Error, text: &str) -> Problem {
     let raw = error.without_snippet().to_string();
     let first_line = raw.lines().next().unwrap_or_default().to_string();
     let (message, help) = if raw.contains("duplicate mapping key") {
@@ -100,16 +105,12 @@ fn yaml_report(error: &serde_saphyr::Error, name: &str, text: &str) -> Report {
         column: location.map_or(0, |l| l.column()),
         span,
     };
-    problem_report(
-        Problem {
-            message,
-            position,
-            label: None,
-            help,
-        },
-        name,
-        text,
-    )
+    Problem {
+        message,
+        position,
+        label: None,
+        help,
+    }
 }
 
 /// The byte offset of 1-based `line` and character `column` in `text`.

@@ -15,5 +15,6 @@ pub mod summary;
 pub mod table;
 mod tables;
 
-pub use files::{RUN_FILES, WriteError, write_run};
+pub use files::{RUN_FILES, WriteError, write_file, write_run};
 pub use summary::Summary;
+pub use tables::trajectory_csv;

@@ -29,6 +29,7 @@
 mod build;
 pub mod expr;
 mod rows;
+pub mod schema;
 pub mod yaml;
 
 use nalgebra::DVector;

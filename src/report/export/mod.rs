@@ -15,7 +15,7 @@ use serde::Serialize;
 
 pub use diagram::{dot, mermaid, probability_label};
 pub use prism::prism;
-pub use tables::{csv, json};
+pub use tables::{csv, json, table};
 
 use super::Summary;
 use crate::scenario::Scenario;
@@ -84,6 +84,8 @@ impl Model {
 /// The formats `verchain export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Target {
+    /// The matrix as aligned text, for reading in a terminal
+    Table,
     /// A PRISM `dtmc` model with a label per state (PRISM, Storm)
     Prism,
     /// A Graphviz DOT digraph (`dot -Tsvg`)
@@ -99,6 +101,7 @@ pub enum Target {
 /// The chain in the format `target`.
 pub fn render(model: &Model, target: Target) -> String {
     match target {
+        Target::Table => table(model),
         Target::Prism => prism(model),
         Target::Dot => dot(model),
         Target::Mermaid => mermaid(model),

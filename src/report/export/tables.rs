@@ -1,6 +1,59 @@
-//! The validated chain as data: one JSON document, or the matrix as CSV.
+//! The validated chain as data: one JSON document, the matrix as CSV, or
+//! the matrix as a text table for the terminal.
 
-use super::Model;
+use std::fmt::Write;
+
+use super::{Model, probability_label};
+
+/// The matrix as aligned text: a row per "from" state, a column per "to"
+/// state, each probability as a diagram labels it and `·` for 0.
+pub fn table(model: &Model) -> String {
+    let width = |s: &str| s.chars().count();
+    let first = model
+        .states
+        .iter()
+        .map(|s| width(s))
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let cells: Vec<Vec<String>> = model
+        .matrix
+        .iter()
+        .map(|row| {
+            let cell = |&p: &f64| {
+                if p == 0.0 {
+                    "·".to_string()
+                } else {
+                    probability_label(p)
+                }
+            };
+            row.iter().map(cell).collect()
+        })
+        .collect();
+    let columns: Vec<usize> = (0..model.states.len())
+        .map(|j| {
+            let widest = cells.iter().map(|r| width(&r[j])).max().unwrap_or(0);
+            widest.max(width(&model.states[j]))
+        })
+        .collect();
+    let mut out = format!(
+        "{}: transition matrix (row: from, column: to; one step is one {})\n",
+        model.scenario, model.unit
+    );
+    let _ = write!(out, "{:first$}", "from");
+    for (state, w) in model.states.iter().zip(&columns) {
+        let _ = write!(out, "  {:>w$}", state, w = *w);
+    }
+    out.push('\n');
+    for (state, row) in model.states.iter().zip(&cells) {
+        let _ = write!(out, "{state:first$}");
+        for (cell, w) in row.iter().zip(&columns) {
+            let _ = write!(out, "  {:>w$}", cell, w = *w);
+        }
+        out.push('\n');
+    }
+    out
+}
 
 /// `{scenario, description, unit, states, matrix, initial}`, pretty-printed;
 /// `matrix[i][j]` is the probability of moving from `states[i]` to
@@ -45,6 +98,17 @@ mod tests {
         }
         // 0.3 + 0.6 + 0.1 as the scenario reader rescales it: rows sum to 1.
         assert!(rows.len() == 5 && text.contains("retired \"\"old\"\""));
+    }
+
+    #[test]
+    fn the_table_aligns_every_row() {
+        let text = table(&model("develop"));
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(lines.len(), 6);
+        let widths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+        assert!(widths.windows(2).all(|w| w[0] == w[1]), "{text}");
+        assert!(lines[2].starts_with("test") && lines[2].contains("0.5"));
+        assert!(lines[1].ends_with('·'));
     }
 
     #[test]
