@@ -46,6 +46,15 @@ fn residual(r: f64) -> String {
     }
 }
 
+/// A share for a table: four decimals, or two significant digits where
+/// four decimals would show a positive share as 0.
+fn share(p: f64) -> String {
+    match p {
+        p if p > 0.0 && p < 5e-5 => format!("{p:.1e}"),
+        p => format!("{p:.4}"),
+    }
+}
+
 /// `a`, `a and b`, `a, b and c`.
 fn sentence_list(items: &[String]) -> String {
     match items {
@@ -189,17 +198,19 @@ fn occupancy(s: &Summary, out: &mut String) {
     for &i in order.iter().take(MAX_TABLE_STATES) {
         let _ = write!(
             out,
-            "| {} | {:.4} | {:.4} | {:.4} |",
+            "| {} | {} | {} | {} |",
             code(&s.states[i]),
-            s.exact.trajectory[0][i],
-            s.exact.trajectory[middle][i],
-            last[i]
+            share(s.exact.trajectory[0][i]),
+            share(s.exact.trajectory[middle][i]),
+            share(last[i])
         );
         if let Some(sim) = &s.simulation {
             let _ = write!(
                 out,
-                " {:.4} | [{:.4}, {:.4}] |",
-                sim.occupancy[h][i], sim.wilson_lower[h][i], sim.wilson_upper[h][i]
+                " {} | [{}, {}] |",
+                share(sim.occupancy[h][i]),
+                share(sim.wilson_lower[h][i]),
+                share(sim.wilson_upper[h][i])
             );
         }
         out.push('\n');
