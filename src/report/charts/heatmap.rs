@@ -132,18 +132,28 @@ fn heatmap<DB: DrawingBackend>(root: Area<DB>, c: &HeatmapChart) -> Result<(), S
     )
     .map_err(reason)?;
     let right = muted.pos(Pos::new(HPos::Right, VPos::Bottom));
-    root.draw_text("from", &right, (x0 - 8, y0 - 4))
+    root.draw_text("from", &right, (x0 - 28, y0 - 4))
         .map_err(reason)?;
 
-    // Column names, staggered over two rows when they do not fit side by side.
+    // Column names: side by side when they fit, else staggered over two
+    // rows; on a large chain only every k-th state is named, in both
+    // directions, so that names never overlap.
     let column_style = font(15.0, &INK).pos(Pos::new(HPos::Center, VPos::Bottom));
     let mut fits_in_one = true;
     for state in c.states {
         fits_in_one &= text_width(&root, state, &column_style)? + 6 <= cell;
     }
-    for (j, state) in (0..).zip(c.states) {
-        let lifted = !fits_in_one && j % 2 == 1;
-        let room = if fits_in_one { cell - 6 } else { 2 * cell - 8 };
+    let every = match cell {
+        _ if fits_in_one || 2 * cell - 8 >= 60 => 1,
+        cell => 70 / cell + 1,
+    };
+    for (j, state) in (0..).zip(c.states).filter(|(j, _)| j % every == 0) {
+        let lifted = !fits_in_one && every == 1 && j % 2 == 1;
+        let room = match (fits_in_one, every) {
+            (true, _) => cell - 6,
+            (false, 1) => 2 * cell - 8,
+            (false, k) => k * cell - 8,
+        };
         let label = fit(&root, state, &column_style, room)?;
         let y = y0 - 4 - if lifted { NAME_ROW } else { 0 };
         root.draw_text(&label, &column_style, (x0 + j * cell + cell / 2, y))
@@ -151,16 +161,20 @@ fn heatmap<DB: DrawingBackend>(root: Area<DB>, c: &HeatmapChart) -> Result<(), S
     }
 
     // Row names with their state's colour, then the cells.
+    let row_every = (18 / cell + 1).max(1);
     let row_style = names.pos(Pos::new(HPos::Right, VPos::Center));
     let size = f64::from(cell / 3).clamp(10.0, 18.0);
+    let half = (cell / 2 - 1).clamp(2, 6);
     for (i, state) in (0..).zip(c.states) {
         let y = y0 + i * cell + cell / 2;
-        let swatch = [(x0 - 20, y - 6), (x0 - 8, y + 6)];
+        let swatch = [(x0 - 14 - half, y - half), (x0 - 14 + half, y + half)];
         root.draw(&Rectangle::new(swatch, colour(i as usize).filled()))
             .map_err(reason)?;
-        let label = fit(&root, state, &names, row_names - 28)?;
-        root.draw_text(&label, &row_style, (x0 - 28, y))
-            .map_err(reason)?;
+        if i % row_every == 0 {
+            let label = fit(&root, state, &names, row_names - 28)?;
+            root.draw_text(&label, &row_style, (x0 - 28, y))
+                .map_err(reason)?;
+        }
         for (j, &p) in (0..).zip(&c.matrix[i as usize]) {
             let corners = [
                 (x0 + j * cell, y0 + i * cell),
