@@ -89,7 +89,7 @@ fn png_size(path: &Path) -> (u32, u32) {
     // A chart is not a blank canvas: it has dark ink and white paper.
     let bytes = &pixels[..frame.buffer_size()];
     assert!(
-        bytes.iter().any(|&b| b < 64) && bytes.iter().any(|&b| b == 255),
+        bytes.iter().any(|&b| b < 64) && bytes.contains(&255),
         "{}",
         path.display()
     );
