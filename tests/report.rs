@@ -127,3 +127,18 @@ fn every_chart_decodes_at_its_size_and_every_svg_is_xml() {
         assert!(charts >= 4, "{file}: {charts} charts");
     }
 }
+
+/// The seed article's chain settles at π = (0, 86, 60, 85) / 231 (solved by
+/// hand from π T = π), and versions reach `deploy` after 3.5 cycles on
+/// average: the report shows those numbers.
+#[test]
+fn the_report_shows_the_exact_answers() {
+    let (_keep, folder) = run(SHIPPED[0], &["--walkers", "0"]);
+    let report = fs::read_to_string(folder.join("report.md")).unwrap();
+    for (state, numerator) in [("test", 86.0), ("deploy", 60.0), ("update", 85.0)] {
+        let row = format!("| `{state}` | {:.4} |", numerator / 231.0);
+        assert!(report.contains(&row), "{row} not in the report");
+    }
+    assert!(report.contains("| `deploy` | 1.0000 | 3.5000 | 3.5000 | 2 | 6 | 12 |"));
+    assert!(report.contains("Versions start in `develop`."));
+}

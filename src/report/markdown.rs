@@ -506,3 +506,62 @@ fn method(s: &Summary, out: &mut String) {
         }
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_and_percentages_never_show_a_possible_state_as_zero() {
+        assert_eq!(share(0.0), "0.0000");
+        assert_eq!(share(2.2e-7), "2.2e-7");
+        assert_eq!(share(0.37229), "0.3723");
+        assert_eq!(percent(0.0003), "<0.1%");
+        assert_eq!(percent(0.0), "0.0%");
+        assert_eq!(percent(0.9416), "94.2%");
+        assert_eq!(residual(0.0), "0");
+        assert_eq!(residual(1.11e-16), "1.1e-16");
+    }
+
+    #[test]
+    fn names_are_code_that_cannot_break_a_table() {
+        assert_eq!(code("canary_aborted"), "`canary_aborted`");
+        assert_eq!(code("a|b`c"), "`a\\|b'c`");
+        let items = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>();
+        assert_eq!(sentence_list(&items(1)), "0");
+        assert_eq!(sentence_list(&items(2)), "0 and 1");
+        assert_eq!(sentence_list(&items(3)), "0, 1 and 2");
+        assert_eq!(count(1u64, "week"), "1 week");
+        assert_eq!(count(20u64, "week"), "20 weeks");
+    }
+
+    #[test]
+    fn a_large_chain_gets_no_diagram_and_a_capped_table() {
+        let n = 40;
+        let states: Vec<String> = (0..n).map(|i| format!("s{i}")).collect();
+        let rows: Vec<String> = (0..n)
+            .map(|i| format!("  s{i}: {{s{}: 1}}", (i + 1) % n))
+            .collect();
+        let text = format!(
+            "states: [{}]\ntransitions:\n{}\nhorizon: 3\nsimulation: {{walkers: 0}}\n",
+            states.join(", "),
+            rows.join("\n")
+        );
+        let scenario = crate::scenario::Scenario::parse(&text, "ring").unwrap();
+        let exact = crate::analysis::analyze(&scenario.chain, &scenario.initial, 3, &[]);
+        let report = render(&Summary::new(&scenario, &exact, None));
+        assert!(!report.contains("```mermaid"));
+        assert!(report.contains("--to dot"));
+        let occupancy_rows = report
+            .split("## Where versions are")
+            .nth(1)
+            .and_then(|section| section.split("\n## ").next())
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with("| `s"))
+            .count();
+        assert_eq!(occupancy_rows, MAX_TABLE_STATES);
+        // A ring of 40 states is periodic: it is said so.
+        assert!(report.contains("periodic with period 40"), "{report}");
+    }
+}
