@@ -107,6 +107,59 @@ fn dot_has_a_node_per_state_and_an_edge_per_move() {
     }
 }
 
+/// Graphviz lays every exported DOT file out, with a node per state and an
+/// edge per move, when `dot` is installed.
+#[test]
+fn graphviz_draws_every_dot_file() {
+    if Process::new("dot").arg("-V").output().is_err() {
+        eprintln!("skipped: Graphviz's `dot` is not installed (apt-get install graphviz)");
+        return;
+    }
+    for file in SHIPPED {
+        let json: Value = serde_json::from_str(&export(file, "json")).unwrap();
+        let mut dot = Process::new("dot")
+            .arg("-Tsvg")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        dot.stdin
+            .take()
+            .unwrap()
+            .write_all(export(file, "dot").as_bytes())
+            .unwrap();
+        let output = dot.wait_with_output().unwrap();
+        assert!(output.status.success(), "{file}: dot fails");
+        let svg = String::from_utf8(output.stdout).unwrap();
+        // Graphviz's SVG starts with a DOCTYPE, which roxmltree refuses unless asked.
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        };
+        let document = roxmltree::Document::parse_with_options(&svg, options).unwrap();
+        let class = |name: &str| {
+            document
+                .descendants()
+                .filter(|n| n.attribute("class") == Some(name))
+                .count()
+        };
+        let moves = json["matrix"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r.as_array().unwrap())
+            .filter(|p| p.as_f64().unwrap() > 0.0)
+            .count();
+        assert_eq!(
+            class("node"),
+            json["states"].as_array().unwrap().len(),
+            "{file}"
+        );
+        assert_eq!(class("edge"), moves, "{file}");
+    }
+}
+
 #[test]
 fn mermaid_diagrams_parse_with_mermaid() {
     let dir = tempfile::tempdir().unwrap();

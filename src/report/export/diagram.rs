@@ -54,6 +54,7 @@ pub fn dot(model: &Model) -> String {
             model.scenario, model.unit
         ))
     );
+    let _ = writeln!(out, "  graph [fontname=\"DejaVu Sans\"];");
     let _ = writeln!(out, "  node [shape=ellipse, fontname=\"DejaVu Sans\"];");
     let _ = writeln!(out, "  edge [fontname=\"DejaVu Sans\"];");
     for (i, state) in model.states.iter().enumerate() {
