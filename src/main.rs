@@ -124,6 +124,12 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         simulation.as_ref().zip(agreement.as_ref()),
     );
     if let Some(traced) = args.trace {
+        if args.output == Path::new("-") {
+            return Err(Failure::invalid(vec![miette::miette!(
+                help = "give --output DIR, the folder trace.csv goes into",
+                "--trace {traced} writes trace.csv, but --output - writes no files"
+            )]));
+        }
         summary.trace = Some(trace(&scenario, traced)?);
     }
 

@@ -164,3 +164,13 @@ fn man_pages_come_from_the_command_line() {
         .success();
     assert!(fs::read_to_string(&path).unwrap().contains("prism"));
 }
+
+#[test]
+fn trace_needs_a_folder() {
+    let assert = verchain()
+        .args(["run", SHIPPED[0], "-o", "-", "--trace", "3"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("--output - writes no files"), "{stderr}");
+}
