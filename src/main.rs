@@ -17,6 +17,7 @@ use verchain::simulate;
 
 use cli::args::{Cli, Command, Format, RunArgs};
 use cli::diagnostics;
+use cli::generate;
 use cli::interrupt;
 use cli::progress::Progress;
 
@@ -39,6 +40,17 @@ impl Failure {
             code: exit::INVALID,
         }
     }
+
+    fn write_failed(message: String) -> Self {
+        Self {
+            reports: vec![miette::miette!(
+                help =
+                    "check that the folder exists and can be written, or write to stdout with -o -",
+                "{message}"
+            )],
+            code: exit::WRITE_FAILED,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -55,6 +67,23 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cli::sweep::run(&args, cli.quiet),
         Command::Merge(args) => cli::sweep::merge(&args, cli.quiet),
         Command::Sensitivity(args) => cli::sensitivity::run(&args, cli.quiet),
+        Command::Export(args) => load(&args.file).and_then(|scenario| {
+            let model = verchain::report::export::Model::of(&scenario);
+            let text = verchain::report::export::render(&model, args.to);
+            generate::emit(&args.output.output, &text).map_err(Failure::write_failed)
+        }),
+        Command::Schema(args) => {
+            let schema = verchain::scenario::schema::json_schema();
+            generate::emit(&args.output, &schema).map_err(Failure::write_failed)
+        }
+        Command::Completions(args) => {
+            let script = generate::completions(args.shell);
+            generate::emit(&args.output.output, &script).map_err(Failure::write_failed)
+        }
+        Command::Man(args) => {
+            let page = generate::man(args.subcommand.as_deref());
+            generate::emit(&args.output.output, &page).map_err(Failure::write_failed)
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -117,6 +146,12 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
     );
     summary.expectations = cli::phases::expectations(&scenario);
     if let Some(traced) = args.trace {
+        if args.output == Path::new("-") {
+            return Err(Failure::invalid(vec![miette::miette!(
+                help = "give --output DIR, the folder trace.csv goes into",
+                "--trace {traced} writes trace.csv, but --output - writes no files"
+            )]));
+        }
         summary.trace = Some(trace(&scenario, traced)?);
     }
 
@@ -126,8 +161,9 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
             "{}",
             serde_json::to_string_pretty(&summary).expect("a summary always serializes")
         ),
+        Format::Csv => print!("{}", report::trajectory_csv(&summary)),
     }
-    if !args.no_files {
+    if !args.no_files && args.output != Path::new("-") {
         let written = interrupt::while_writing(|| report::write_run(&args.output, &summary));
         let (folder, written) = written.map_err(|e| Failure {
             reports: vec![miette::miette!(
@@ -174,8 +210,10 @@ fn load(file: &Path) -> Result<Scenario, Failure> {
         || "scenario".to_string(),
         |s| s.to_string_lossy().into_owned(),
     );
-    Scenario::parse(&text, &default_name)
-        .map_err(|e| Failure::invalid(diagnostics::scenario_reports(e, file, &text)))
+    Scenario::parse(&text, &default_name).map_err(|e| {
+        let problems = diagnostics::scenario_problems(e, &text);
+        Failure::invalid(diagnostics::scenario_reports(problems, file, &text))
+    })
 }
 
 /// Applies `--seed`, `--walkers` and `--horizon`.

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+pub use verchain::report::format::Format;
 
 const ABOUT: &str = "Model-version lifecycles as Markov chains: where versions are after t \
 release cycles, exactly and by simulation, where they settle, what changes when a policy \
@@ -29,6 +30,7 @@ Examples:
   verchain run scenarios/seed-article.yaml
       table on the terminal; files under output/seed-article/
   verchain run scenarios/seed-article.yaml --format json > seed.json
+  verchain run scenarios/seed-article.yaml --format csv --no-files > trajectory.csv
   verchain run scenarios/mlflow-registry.yaml --walkers 1000000 --seed 7
   verchain run scenarios/seed-article.yaml --walkers 1000000000000 --mode counts
       10^12 simulated versions, as exact counts, in milliseconds
@@ -40,13 +42,16 @@ Examples:
   verchain run scenarios/canary-rollout.yaml --target production --target canary_aborted,prod_rollback
       how likely and how soon versions reach production, or are aborted or rolled back
 
-Files written under DIR/<scenario name>/:
+Files written under DIR/<scenario name>/ (--output - writes none):
+  report.md       the results as a Markdown page for a pull request, charts linked
   summary.json    every number of the run (the same document as --format json)
   trajectory.csv  step, then exact_<state>, simulated_<state>, se_<state> per state
   occupancy.png   occupancy over the steps: exact lines, Monte Carlo band (± 2 SE)
   occupancy.svg   the same, as SVG
   stationary.png  where versions settle: stationary distribution(s), as bars
   stationary.svg  the same, as SVG
+  matrix.png, .svg
+                  the transition matrix as a heatmap, probabilities in the cells
   convergence.csv, .png, .svg
                   the distance to the long-run limit by step (log scale), ε marked
   hitting.csv, .png, .svg
@@ -58,6 +63,8 @@ Each file is written whole or not at all; a run that fails writes nothing.";
 const CHECK_EXAMPLES: &str = "\
 Examples:
   verchain check scenarios/*.yaml
+  verchain check scenarios/*.yaml --format csv > problems.csv
+      one record per problem: file, line, column, message, label, help
   verchain check scenarios/invalid/seed-article-as-printed.yaml   # exit 2, names row `test`
   verchain check scenarios/ --format github       # in a GitHub Actions step
   verchain check scenarios/*.yaml --junit check.xml
@@ -117,6 +124,20 @@ pub enum Command {
     /// long-run shares, absorption and hitting, by the fundamental matrix.
     #[command(after_help = SENSITIVITY_EXAMPLES)]
     Sensitivity(SensitivityArgs),
+    /// Write a scenario's chain for another tool: PRISM or Storm, Graphviz,
+    /// Mermaid, or the validated matrix as JSON or CSV.
+    #[command(after_help = super::generate::EXPORT_EXAMPLES)]
+    Export(super::generate::ExportArgs),
+    /// Print the JSON Schema of scenario files, for editors that validate
+    /// and complete YAML.
+    #[command(after_help = super::generate::SCHEMA_EXAMPLES)]
+    Schema(super::generate::OutputArgs),
+    /// Print a shell completion script.
+    #[command(after_help = super::generate::COMPLETIONS_EXAMPLES)]
+    Completions(super::generate::CompletionsArgs),
+    /// Print a man page (roff), generated from this command line.
+    #[command(after_help = super::generate::MAN_EXAMPLES)]
+    Man(super::generate::ManArgs),
 }
 
 const SENSITIVITY_EXAMPLES: &str = "\
@@ -258,10 +279,12 @@ pub struct RunArgs {
     pub file: PathBuf,
 
     /// Folder for the results; the run writes into DIR/<scenario name>/
+    /// (`-`: write no files, print only)
     #[arg(short, long, value_name = "DIR", default_value = "output")]
     pub output: PathBuf,
 
-    /// What to print on stdout
+    /// What to print on stdout: the summary table, the JSON document
+    /// (summary.json), or the trajectory as CSV (trajectory.csv)
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
@@ -323,8 +346,10 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub against: super::fit::AgainstArgs,
-    /// How to report: table (for a person) or github (annotations that a
-    /// GitHub Actions log turns into comments on the lines)
+
+    /// How to report: table (for a person), github (annotations that a
+    /// GitHub Actions log turns into comments on the lines), or one record
+    /// per finding (file, line, column, message, label, help) as JSON or CSV
     #[arg(short, long, value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
 
@@ -340,13 +365,8 @@ pub enum CheckFormat {
     Table,
     /// `::error file=…,line=…` workflow commands on stdout
     Github,
-}
-
-/// The stdout format of `run`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A readable summary table
-    Table,
-    /// One JSON document (the same as summary.json)
+    /// One JSON record per finding, on stdout
     Json,
+    /// One CSV row per finding, with a header row, on stdout
+    Csv,
 }

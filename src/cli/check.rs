@@ -18,6 +18,8 @@ use verchain::sweep::{self, Evaluation, expect::Verdict};
 use super::args::{CheckArgs, CheckFormat};
 use super::diagnostics;
 use super::progress::Progress;
+use super::records::ProblemRecord;
+use verchain::report::format::{Format, records};
 
 /// Subjects named per expectation before the rest are counted.
 const SHOWN_FAILURES: usize = 5;
@@ -97,6 +99,18 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
             print!("{}", github(&checks));
             Vec::new()
         }
+        CheckFormat::Json | CheckFormat::Csv => {
+            let format = if args.format == CheckFormat::Json {
+                Format::Json
+            } else {
+                Format::Csv
+            };
+            let text = records(format, &finding_records(&checks))
+                .map_err(|e| (vec![miette::miette!("{e}")], INVALID))?;
+            // The records are the output; the reports would say the same again.
+            print!("{}", text.unwrap_or_default());
+            Vec::new()
+        }
     };
 
     let mut reports = reports;
@@ -138,6 +152,38 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
             Err((reports, INVALID))
         }
     }
+}
+
+/// One record per finding: a problem as it is, a failed expectation with
+/// where it fails in the message.
+fn finding_records(checks: &[FileCheck]) -> Vec<ProblemRecord> {
+    let mut all = Vec::new();
+    for check in checks {
+        for finding in &check.findings {
+            all.push(match finding {
+                Finding::Invalid(problem) => ProblemRecord::of(&check.path, problem),
+                Finding::Failed {
+                    expectation,
+                    position,
+                    details,
+                    more,
+                } => {
+                    let mut message =
+                        format!("expectation `{expectation}` fails: {}", details.join("; "));
+                    if *more > 0 {
+                        message.push_str(&format!("; and {more} more"));
+                    }
+                    ProblemRecord {
+                        line: position.line,
+                        column: position.column,
+                        message,
+                        ..ProblemRecord::whole_file(&check.path, String::new())
+                    }
+                }
+            });
+        }
+    }
+    all
 }
 
 /// With `--against EVENTS`: each valid scenario compared with the history
@@ -253,7 +299,7 @@ pub fn check_file(path: &Path, quiet: bool) -> FileCheck {
     let scenario = match scenario {
         Ok(s) => s,
         Err(e) => {
-            let problems = diagnostics::problems(e, &check.text);
+            let problems = diagnostics::scenario_problems(e, &check.text);
             check
                 .findings
                 .extend(problems.into_iter().map(Finding::Invalid));

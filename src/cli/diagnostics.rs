@@ -36,17 +36,17 @@ struct ProblemDiagnostic {
     help: Option<String>,
 }
 
-/// Renders every problem of a scenario error, each as its own report.
-pub fn scenario_reports(error: ScenarioError, file: &Path, text: &str) -> Vec<Report> {
+/// Renders every problem of a scenario, each as its own report.
+pub fn scenario_reports(problems: Vec<Problem>, file: &Path, text: &str) -> Vec<Report> {
     let name = file.display().to_string();
-    problems(error, text)
+    problems
         .into_iter()
         .map(|p| problem_report(p, &name, text))
         .collect()
 }
 
-/// Every problem of a scenario error, a YAML error included, with its position.
-pub fn problems(error: ScenarioError, text: &str) -> Vec<Problem> {
+/// Every problem of a scenario error, a YAML error as one problem.
+pub fn scenario_problems(error: ScenarioError, text: &str) -> Vec<Problem> {
     match error {
         ScenarioError::Yaml(e) => vec![yaml_problem(&e, text)],
         ScenarioError::Invalid(problems) => problems,

@@ -197,6 +197,18 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
             "{}",
             serde_json::to_string_pretty(&summary).expect("a fit summary always serializes")
         ),
+        // The counts and intervals, as counts.csv holds them.
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(std::io::stdout().lock());
+            for row in fit_files::counts_rows(&summary) {
+                writer
+                    .write_record(&row)
+                    .map_err(|e| invalid(format!("cannot print the counts: {e}"), None))?;
+            }
+            writer
+                .flush()
+                .map_err(|e| invalid(format!("cannot print the counts: {e}"), None))?;
+        }
     }
     if args.no_files {
         return Ok(());

@@ -1,13 +1,16 @@
 //! The binary's own parts: argument parsing, error rendering, progress,
-//! interrupts.
+//! interrupts, the documents written for other tools, and problems as
+//! records.
 
 pub mod args;
 pub mod check;
 pub mod diagnostics;
 pub mod fit;
+pub mod generate;
 pub mod interrupt;
 pub mod junit;
 pub mod phases;
 pub mod progress;
+pub mod records;
 pub mod sensitivity;
 pub mod sweep;

@@ -203,7 +203,7 @@ fn relaxation_shown(gap: f64) -> String {
     }
 }
 
-fn steps(value: Option<Steps>) -> String {
+pub(super) fn steps(value: Option<Steps>) -> String {
     match value {
         Some(Steps::Finite(x)) => number(x),
         Some(Steps::Infinite(_)) => "infinite".to_string(),
@@ -213,7 +213,7 @@ fn steps(value: Option<Steps>) -> String {
 
 /// Four decimals, or scientific notation for numbers too large or small to
 /// keep a column's width.
-fn number(x: f64) -> String {
+pub(super) fn number(x: f64) -> String {
     if x != 0.0 && (x.abs() >= 1e6 || x.abs() < 1e-3) {
         format!("{x:.3e}")
     } else {
@@ -221,7 +221,7 @@ fn number(x: f64) -> String {
     }
 }
 
-fn quantile(q: &Quantile) -> String {
+pub(super) fn quantile(q: &Quantile) -> String {
     match (q.status, q.steps) {
         (QuantileStatus::Reached, Some(t)) => t.to_string(),
         (QuantileStatus::Beyond, _) => "beyond".to_string(),
@@ -229,7 +229,7 @@ fn quantile(q: &Quantile) -> String {
     }
 }
 
-fn mixing(time: MixingTime, unit: &str) -> String {
+pub(super) fn mixing(time: MixingTime, unit: &str) -> String {
     match time {
         MixingTime::Reached(1) => format!("1 {unit}"),
         MixingTime::Reached(t) => format!("{t} {unit}s"),

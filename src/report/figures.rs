@@ -1,21 +1,24 @@
-//! The charts of a run, from its summary: occupancy with the Monte Carlo
-//! band, where versions settle, the time to reach each target, and the
-//! distance to the limit.
+//! The charts of a run, from its summary: the transition matrix, occupancy
+//! with the Monte Carlo band, where versions settle, the time to reach each
+//! target, and the distance to the limit.
 
 use std::path::Path;
 
-use super::charts::{self, BarChart, LineChart, OccupancyChart, Series};
+use super::charts::{self, BarChart, HeatmapChart, LineChart, OccupancyChart, Series};
 use super::files::WriteError;
 use super::summary::Summary;
 
 /// Draws every chart of the run into `folder`; returns the file names.
 pub fn draw(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, WriteError> {
     let mut written = vec![
+        "matrix.png",
+        "matrix.svg",
         "occupancy.png",
         "occupancy.svg",
         "stationary.png",
         "stationary.svg",
     ];
+    matrix(folder, summary)?;
     occupancy(folder, summary)?;
     stationary(folder, summary)?;
     if !summary.hitting.is_empty() {
@@ -25,6 +28,29 @@ pub fn draw(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, Write
     convergence(folder, summary)?;
     written.extend(["convergence.png", "convergence.svg"]);
     Ok(written)
+}
+
+fn matrix(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
+    let title = format!("{}: transition matrix T", summary.scenario);
+    let subtitle = format!(
+        "the probability of moving from the row's state to the column's state in one {}",
+        summary.unit
+    );
+    charts::draw_heatmap(
+        &HeatmapChart {
+            title: &title,
+            subtitle: if summary.states.len() <= 14 {
+                &subtitle
+            } else {
+                ""
+            },
+            states: &summary.states,
+            matrix: &summary.matrix,
+        },
+        &folder.join("matrix.png"),
+        &folder.join("matrix.svg"),
+    )?;
+    Ok(())
 }
 
 fn occupancy(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
@@ -105,17 +131,11 @@ fn stationary(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
 }
 
 fn hitting(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
-    // Single-state targets keep their states' colours; as soon as a set is
-    // among them, colours go by target, so that no two lines share one.
-    let single_states: Option<Vec<usize>> = summary
-        .hitting
-        .iter()
-        .map(|h| match h.target_states.as_slice() {
-            [one] => summary.states.iter().position(|s| s == one),
-            _ => None,
-        })
-        .collect();
-    let colour = |k: usize| single_states.as_ref().map_or(k, |states| states[k]);
+    // A single-state target keeps its state's colour, so that it reads the
+    // same as in the occupancy chart; a set takes a palette colour that no
+    // state of the chart uses, so that no two lines share one.
+    let colours = target_colours(summary);
+    let colour = |k: usize| colours[k];
     let mut series: Vec<Series> = Vec::new();
     for (k, h) in summary.hitting.iter().enumerate() {
         series.push(Series {
@@ -161,6 +181,30 @@ fn hitting(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
         &folder.join("hitting.svg"),
     )?;
     Ok(())
+}
+
+/// The palette index of each target's lines: its state's for a single
+/// state, otherwise the first index not used by the chain's states (nor by
+/// another target), wrapping round the palette only when it runs out.
+fn target_colours(summary: &Summary) -> Vec<usize> {
+    let n = summary.states.len();
+    let mut used: Vec<usize> = Vec::new();
+    let mut colours = Vec::with_capacity(summary.hitting.len());
+    for h in &summary.hitting {
+        let single = match h.target_states.as_slice() {
+            [one] => summary.states.iter().position(|s| s == one),
+            _ => None,
+        };
+        let free = || {
+            (n..charts::PALETTE_SIZE)
+                .chain(0..)
+                .find(|c| !used.contains(c))
+        };
+        let colour = single.or_else(free).expect("an unbounded search finds one");
+        used.push(colour);
+        colours.push(colour);
+    }
+    colours
 }
 
 fn convergence(folder: &Path, summary: &Summary) -> Result<(), WriteError> {

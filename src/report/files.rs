@@ -17,17 +17,20 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::summary::Summary;
-use super::{charts::ChartError, figures, tables};
+use super::{charts::ChartError, figures, markdown, tables};
 
 /// Every file a run may write, in the order they are listed to the user.
 /// `hitting.*` appear only when the run has targets, `trace.csv` only with
 /// `--trace`.
-pub const RUN_FILES: [&str; 13] = [
+pub const RUN_FILES: [&str; 16] = [
+    "report.md",
     "summary.json",
     "trajectory.csv",
     "hitting.csv",
     "convergence.csv",
     "trace.csv",
+    "matrix.png",
+    "matrix.svg",
     "occupancy.png",
     "occupancy.svg",
     "stationary.png",
@@ -132,7 +135,9 @@ fn stage(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, WriteErr
     let mut json = serde_json::to_vec_pretty(summary).expect("a summary always serializes");
     json.push(b'\n');
     fs::write(&json_path, json).map_err(io_error(&json_path))?;
-    let mut written = vec!["summary.json"];
+    let report_path = folder.join("report.md");
+    fs::write(&report_path, markdown::render(summary)).map_err(io_error(&report_path))?;
+    let mut written = vec!["report.md", "summary.json"];
     written.extend(tables::write(folder, summary)?);
     written.extend(figures::draw(folder, summary)?);
     Ok(RUN_FILES
@@ -205,5 +210,63 @@ fn remove_abandoned(root: &Path, name: &str) {
         {
             let _ = fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+/// Writes one file whole or not at all: the bytes go to a staging file
+/// beside `path` (`.NAME.partial-PID`), which then takes its place in one
+/// rename, so a reader never sees half a file and a failed write leaves
+/// the earlier file as it was.
+///
+/// # Errors
+///
+/// [`WriteError::Io`] naming `path` (or the staging file) when the folder
+/// does not exist or cannot be written; the staging file is then removed.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    if path.is_dir() {
+        return Err(WriteError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other("it is a folder; give a file name"),
+        });
+    }
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let staging = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let result = fs::write(&staging, bytes)
+        .map_err(io_error(path))
+        .and_then(|()| fs::rename(&staging, path).map_err(io_error(path)));
+    if result.is_err() {
+        let _ = fs::remove_file(&staging);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_replaced_whole_and_a_failed_write_keeps_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chain.dot");
+        write_file(&path, b"old").unwrap();
+        write_file(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        let missing = dir.path().join("no-such-folder").join("x.dot");
+        let error = write_file(&missing, b"x").unwrap_err().to_string();
+        assert!(error.contains("no-such-folder"), "{error}");
+        assert!(
+            write_file(dir.path(), b"x")
+                .unwrap_err()
+                .to_string()
+                .contains("folder")
+        );
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["chain.dot"]);
     }
 }

@@ -224,7 +224,7 @@ pub(super) fn set(names: &[String]) -> String {
 
 /// `  develop 0.000000  test 0.375154 …`
 /// "chi² = 1.75 on 2 degrees of freedom, p = 0.419", or why there is no test.
-fn chi_square_line(chi: &ChiSquareSummary) -> String {
+pub(super) fn chi_square_line(chi: &ChiSquareSummary) -> String {
     match chi.p_value {
         Some(p) => format!(
             "chi² = {:.2} on {} degrees of freedom, p = {p:.3}",

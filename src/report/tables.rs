@@ -20,6 +20,16 @@ pub fn write(folder: &Path, summary: &Summary) -> Result<Vec<&'static str>, Writ
     Ok(written)
 }
 
+/// `trajectory.csv` as text: the table `run --format csv` prints.
+pub fn trajectory_csv(summary: &Summary) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in trajectory(summary) {
+        // Writing into memory cannot fail.
+        writer.write_record(&row).expect("in memory");
+    }
+    String::from_utf8(writer.into_inner().expect("in memory")).expect("UTF-8 in, UTF-8 out")
+}
+
 /// Writes `rows` to `folder/name`, one record each, as they come.
 fn table(
     folder: &Path,

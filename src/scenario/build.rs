@@ -18,7 +18,7 @@ use crate::analysis::convergence::{DEFAULT_EPSILON, MIN_EPSILON};
 use crate::chain::{Chain, DEFAULT_TOLERANCE};
 use crate::simulate::Mode;
 
-const TOP_LEVEL_KEYS: [&str; 16] = [
+pub(super) const TOP_LEVEL_KEYS: [&str; 16] = [
     "name",
     "description",
     "unit",

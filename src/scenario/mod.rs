@@ -29,6 +29,7 @@
 mod build;
 pub mod expr;
 mod rows;
+pub mod schema;
 pub mod whatif;
 pub mod yaml;
 

@@ -25,6 +25,8 @@ const FAMILY: &str = "sans-serif";
 const PALETTE: [u32; 7] = [
     0x0072B2, 0xE69F00, 0x009E73, 0xCC79A7, 0x56B4E9, 0xD55E00, 0x000000,
 ];
+/// How many colours there are before they repeat.
+pub const PALETTE_SIZE: usize = PALETTE.len();
 pub(super) const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 pub(super) const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
 const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);

@@ -16,8 +16,12 @@
 //! the SVG only names the family, so the viewer draws it with its own
 //! sans-serif font (layout was measured with DejaVu Sans, which is close).
 
+mod heatmap;
 mod layout;
 pub mod sweep;
+
+pub use heatmap::{HeatmapChart, draw_heatmap};
+pub use layout::PALETTE_SIZE;
 
 use std::path::Path;
 
