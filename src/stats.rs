@@ -1,5 +1,6 @@
-//! The upper tail of the chi-square distribution, for the tests of a fit and
-//! of a simulation's agreement with the exact answer.
+//! The statistics shared by the tests of a fit and of a simulation's
+//! agreement with the exact answer: the upper tail of the chi-square
+//! distribution, and Wilson score intervals.
 //!
 //! `P(χ²_k ≥ x) = Q(k/2, x/2)`, the regularized upper incomplete gamma
 //! function, computed as in Press et al., *Numerical Recipes* (3rd ed.,
@@ -112,9 +113,52 @@ fn ln_gamma(x: f64) -> f64 {
     0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
 
+/// `z` of a two-sided 95% interval.
+pub const Z_95: f64 = 1.959_963_984_540_054;
+
+/// The Wilson score interval of a proportion `p̂` from `n > 0` trials at
+/// normal quantile `z` (Wilson, 1927):
+/// `(p̂ + z²/2n ± z √(p̂(1 − p̂)/n + z²/4n²)) / (1 + z²/n)`, with the bound
+/// exactly 0 at `p̂ = 0` and exactly 1 at `p̂ = 1` (rounding would leave
+/// 1e-18). Right near 0 and 1, where `p̂ ± z SE` is not.
+pub fn wilson_interval(p: f64, n: f64, z: f64) -> (f64, f64) {
+    let z2 = z * z;
+    let denominator = 1.0 + z2 / n;
+    let center = (p + z2 / (2.0 * n)) / denominator;
+    let half = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    let lower = if p == 0.0 {
+        0.0
+    } else {
+        (center - half).max(0.0)
+    };
+    let upper = if p == 1.0 {
+        1.0
+    } else {
+        (center + half).min(1.0)
+    };
+    (lower, upper)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wilson_intervals_match_hand_computed_bounds() {
+        // 0 of 10: the upper bound is z²/(n + z²) = 0.277533; 10 of 10 mirrors it.
+        let (lo, hi) = wilson_interval(0.0, 10.0, Z_95);
+        assert_eq!(lo, 0.0);
+        assert!((hi - 0.277_533).abs() < 1e-6);
+        let (lo, hi) = wilson_interval(1.0, 10.0, Z_95);
+        assert!((lo - 0.722_467).abs() < 1e-6);
+        assert_eq!(hi, 1.0);
+        // 3 of 10: (0.107791, 0.603222), computed apart from this code from the formula.
+        let (lo, hi) = wilson_interval(0.3, 10.0, Z_95);
+        assert!(
+            (lo - 0.107_791).abs() < 1e-6 && (hi - 0.603_222).abs() < 1e-6,
+            "{lo} {hi}"
+        );
+    }
 
     #[test]
     fn even_degrees_of_freedom_match_the_closed_form() {

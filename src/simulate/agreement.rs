@@ -75,27 +75,10 @@ pub struct ChiSquare {
     pub disagreeing: Vec<usize>,
 }
 
-/// `z` of the 95% interval.
-const WILSON_Z: f64 = 1.959_963_984_540_054;
-
-/// The Wilson score interval of `p̂` from `n` trials (Wilson, 1927).
+/// The 95% Wilson score interval of `p̂` from `n` trials
+/// ([`crate::stats::wilson_interval`]).
 pub fn wilson_interval(p: f64, n: f64) -> (f64, f64) {
-    let z2 = WILSON_Z * WILSON_Z;
-    let denominator = 1.0 + z2 / n;
-    let center = (p + z2 / (2.0 * n)) / denominator;
-    let half = WILSON_Z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    // At p̂ = 0 (or 1) the bound is 0 (or 1) exactly; rounding would leave 1e-18.
-    let lower = if p == 0.0 {
-        0.0
-    } else {
-        (center - half).max(0.0)
-    };
-    let upper = if p == 1.0 {
-        1.0
-    } else {
-        (center + half).min(1.0)
-    };
-    (lower, upper)
+    crate::stats::wilson_interval(p, n, crate::stats::Z_95)
 }
 
 /// Pearson's chi-square of `counts` against `probabilities`. Cells expected
