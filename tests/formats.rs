@@ -174,3 +174,34 @@ fn trace_needs_a_folder() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("--output - writes no files"), "{stderr}");
 }
+
+#[test]
+fn sweep_and_sensitivity_print_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let printed = verchain()
+        .args(["sweep", SHIPPED[0], "--format", "csv", "--output"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(printed.status.success());
+    // The CSV on stdout is the file the sweep writes.
+    let written = std::fs::read(dir.path().join("seed-article/sweep.csv")).unwrap();
+    assert_eq!(printed.stdout, written);
+
+    let json = verchain()
+        .args(["sweep", SHIPPED[0], "--format", "json", "--no-files"])
+        .output()
+        .unwrap();
+    let results: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(results["scenario"], "seed-article");
+
+    let json = verchain()
+        .args(["sensitivity", SHIPPED[0], "--format", "json", "--no-files"])
+        .output()
+        .unwrap();
+    assert!(json.status.success());
+    let records: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let first = &records.as_array().unwrap()[0];
+    assert_eq!(first["parameter"], "p");
+    assert!(first["derivative"].is_number());
+}

@@ -168,6 +168,11 @@ pub struct SensitivityArgs {
     #[arg(short, long, value_name = "DIR", default_value = "output")]
     pub output: PathBuf,
 
+    /// What to print on stdout: the table, the results as JSON, or CSV (the
+    /// same as the file written)
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
     /// Write no files, only print
     #[arg(long)]
     pub no_files: bool,
@@ -222,6 +227,11 @@ pub struct SweepArgs {
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
 
+    /// What to print on stdout: the table, the results as JSON, or CSV (the
+    /// same as the file written)
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
     /// Write no files, only print
     #[arg(long)]
     pub no_files: bool,
@@ -240,6 +250,11 @@ pub struct MergeArgs {
     /// Folder for the results; the merge writes into DIR/<scenario name>/
     #[arg(short, long, value_name = "DIR", default_value = "output")]
     pub output: PathBuf,
+
+    /// What to print on stdout: the table, the results as JSON, or CSV (the
+    /// same as the file written)
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 
     /// Write no files, only print
     #[arg(long)]

@@ -5,7 +5,7 @@ use verchain::scenario::Scenario;
 use verchain::sweep::metric::{self, Metric, Quantity, Start};
 use verchain::sweep::sensitivity;
 
-use super::args::SensitivityArgs;
+use super::args::{Format, SensitivityArgs};
 use crate::{Failure, exit, load};
 
 /// The metrics asked for, or by default: the long-run share of each state
@@ -62,10 +62,21 @@ pub fn run(args: &SensitivityArgs, quiet: bool) -> Result<(), Failure> {
     let metrics = metrics(&scenario, &args.metrics)?;
     let rows = sensitivity::of_scenario(&scenario, &metrics)
         .map_err(|e| Failure::invalid(vec![miette::miette!("{e}")]))?;
-    print!(
-        "{}",
-        report::table(&scenario.name, scenario.states(), &rows)
-    );
+    match args.format {
+        Format::Table => print!(
+            "{}",
+            report::table(&scenario.name, scenario.states(), &rows)
+        ),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report::records(scenario.states(), &rows))
+                .expect("records serialize")
+        ),
+        Format::Csv => print!(
+            "{}",
+            String::from_utf8_lossy(&report::csv(scenario.states(), &rows))
+        ),
+    }
     if args.no_files {
         return Ok(());
     }

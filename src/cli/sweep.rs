@@ -16,10 +16,23 @@ use verchain::scenario::Scenario;
 use verchain::scenario::whatif::Sweep;
 use verchain::sweep::{self, Point};
 
-use super::args::{MergeArgs, Shard, SweepArgs};
+use super::args::{Format, MergeArgs, Shard, SweepArgs};
 use super::diagnostics;
 use super::progress::Progress;
 use crate::{Failure, exit, load};
+
+/// Prints the results in the format asked: the table, JSON, or sweep.csv's
+/// text.
+fn print_results(results: &SweepResults, format: Format) {
+    match format {
+        Format::Table => print!("{}", results.table()),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(results).expect("sweep results serialize")
+        ),
+        Format::Csv => print!("{}", String::from_utf8_lossy(&results.csv())),
+    }
+}
 
 /// The points of shard `K/N` of a grid of `points` points.
 pub fn slice(shard: Shard, points: usize) -> Range<usize> {
@@ -62,7 +75,7 @@ pub fn run(args: &SweepArgs, quiet: bool) -> Result<(), Failure> {
     let results = results(&scenario, grid, &points, &args.file)?;
 
     if args.shard.is_none() {
-        print!("{}", results.table());
+        print_results(&results, args.format);
     }
     if args.no_files {
         return Ok(());
@@ -235,7 +248,7 @@ pub fn merge(args: &MergeArgs, quiet: bool) -> Result<(), Failure> {
             "pass every shard's file: sweep.shard-1-of-N.csv to sweep.shard-N-of-N.csv",
         ));
     }
-    print!("{}", merged.table());
+    print_results(&merged, args.format);
     if args.no_files {
         return Ok(());
     }

@@ -76,42 +76,49 @@ pub fn table(scenario: &str, states: &[String], rows: &[Sensitivity]) -> String 
     out
 }
 
+/// One ranked pair of a metric and a parameter, as `sensitivity.csv` and
+/// `--format json` give it; empty cells (`null`) where there is no value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Record {
+    pub metric: String,
+    pub value: Option<f64>,
+    pub parameter: String,
+    pub parameter_value: f64,
+    pub derivative: Option<f64>,
+    pub elasticity: Option<f64>,
+    /// 1 for the parameter that moves the metric most; none without a derivative.
+    pub rank: Option<usize>,
+}
+
+/// The records of every metric, the parameters ranked within each.
+pub fn records(states: &[String], rows: &[Sensitivity]) -> Vec<Record> {
+    let mut all = Vec::new();
+    for row in rows {
+        let value = row.value.as_ref().ok().copied();
+        for (rank, (name, theta, d)) in row.ranked().into_iter().enumerate() {
+            let derivative = d.as_ref().ok().copied();
+            all.push(Record {
+                metric: row.metric.display(states),
+                value,
+                parameter: name.clone(),
+                parameter_value: *theta,
+                derivative,
+                elasticity: value
+                    .zip(derivative)
+                    .and_then(|(v, d)| elasticity(v, *theta, d)),
+                rank: derivative.map(|_| rank + 1),
+            });
+        }
+    }
+    all
+}
+
 /// `metric, value, parameter, parameter_value, derivative, elasticity, rank`;
 /// empty cells where there is no number.
 pub fn csv(states: &[String], rows: &[Sensitivity]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "metric",
-        "value",
-        "parameter",
-        "parameter_value",
-        "derivative",
-        "elasticity",
-        "rank",
-    ];
-    writer.write_record(header).expect("CSV into memory");
-    for row in rows {
-        let value = row.value.as_ref().ok().copied();
-        for (rank, (name, theta, d)) in row.ranked().into_iter().enumerate() {
-            let d = d.as_ref().ok().copied();
-            let e = value.zip(d).and_then(|(v, d)| elasticity(v, *theta, d));
-            let cell = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
-            writer
-                .write_record([
-                    row.metric.display(states),
-                    cell(value),
-                    name.clone(),
-                    theta.to_string(),
-                    cell(d),
-                    cell(e),
-                    if d.is_some() {
-                        (rank + 1).to_string()
-                    } else {
-                        String::new()
-                    },
-                ])
-                .expect("CSV into memory");
-        }
+    for record in records(states, rows) {
+        writer.serialize(record).expect("CSV into memory");
     }
     writer.into_inner().expect("CSV into memory")
 }
