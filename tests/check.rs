@@ -264,3 +264,22 @@ fn an_empty_folder_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn junit_to_a_dash_goes_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_verchain"))
+        .current_dir(dir.path())
+        .arg("check")
+        .arg(format!(
+            "{}/scenarios/seed-article.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .args(["--junit", "-", "-q"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let xml = String::from_utf8(output.stdout).unwrap();
+    assert!(xml.contains("<testsuites"), "{xml}");
+    assert!(!dir.path().join("-").exists(), "no file named `-`");
+}

@@ -82,16 +82,21 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
 
     if let Some(junit) = &args.junit {
         let xml = super::junit::render(&checks);
-        super::junit::write(junit, &xml).map_err(|e| {
-            (
-                vec![miette::miette!(
-                    help = "check that the folder exists and can be written",
-                    "cannot write {}: {e}",
-                    junit.display()
-                )],
-                3,
-            )
-        })?;
+        // `--junit -`: the XML on stdout, as every file name `-` means.
+        if junit == Path::new("-") {
+            print!("{}", String::from_utf8_lossy(&xml));
+        } else {
+            super::junit::write(junit, &xml).map_err(|e| {
+                (
+                    vec![miette::miette!(
+                        help = "check that the folder exists and can be written",
+                        "cannot write {}: {e}",
+                        junit.display()
+                    )],
+                    3,
+                )
+            })?;
+        }
     }
     let reports = match args.format {
         CheckFormat::Table => print_table(&checks, quiet),
