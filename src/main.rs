@@ -187,25 +187,7 @@ fn load(file: &Path) -> Result<Scenario, Failure> {
             file.display()
         )])
     };
-    if file.is_dir() {
-        return Err(read_error(
-            "it is a folder, not a scenario file".to_string(),
-        ));
-    }
-    let bytes = std::fs::read(file).map_err(|e| read_error(e.to_string()))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&valid[line_start..])
-            .chars()
-            .count()
-            + 1;
-        read_error(format!(
-            "line {line}, column {column} (byte {}) is not UTF-8 text; save the file as UTF-8",
-            valid.len()
-        ))
-    })?;
+    let text = cli::read::scenario_text(file).map_err(read_error)?;
     let default_name = file.file_stem().map_or_else(
         || "scenario".to_string(),
         |s| s.to_string_lossy().into_owned(),

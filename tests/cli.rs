@@ -747,3 +747,23 @@ fn nesting_past_the_limit_is_refused_with_the_reason() {
     assert!(message.contains("nested too deeply"), "{message}");
     assert!(message.contains("64"), "{message}");
 }
+
+#[test]
+fn a_file_too_large_to_be_a_scenario_is_refused_before_parsing() {
+    let (_dir, file) = scenario_file("huge.yaml", "");
+    // Sparse: 65 MiB of zeros without writing them.
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(65 * 1024 * 1024)
+        .unwrap();
+    for command in ["check", "run"] {
+        let (code, message) = stderr_of(verchain().arg(command).arg(&file).arg("-q"));
+        assert_eq!(code, 2, "{command}: {message}");
+        assert!(
+            message.contains("larger than 64 MiB"),
+            "{command}: {message}"
+        );
+    }
+}

@@ -281,18 +281,10 @@ pub fn check_file(path: &Path, quiet: bool) -> FileCheck {
             help: None,
         })
     };
-    if path.is_dir() {
-        check.findings.push(unreadable("it is a folder".into()));
-        return check;
-    }
-    let text = match std::fs::read(path).map(String::from_utf8) {
-        Ok(Ok(text)) => text,
-        Ok(Err(e)) => {
-            check.findings.push(unreadable(not_utf8(&e)));
-            return check;
-        }
-        Err(e) => {
-            check.findings.push(unreadable(e.to_string()));
+    let text = match super::read::scenario_text(path) {
+        Ok(text) => text,
+        Err(reason) => {
+            check.findings.push(unreadable(reason));
             return check;
         }
     };
@@ -316,17 +308,6 @@ pub fn check_file(path: &Path, quiet: bool) -> FileCheck {
 }
 
 /// Where a file stops being UTF-8, as line, column and byte.
-fn not_utf8(error: &std::string::FromUtf8Error) -> String {
-    let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
-    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&valid[start..]).chars().count() + 1;
-    format!(
-        "line {line}, column {column} (byte {}) is not UTF-8 text; save the file as UTF-8",
-        valid.len()
-    )
-}
-
 /// Validates the sweep points and checks every expectation everywhere.
 fn expectations(scenario: &Scenario, check: &mut FileCheck, quiet: bool) {
     let expects = &scenario.whatif.expectations;

@@ -11,6 +11,7 @@ pub mod interrupt;
 pub mod junit;
 pub mod phases;
 pub mod progress;
+pub mod read;
 pub mod records;
 pub mod sensitivity;
 pub mod sweep;
