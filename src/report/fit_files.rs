@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::files::{WriteError, io_error, write_folder};
+use super::tables::table;
 use crate::fit::{FitSummary, Semantics};
 
 /// Every file a fit may write; `holding.csv` only for the jump chain.
@@ -56,24 +57,6 @@ fn stage(
     fs::write(&path, fitted_yaml).map_err(io_error(&path))?;
     written.push("fitted.yaml");
     Ok(written)
-}
-
-fn table(
-    folder: &Path,
-    name: &'static str,
-    rows: Vec<Vec<String>>,
-) -> Result<&'static str, WriteError> {
-    let path = folder.join(name);
-    let csv_error = |source| WriteError::Csv {
-        path: path.clone(),
-        source,
-    };
-    let mut writer = csv::Writer::from_path(&path).map_err(csv_error)?;
-    for row in rows {
-        writer.write_record(&row).map_err(csv_error)?;
-    }
-    writer.flush().map_err(|e| csv_error(e.into()))?;
-    Ok(name)
 }
 
 fn optional(x: Option<f64>) -> String {

@@ -31,7 +31,7 @@ pub fn trajectory_csv(summary: &Summary) -> String {
 }
 
 /// Writes `rows` to `folder/name`, one record each, as they come.
-fn table(
+pub(super) fn table(
     folder: &Path,
     name: &'static str,
     rows: impl IntoIterator<Item = Vec<String>>,
