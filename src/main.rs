@@ -135,7 +135,7 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
         let hitting: Vec<Vec<f64>> = exact
             .hitting
             .iter()
-            .map(|h| h.pmf.iter().map(|p| p.dot(&scenario.initial)).collect())
+            .map(|h| h.pmf_from(&scenario.initial))
             .collect();
         simulate::agreement(sim, &exact.trajectory, &hitting)
     });

@@ -53,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
     let hitting: Vec<Vec<f64>> = exact
         .hitting
         .iter()
-        .map(|h| h.pmf.iter().map(|p| p.dot(&scenario.initial)).collect())
+        .map(|h| h.pmf_from(&scenario.initial))
         .collect();
 
     // Walkers mode with a few walkers reaches every code path; counts mode

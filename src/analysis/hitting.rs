@@ -177,6 +177,16 @@ pub fn analyze(
 }
 
 impl Hitting {
+    /// `P(τ = t)` from `S_0`, for t = 0 … H.
+    pub fn pmf_from(&self, initial: &DVector<f64>) -> Vec<f64> {
+        self.pmf.iter().map(|p| p.dot(initial)).collect()
+    }
+
+    /// `P(τ ≤ t)` from `S_0`, for t = 0 … H.
+    pub fn cdf_from(&self, initial: &DVector<f64>) -> Vec<f64> {
+        self.cdf.iter().map(|c| c.dot(initial)).collect()
+    }
+
     /// `P(τ < ∞)` from `S_0`.
     pub fn probability_from(&self, initial: &DVector<f64>) -> f64 {
         self.probability.dot(initial)
