@@ -27,6 +27,8 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::elimination;
+use super::krylov;
+use super::rows::RowMajor;
 use super::structure::Structure;
 
 /// Right-hand sides from which the triangular solves go by blocks.
@@ -234,6 +236,16 @@ pub fn relative_residual(
     worst
 }
 
+/// How the absorbing analysis was solved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Solver {
+    /// State reduction without subtraction ([`Censored`]).
+    Elimination,
+    /// GMRES with every entry certified by an a-posteriori bound
+    /// ([`krylov`]), after this many products with `Q`.
+    Krylov { iterations: usize },
+}
+
 /// The transient analysis of a chain.
 #[derive(Debug, Clone)]
 pub struct Absorbing {
@@ -250,15 +262,20 @@ pub struct Absorbing {
     pub variance_steps: DVector<f64>,
     /// `B = N R`; each row sums to 1.
     pub probabilities: DMatrix<f64>,
-    /// The largest [`relative_residual`] of the solves for `t` and `B`, as
-    /// evidence of the solve.
+    /// The largest relative residual of the solves for `t` and `B`, as
+    /// evidence of the solve ([`relative_residual`] for elimination,
+    /// [`krylov::Solution::relative_residual`] for GMRES).
     pub residual: f64,
+    pub solver: Solver,
 }
 
 /// Analyses the transient states, or `None` when every state is recurrent.
 ///
 /// `with_fundamental_matrix` also forms `N`, which costs as much again as the
-/// rest for a large chain.
+/// rest for a large chain. Without it, a large chain whose transient states
+/// each keep at most half their mass is first tried by GMRES, kept only when
+/// every entry of `B`, `t` and `N t` is certified to 1e-12 (see [`krylov`]);
+/// every other case, and every uncertified answer, is eliminated.
 pub fn analyze(
     matrix: &DMatrix<f64>,
     structure: &Structure,
@@ -271,10 +288,49 @@ pub fn analyze(
     let closed_classes: Vec<usize> = (0..structure.classes.len())
         .filter(|&c| structure.classes[c].closed)
         .collect();
-    let (q, r) = canonical_blocks(matrix, structure);
-    let m = transient.len();
+    let r = exit_block(matrix, structure);
+    let solved = match with_fundamental_matrix {
+        false => by_krylov(matrix, &transient, &r),
+        true => None,
+    };
+    let solved = solved.unwrap_or_else(|| by_elimination(matrix, structure, &r, with_fundamental_matrix));
+    Some(Absorbing {
+        transient,
+        closed_classes,
+        fundamental_matrix: solved.fundamental_matrix,
+        expected_steps: solved.expected_steps,
+        variance_steps: solved.variance_steps,
+        probabilities: solved.probabilities,
+        residual: solved.residual,
+        solver: solved.solver,
+    })
+}
+
+/// The numbers [`analyze`] reports, from either solver.
+struct Solved {
+    fundamental_matrix: Option<DMatrix<f64>>,
+    expected_steps: DVector<f64>,
+    variance_steps: DVector<f64>,
+    probabilities: DMatrix<f64>,
+    residual: f64,
+    solver: Solver,
+}
+
+/// `(2N − I) t − t ∘ t` from `N t`, clamped at 0 against rounding.
+fn variance(visits_weighted: &DVector<f64>, expected_steps: &DVector<f64>) -> DVector<f64> {
+    visits_weighted.zip_map(expected_steps, |v, t| (2.0 * v - t - t * t).max(0.0))
+}
+
+fn by_elimination(
+    matrix: &DMatrix<f64>,
+    structure: &Structure,
+    r: &DMatrix<f64>,
+    with_fundamental_matrix: bool,
+) -> Solved {
+    let q = transient_block(matrix, &structure.transient);
+    let m = q.nrows();
     let ones = DMatrix::from_element(m, 1, 1.0);
-    let censored = Censored::with_right_hand_sides(&q, &r, &ones);
+    let censored = Censored::with_right_hand_sides(&q, r, &ones);
 
     // B = (I − Q)⁻¹ R and t = (I − Q)⁻¹ 1, from one back substitution.
     let solutions = censored.outflow_solutions();
@@ -286,32 +342,69 @@ pub fn analyze(
         n
     });
     // N t solves (I − Q) v = t.
-    let visits_weighted = censored.solve(&expected_steps);
-    let variance_steps =
-        visits_weighted.zip_map(&expected_steps, |v, t| (2.0 * v - t - t * t).max(0.0));
+    let variance_steps = variance(&censored.solve(&expected_steps), &expected_steps);
 
     let exits = r.column_sum();
     let mut right_hand_sides = DMatrix::from_element(m, r.ncols() + 1, 1.0);
-    right_hand_sides.columns_mut(0, r.ncols()).copy_from(&r);
+    right_hand_sides.columns_mut(0, r.ncols()).copy_from(r);
     let residual = relative_residual(&q, &exits, &solutions, &right_hand_sides);
-    Some(Absorbing {
-        transient,
-        closed_classes,
+    Solved {
         fundamental_matrix,
         expected_steps,
         variance_steps,
         probabilities,
         residual,
+        solver: Solver::Elimination,
+    }
+}
+
+/// `B`, `t` and the variance by GMRES, when the chain qualifies and every
+/// entry is certified (see [`krylov`]).
+fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Option<Solved> {
+    let m = transient.len();
+    if m < krylov::MIN_STATES || transient.iter().any(|&i| matrix[(i, i)] > krylov::MAX_STAY) {
+        return None;
+    }
+    // Transient states in one run of indices are copied straight from T.
+    let q = if transient[m - 1] - transient[0] + 1 == m {
+        RowMajor::new(&matrix.view((transient[0], transient[0]), (m, m)))
+    } else {
+        RowMajor::new(&transient_block(matrix, transient).as_view())
+    };
+
+    // [B | t] = (I − Q)⁻¹ [R | 1]; t bounds every error (module docs).
+    let classes = r.ncols();
+    let mut right_hand_sides = DMatrix::from_element(m, classes + 1, 1.0);
+    right_hand_sides.columns_mut(0, classes).copy_from(r);
+    let bound = |s: &krylov::Solution| {
+        let rt = s.residual_norms[classes];
+        (rt < 0.5).then(|| s.x.column(classes) / (1.0 - rt))
+    };
+    let solution = krylov::solve(&q, &right_hand_sides, |s| {
+        bound(s).is_some_and(|tau| s.is_certified(&tau))
+    })?;
+    let tau = bound(&solution)?;
+    let expected_steps = solution.x.column(classes).clone_owned();
+
+    // N t̂: its error is certified against N t̂; t̂'s own relative error
+    // carries over to N t̂ at the same size, since N ≥ 0.
+    let visits = krylov::solve(&q, &DMatrix::from_column_slice(m, 1, expected_steps.as_slice()), |s| {
+        s.is_certified(&tau)
+    })?;
+    Some(Solved {
+        fundamental_matrix: None,
+        variance_steps: variance(&visits.x.column(0).clone_owned(), &expected_steps),
+        probabilities: solution.x.columns(0, classes).clone_owned(),
+        expected_steps,
+        residual: solution.relative_residual,
+        solver: Solver::Krylov {
+            iterations: solution.iterations + visits.iterations,
+        },
     })
 }
 
-/// `Q = T[transient, transient]` and `R[i][c] = Σ_{j ∈ class c} T[i][j]`.
-fn canonical_blocks(matrix: &DMatrix<f64>, structure: &Structure) -> (DMatrix<f64>, DMatrix<f64>) {
-    let transient = &structure.transient;
-    let closed: Vec<&[usize]> = structure
-        .closed_classes()
-        .map(|c| c.states.as_slice())
-        .collect();
+/// `Q = T[transient, transient]`.
+fn transient_block(matrix: &DMatrix<f64>, transient: &[usize]) -> DMatrix<f64> {
     // Column by column: the matrix is column-major.
     let mut q = DMatrix::zeros(transient.len(), transient.len());
     for (mut to, &j) in q.column_iter_mut().zip(transient) {
@@ -320,6 +413,16 @@ fn canonical_blocks(matrix: &DMatrix<f64>, structure: &Structure) -> (DMatrix<f6
             *entry = from[i];
         }
     }
+    q
+}
+
+/// `R[i][c] = Σ_{j ∈ class c} T[i][j]` for the transient states `i`.
+fn exit_block(matrix: &DMatrix<f64>, structure: &Structure) -> DMatrix<f64> {
+    let transient = &structure.transient;
+    let closed: Vec<&[usize]> = structure
+        .closed_classes()
+        .map(|c| c.states.as_slice())
+        .collect();
     let mut r = DMatrix::zeros(transient.len(), closed.len());
     for (mut to, states) in r.column_iter_mut().zip(&closed) {
         for &j in *states {
@@ -329,7 +432,7 @@ fn canonical_blocks(matrix: &DMatrix<f64>, structure: &Structure) -> (DMatrix<f6
             }
         }
     }
-    (q, r)
+    r
 }
 
 /// `h[i][c]`: the probability that a walker starting in state `i` ends in the
@@ -352,7 +455,8 @@ pub fn class_absorption_probabilities(
     if structure.transient.is_empty() {
         return h;
     }
-    let (q, r) = canonical_blocks(matrix, structure);
+    let q = transient_block(matrix, &structure.transient);
+    let r = exit_block(matrix, structure);
     let probabilities = Censored::new(&q, &r).outflow_solutions();
     for (a, &state) in structure.transient.iter().enumerate() {
         h.set_row(state, &probabilities.row(a));

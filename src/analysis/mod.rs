@@ -9,6 +9,8 @@ pub mod absorbing;
 pub mod convergence;
 pub mod elimination;
 pub mod hitting;
+pub mod krylov;
+pub mod rows;
 pub mod passage;
 pub mod stationary;
 pub mod structure;
