@@ -293,7 +293,8 @@ pub fn analyze(
         false => by_krylov(matrix, &transient, &r),
         true => None,
     };
-    let solved = solved.unwrap_or_else(|| by_elimination(matrix, structure, &r, with_fundamental_matrix));
+    let solved =
+        solved.unwrap_or_else(|| by_elimination(matrix, structure, &r, with_fundamental_matrix));
     Some(Absorbing {
         transient,
         closed_classes,
@@ -386,11 +387,20 @@ fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Op
     let tau = bound(&solution)?;
     let expected_steps = solution.x.column(classes).clone_owned();
 
-    // N t̂: its error is certified against N t̂; t̂'s own relative error
-    // carries over to N t̂ at the same size, since N ≥ 0.
-    let visits = krylov::solve(&q, &DMatrix::from_column_slice(m, 1, expected_steps.as_slice()), |s| {
-        s.is_certified(&tau)
-    })?;
+    // N t̂, first from t̂'s own Krylov space, else by a solve of its own; its
+    // error is certified against N t̂, and t̂'s own relative error carries
+    // over to N t̂ at the same size, since N ≥ 0.
+    let t_hat = DMatrix::from_column_slice(m, 1, expected_steps.as_slice());
+    let reused = solution.solve_again(classes).and_then(|v| {
+        let v = DMatrix::from_column_slice(m, 1, v.as_slice());
+        let (_, norms, relative) = krylov::residual_of(&q, &v, &t_hat);
+        let candidate = krylov::Solution::from_parts(v, norms, relative, 1);
+        candidate.is_certified(&tau).then_some(candidate)
+    });
+    let visits = match reused {
+        Some(visits) => visits,
+        None => krylov::solve(&q, &t_hat, |s| s.is_certified(&tau))?,
+    };
     Some(Solved {
         fundamental_matrix: None,
         variance_steps: variance(&visits.x.column(0).clone_owned(), &expected_steps),
@@ -529,6 +539,89 @@ mod tests {
         }
         let identity = (DMatrix::identity(m, m) - &q) * &n;
         assert!((identity - DMatrix::<f64>::identity(m, m)).amax() < 1e-12);
+    }
+
+    /// A dense random chain of `n` states whose states `absorbing` keep
+    /// themselves; rows from a fixed linear congruential stream.
+    fn dense_absorbing(n: usize, absorbing: &[usize], seed: u64) -> DMatrix<f64> {
+        let mut x = seed;
+        let mut t = DMatrix::from_fn(n, n, |_, _| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        });
+        for i in 0..n {
+            if absorbing.contains(&i) {
+                t.row_mut(i).fill(0.0);
+                t[(i, i)] = 1.0;
+            } else {
+                let sum = t.row(i).sum();
+                t.row_mut(i).scale_mut(1.0 / sum);
+            }
+        }
+        t
+    }
+
+    fn relative_gap<'a>(a: impl Iterator<Item = &'a f64>, b: impl Iterator<Item = &'a f64>) -> f64 {
+        a.zip(b)
+            .map(|(x, y)| (x - y).abs() / y.abs())
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn krylov_and_elimination_agree_on_large_dense_chains() {
+        // Absorbing states at the end, and scattered (Q is then gathered).
+        for absorbing in [vec![600, 601, 602, 603], vec![3, 150, 400, 599]] {
+            let t = dense_absorbing(604, &absorbing, 17);
+            let structure = Structure::of(&t);
+            let fast = analyze(&t, &structure, false).unwrap();
+            assert!(
+                matches!(fast.solver, Solver::Krylov { .. }),
+                "{:?}",
+                fast.solver
+            );
+            let r = exit_block(&t, &structure);
+            let exact = by_elimination(&t, &structure, &r, false);
+            assert_eq!(exact.solver, Solver::Elimination);
+            let certified = 2.0 * krylov::CERTIFIED_ERROR;
+            assert!(
+                relative_gap(fast.probabilities.iter(), exact.probabilities.iter()) < certified
+            );
+            assert!(
+                relative_gap(fast.expected_steps.iter(), exact.expected_steps.iter()) < certified
+            );
+            // The variance subtracts t², of its own size: absolute in t².
+            for ((v, w), t) in fast
+                .variance_steps
+                .iter()
+                .zip(&exact.variance_steps)
+                .zip(&exact.expected_steps)
+            {
+                assert!((v - w).abs() < 1e-10 * t * t);
+            }
+            assert!(fast.residual < 1e-14);
+        }
+    }
+
+    #[test]
+    fn chains_that_do_not_qualify_are_eliminated() {
+        // Too few states; a state keeping most of its mass; a state that
+        // cannot reach one of the classes (a structural zero).
+        let small = dense_absorbing(100, &[0, 1], 3);
+        let mut sticky = dense_absorbing(604, &[0, 1], 3);
+        sticky.row_mut(10).scale_mut(0.1);
+        sticky[(10, 10)] += 0.9;
+        let mut blocked = dense_absorbing(604, &[0, 1], 3);
+        blocked.row_mut(20).fill(0.0);
+        blocked[(20, 0)] = 1.0;
+        for t in [small, sticky, blocked] {
+            let a = analyze(&t, &Structure::of(&t), false).unwrap();
+            assert_eq!(a.solver, Solver::Elimination);
+            for row in a.probabilities.row_iter() {
+                assert!((row.sum() - 1.0).abs() < 1e-12);
+            }
+        }
     }
 
     #[test]

@@ -71,17 +71,60 @@ pub struct Solution {
     pub relative_residual: f64,
     /// Products with `Q` spent, over all cycles.
     pub iterations: usize,
+    /// Each column's Krylov space, when `x` came from the first cycle and
+    /// so lies in it.
+    spaces: Option<Vec<Arnoldi>>,
 }
 
 impl Solution {
     /// Whether every entry is certified to [`CERTIFIED_ERROR`] given the
     /// bound `tau ≥ t` on the expected steps to absorption.
     pub fn is_certified(&self, tau: &DVector<f64>) -> bool {
-        self.x.column_iter().zip(&self.residual_norms).all(|(x, &r)| {
-            x.iter()
-                .zip(tau.iter())
-                .all(|(&x, &tau)| x > 0.0 && r * tau <= CERTIFIED_ERROR * x)
-        })
+        self.x
+            .column_iter()
+            .zip(&self.residual_norms)
+            .all(|(x, &r)| {
+                x.iter()
+                    .zip(tau.iter())
+                    .all(|(&x, &tau)| x > 0.0 && r * tau <= CERTIFIED_ERROR * x)
+            })
+    }
+}
+
+impl Solution {
+    /// A solution found some other way, with its residual from
+    /// [`residual_of`] and the products with `Q` it took.
+    pub fn from_parts(
+        x: DMatrix<f64>,
+        residual_norms: Vec<f64>,
+        relative_residual: f64,
+        iterations: usize,
+    ) -> Self {
+        Self {
+            x,
+            residual_norms,
+            relative_residual,
+            iterations,
+            spaces: None,
+        }
+    }
+
+    /// `(I − Q)⁻¹ x̂_c` approximated in column `c`'s own Krylov space
+    /// without a product with `Q`: `x̂_c = V y` lies in the space, and
+    /// `(I − Q) V_k = V_{k+1} H̄_k` turns `min ‖x̂_c − (I − Q) V_k z‖` into
+    /// the same small least-squares problem GMRES solved, with `y` for
+    /// `‖b‖ e₁`. `None` when `x̂` took more than one cycle.
+    pub fn solve_again(&self, c: usize) -> Option<DVector<f64>> {
+        let space = &self.spaces.as_ref()?[c];
+        let k = space.len;
+        let mut g = space.coefficients();
+        g.push(0.0);
+        for (i, &(cos, sin)) in space.rotations.iter().enumerate() {
+            let (a, b) = (g[i], g[i + 1]);
+            g[i] = cos * a + sin * b;
+            g[i + 1] = -sin * a + cos * b;
+        }
+        Some(space.basis.columns(0, k) * space.back_substitute(&g))
     }
 }
 
@@ -98,10 +141,11 @@ pub fn solve(
     let mut residual = b.clone();
     let mut iterations = 0;
     while iterations < MAX_ITERATIONS {
-        let (correction, spent) = gmres(q, &residual, MAX_ITERATIONS - iterations)?;
+        let (correction, spaces, spent) = gmres(q, &residual, MAX_ITERATIONS - iterations)?;
         if spent == 0 {
             return None;
         }
+        let first_cycle = iterations == 0;
         iterations += spent;
         x += correction;
         if x.iter().any(|&v| v < 0.0) {
@@ -113,6 +157,7 @@ pub fn solve(
             residual_norms: norms,
             relative_residual: relative,
             iterations,
+            spaces: first_cycle.then_some(spaces),
         };
         if accept(&solution) {
             return Some(solution);
@@ -125,7 +170,7 @@ pub fn solve(
 
 /// `r = b − x + Q x` with each column's `‖r‖∞` and the largest relative
 /// residual `|r_i| / (b_i + x_i + (Q x)_i)`, for `x ≥ 0`.
-fn residual_of(
+pub(super) fn residual_of(
     q: &RowMajor,
     x: &DMatrix<f64>,
     b: &DMatrix<f64>,
@@ -149,7 +194,11 @@ fn residual_of(
 /// still running. Returns the correction and the iterations spent, or
 /// `None` when the residual falls too slowly to reach its target within the
 /// budget.
-fn gmres(q: &RowMajor, b: &DMatrix<f64>, budget: usize) -> Option<(DMatrix<f64>, usize)> {
+fn gmres(
+    q: &RowMajor,
+    b: &DMatrix<f64>,
+    budget: usize,
+) -> Option<(DMatrix<f64>, Vec<Arnoldi>, usize)> {
     let (m, columns) = b.shape();
     let mut arnoldi: Vec<Arnoldi> = b
         .column_iter()
@@ -186,11 +235,12 @@ fn gmres(q: &RowMajor, b: &DMatrix<f64>, budget: usize) -> Option<(DMatrix<f64>,
     for (mut column, a) in x.column_iter_mut().zip(&arnoldi) {
         column.copy_from(&a.solution());
     }
-    Some((x, iterations))
+    Some((x, arnoldi, iterations))
 }
 
 /// The Arnoldi process of one right-hand side, with the Hessenberg matrix
 /// kept triangular by Givens rotations as it grows.
+#[derive(Debug, Clone)]
 struct Arnoldi {
     /// Orthonormal basis of the Krylov space, one column per vector.
     basis: DMatrix<f64>,
@@ -292,22 +342,33 @@ impl Arnoldi {
         }
         let (now, before) = (self.history[k - 1], self.history[k - 3]);
         let rate = (now / before).sqrt();
-        if !(rate < 1.0) {
+        // Not falling, or not a number at all: off course.
+        if rate.is_nan() || rate >= 1.0 {
             return false;
         }
         let needed = (TARGET_DECREASE / now).ln() / rate.ln();
         needed <= left as f64
     }
 
-    /// `V y` with `R y = g`, the least-squares solution in the space.
-    fn solution(&self) -> DVector<f64> {
+    /// `y` with `R y = g`: the least-squares solution is `V y`.
+    fn coefficients(&self) -> Vec<f64> {
+        self.back_substitute(&self.g).iter().copied().collect()
+    }
+
+    /// `z` with `R z = g[..len]`.
+    fn back_substitute(&self, g: &[f64]) -> DVector<f64> {
         let k = self.len;
-        let mut y = DVector::zeros(k);
+        let mut z = DVector::zeros(k);
         for i in (0..k).rev() {
-            let tail: f64 = (i + 1..k).map(|j| self.triangle[(i, j)] * y[j]).sum();
-            y[i] = (self.g[i] - tail) / self.triangle[(i, i)];
+            let tail: f64 = (i + 1..k).map(|j| self.triangle[(i, j)] * z[j]).sum();
+            z[i] = (g[i] - tail) / self.triangle[(i, i)];
         }
-        self.basis.columns(0, k) * y
+        z
+    }
+
+    /// The least-squares solution in the space, `V y`.
+    fn solution(&self) -> DVector<f64> {
+        self.basis.columns(0, self.len) * self.back_substitute(&self.g)
     }
 }
 
@@ -341,7 +402,10 @@ mod tests {
         let mut b = DMatrix::from_element(600, 2, 1.0);
         b.set_column(0, &r.column(0));
         let bound = |s: &Solution| s.x.column(1) / (1.0 - s.residual_norms[1]);
-        let s = solve(&RowMajor::new(&q.as_view()), &b, |s| s.is_certified(&bound(s))).unwrap();
+        let s = solve(&RowMajor::new(&q.as_view()), &b, |s| {
+            s.is_certified(&bound(s))
+        })
+        .unwrap();
         assert!(s.iterations < 20, "{} iterations", s.iterations);
         for i in 0..600 {
             assert!((s.x[(i, 0)] - 1.0).abs() < 1e-13);
@@ -368,6 +432,7 @@ mod tests {
             residual_norms: vec![0.0],
             relative_residual: 0.0,
             iterations: 1,
+            spaces: None,
         };
         assert!(!s.is_certified(&DVector::from_element(2, 1.0)));
     }

@@ -31,16 +31,18 @@ impl RowMajor {
     pub fn new(q: &DMatrixView<f64>) -> Self {
         let m = q.nrows();
         let mut data = vec![0.0; m * m];
-        // By tiles, so that reads down q's columns and writes along the
-        // copy's rows both stay within a few cache lines.
-        const TILE: usize = 32;
-        for j0 in (0..m).step_by(TILE) {
-            for i0 in (0..m).step_by(TILE) {
-                for j in j0..(j0 + TILE).min(m) {
-                    let column = q.column(j);
-                    for i in i0..(i0 + TILE).min(m) {
-                        data[i * m + j] = column[i];
-                    }
+        // By bands of rows, so that the reads down q's columns and the
+        // writes along the copy's rows both stay within a few cache lines.
+        const BAND: usize = 16;
+        for (band, rows) in data.chunks_mut(BAND * m).enumerate() {
+            let first = band * BAND;
+            for (j, column) in q.column_iter().enumerate() {
+                for (r, &value) in column
+                    .rows_range(first..first + rows.len() / m)
+                    .iter()
+                    .enumerate()
+                {
+                    rows[r * m + j] = value;
                 }
             }
         }
@@ -138,7 +140,11 @@ fn rows_with<const FUSED: bool>(
         }
         i += ROWS;
     }
-    for (offset, to) in blocks.into_remainder().chunks_exact_mut(COLUMNS).enumerate() {
+    for (offset, to) in blocks
+        .into_remainder()
+        .chunks_exact_mut(COLUMNS)
+        .enumerate()
+    {
         let row = &q[(i + offset) * m..(i + offset + 1) * m];
         let mut sum = [0.0_f64; COLUMNS];
         for (&a, x) in row.iter().zip(packed.chunks_exact(COLUMNS)) {
