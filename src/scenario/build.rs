@@ -11,11 +11,12 @@ use super::rows::{self, Rows};
 use super::whatif;
 use super::yaml::{Node, Position, Value};
 use super::{
-    DEFAULT_HORIZON, DEFAULT_SEED, DEFAULT_WALKERS, MAX_HORIZON, Parameter, Problem, Scenario,
+    DEFAULT_HORIZON, DEFAULT_SEED, DEFAULT_WALKERS, Parameter, Problem, Scenario,
     SimulationSettings,
 };
 use crate::analysis::convergence::{DEFAULT_EPSILON, MIN_EPSILON};
 use crate::chain::{Chain, DEFAULT_TOLERANCE};
+use crate::limits::{Limits, MEMORY_HELP, check_memory, estimate_chains};
 use crate::simulate::Mode;
 
 pub(super) const TOP_LEVEL_KEYS: [&str; 16] = [
@@ -67,7 +68,11 @@ impl Problems {
 }
 
 /// Checks the whole tree; see the module docs.
-pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Problem>> {
+pub(super) fn build(
+    root: &Node,
+    default_name: &str,
+    limits: &Limits,
+) -> Result<Scenario, Vec<Problem>> {
     let mut problems = Problems::default();
     let keys = match top_level(root, &mut problems) {
         Some(keys) => keys,
@@ -88,7 +93,7 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
         .map(|n| parameters(n, &mut problems))
         .unwrap_or_default();
     let horizon = get("horizon")
-        .and_then(|n| whole_number(n, "horizon", MAX_HORIZON as u64, &mut problems))
+        .and_then(|n| whole_number(n, "horizon", limits.horizon as u64, &mut problems))
         .map_or(DEFAULT_HORIZON, |h| h as usize);
     let epsilon = get("epsilon")
         .and_then(|n| epsilon(n, &mut problems))
@@ -102,7 +107,21 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
         });
 
     let states = match get("states") {
-        Some(node) => states(node, &mut problems),
+        Some(node) => {
+            // Before any matrix of that size exists: a file of a few
+            // megabytes can list a million states.
+            let phases = match get("phases").map(|p| &p.value) {
+                Some(Value::Sequence(items)) => items.len(),
+                _ => 0,
+            };
+            if let Some(problem) = too_large(node, phases, limits) {
+                problems.push(problem);
+                let mut problems = problems.0;
+                problems.sort_by_key(|p| (p.position.line, p.position.column));
+                return Err(problems);
+            }
+            states(node, &mut problems)
+        }
         None => {
             problems.push(
                 Problem::new(root.position, "the scenario has no `states`").help(
@@ -421,12 +440,45 @@ pub(super) fn whole_number(
     }
 }
 
+/// More states than `limits` allow, or chains larger than the memory
+/// they may use: the problem, found from the length of `states` alone.
+fn too_large(node: &Node, phases: usize, limits: &Limits) -> Option<Problem> {
+    let Value::Sequence(items) = &node.value else {
+        return None;
+    };
+    let n = items.len();
+    if n > limits.states {
+        return Some(
+            Problem::new(
+                node.position,
+                format!(
+                    "the scenario has {n} states, more than the limit of {}",
+                    limits.states
+                ),
+            )
+            .label("too many states")
+            .help(format!(
+                "a chain of n states is analysed as dense n × n matrices (8n² bytes each) \
+                 and solved by elimination ((2/3)n³ steps); raise the limit with \
+                 --max-states {n} if the machine can afford it"
+            )),
+        );
+    }
+    let available = limits.memory?;
+    let error = check_memory(&estimate_chains(n, phases), available).err()?;
+    Some(
+        Problem::new(node.position, format!("the chain of {n} states: {error}"))
+            .label("too many states for this machine")
+            .help(MEMORY_HELP),
+    )
+}
+
 /// What to do instead of exceeding a limit.
 fn limit_help(key: &str) -> String {
     match key {
-        "horizon" => {
-            "to see S_t at a far step, use `verchain run --at T` (any T up to 2^63 − 1)".to_string()
-        }
+        "horizon" => "raise the limit with --max-horizon; to see S_t at a far step, use \
+                      `verchain run --at T` (any T up to 2^63 − 1)"
+            .to_string(),
         _ => format!("lower `{key}`"),
     }
 }
