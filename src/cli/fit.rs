@@ -175,7 +175,11 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
             )),
         ));
     }
-    let policy = args.policy.as_deref().map(crate::load).transpose()?;
+    let policy = args
+        .policy
+        .as_deref()
+        .map(|policy| crate::load(policy, &verchain::limits::Limits::default()))
+        .transpose()?;
     let summary = run_fit(
         &args.events,
         &args.history,
