@@ -121,10 +121,20 @@ fn a_horizon_over_the_limit_is_refused_in_the_file_and_on_the_command_line() {
     );
     passes(&[&["run", SEED, "--max-horizon", "20"][..], &quiet].concat());
     assert_refused(
-        &[&["run", SEED, "--horizon", "31", "--max-horizon", "30"][..], &quiet].concat(),
+        &[
+            &["run", SEED, "--horizon", "31", "--max-horizon", "30"][..],
+            &quiet,
+        ]
+        .concat(),
         &["--horizon 31 is above the limit of 30", "--max-horizon 31"],
     );
-    passes(&[&["run", SEED, "--horizon", "31", "--max-horizon", "31"][..], &quiet].concat());
+    passes(
+        &[
+            &["run", SEED, "--horizon", "31", "--max-horizon", "31"][..],
+            &quiet,
+        ]
+        .concat(),
+    );
     assert_refused(
         &["check", SEED, "--max-horizon", "19"],
         &["`horizon` is 20, above the limit of 19"],
@@ -135,14 +145,26 @@ fn a_horizon_over_the_limit_is_refused_in_the_file_and_on_the_command_line() {
     let file = path.to_str().unwrap();
     assert_refused(
         &[&["run", file][..], &quiet].concat(),
-        &["`horizon` is 10001, above the limit of 10000", "--max-horizon"],
+        &[
+            "`horizon` is 10001, above the limit of 10000",
+            "--max-horizon",
+        ],
     );
     passes(&[&["run", file, "--max-horizon", "10001"][..], &quiet].concat());
 }
 
 #[test]
 fn walker_steps_over_the_limit_are_refused_counting_the_horizon_asked() {
-    let run = ["run", SEED, "--no-files", "-q", "--mode", "walkers", "--walkers", "1000"];
+    let run = [
+        "run",
+        SEED,
+        "--no-files",
+        "-q",
+        "--mode",
+        "walkers",
+        "--walkers",
+        "1000",
+    ];
     // 1000 walkers × 20 steps.
     assert_refused(
         &[&run[..], &["--max-walker-steps", "19999"]].concat(),
@@ -151,7 +173,11 @@ fn walker_steps_over_the_limit_are_refused_counting_the_horizon_asked() {
     passes(&[&run[..], &["--max-walker-steps", "20000"]].concat());
     // --horizon counts, not the file's horizon.
     assert_refused(
-        &[&run[..], &["--horizon", "40", "--max-walker-steps", "20000"]].concat(),
+        &[
+            &run[..],
+            &["--horizon", "40", "--max-walker-steps", "20000"],
+        ]
+        .concat(),
         &["1000 walkers × 40 steps is 4.000e4 walker-steps"],
     );
 }
@@ -168,7 +194,15 @@ fn sweep_points_over_the_limit_are_refused_and_a_shard_counts_its_own() {
         ],
     );
     passes(&["sweep", SEED, "--no-files", "--max-sweep-points", "2"]);
-    passes(&["sweep", SEED, "--no-files", "--max-sweep-points", "1", "--shard", "1/2"]);
+    passes(&[
+        "sweep",
+        SEED,
+        "--no-files",
+        "--max-sweep-points",
+        "1",
+        "--shard",
+        "1/2",
+    ]);
     assert_refused(
         &["check", SEED, "--max-sweep-points", "1"],
         &["the sweep has 2 points to evaluate, more than the limit of 1"],
