@@ -333,7 +333,10 @@ fn run_workload(scenario: &Scenario, args: &RunArgs) -> Workload {
         targets: scenario.targets.len(),
         phases: scenario.whatif.phases.len(),
         simulation,
-        traced_rows: args.trace.map_or(0, |k| k.saturating_mul(steps)),
+        // More rows than that are refused by the trace's own check.
+        traced_rows: args
+            .trace
+            .map_or(0, |k| k.saturating_mul(steps).min(MAX_TRACE_ROWS)),
         threads: cli::limits::threads(),
         ..Workload::default()
     }
