@@ -251,3 +251,19 @@ fn chains_larger_than_the_memory_allowed_are_refused_before_they_are_built() {
     );
     passes(&["export", file, "--max-memory", "1M", "--to", "csv"]);
 }
+
+#[test]
+fn a_history_with_too_many_states_is_refused_before_it_is_counted() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("history.csv");
+    std::fs::write(&path, "step,state\n1,a\n2,b\n3,c\n4,d\n5,a\n").unwrap();
+    let file = path.to_str().unwrap();
+    assert_refused(
+        &["fit", file, "--no-files", "--max-states", "3"],
+        &[
+            "the history has 4 states, more than the limit of 3",
+            "--max-states 4",
+        ],
+    );
+    passes(&["fit", file, "--no-files", "-q", "--max-states", "4"]);
+}

@@ -192,6 +192,9 @@ pub enum FitError {
         exits: u64,
         line: u64,
     },
+    /// More states than the limit, found before the `n × n` counts exist.
+    #[error("the history has {states} states, more than the limit of {limit}")]
+    TooManyStates { states: usize, limit: usize },
     /// A step so small against the history that counting would not end.
     #[error("--step {step} makes {steps} steps over the history, more than the limit of {limit}")]
     TooManySteps {
@@ -249,6 +252,10 @@ impl FitError {
             ),
             Self::AbsorbingLeft { .. } => "drop --absorbing for this state".to_string(),
             Self::TooManySteps { .. } => "choose a larger --step".to_string(),
+            Self::TooManyStates { states, .. } => format!(
+                "map labels onto fewer states with --state-map, or raise the limit with \
+                 --max-states {states}"
+            ),
             Self::Usage(_) => return None,
         })
     }
