@@ -22,9 +22,10 @@
 //!   min(62, max(1, 10¹⁰ / n³))`, as `analysis::convergence` affords them)
 //!   beside a product, a candidate and two temporaries;
 //! - the trajectory and the hitting distributions, `8n(H + 1)(1 + 2k)`;
-//! - a simulation: its sampling tables, `3D`; in walkers mode one tally of
-//!   `8(H + 1)(n + k)` bytes per piece of rayon's fold, counted as `2p + 1`;
-//!   the counts and the agreement arrays, `8(H + 1)(6n + k)`;
+//! - a simulation: its sampling tables, `3D`; the counts and the agreement
+//!   arrays, `8(H + 1)(6n + k)`; and its tallies: in walkers mode one of
+//!   `8(H + 1)(n + k)` bytes per piece of rayon's fold, counted as `2p + 1`,
+//!   in counts mode one of `8(H + 1)n`;
 //! - the report: every number of the summary once more as a value and once
 //!   as pretty-printed JSON text ([`BYTES_PER_REPORTED_NUMBER`] in all);
 //! - a trace, `28` bytes a row (the path and its CSV text);
