@@ -337,7 +337,7 @@ proptest! {
     // another block of a nearly decomposable chain), the distribution is
     // followed for up to 10⁸ / n² further steps, a few seconds a case in
     // the debug build.
-    #![proptest_config(ProptestConfig::with_cases(8))]
+    #![proptest_config(ProptestConfig::with_cases(5))]
 
     #[test]
     fn the_hitting_distribution_adds_up_to_the_hitting_probability(t in any_chain(MAX_STATES), target in 0usize..MAX_STATES) {
