@@ -307,7 +307,6 @@ pub fn check_file(path: &Path, quiet: bool) -> FileCheck {
     check
 }
 
-/// Where a file stops being UTF-8, as line, column and byte.
 /// Validates the sweep points and checks every expectation everywhere.
 fn expectations(scenario: &Scenario, check: &mut FileCheck, quiet: bool) {
     let expects = &scenario.whatif.expectations;
