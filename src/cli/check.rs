@@ -365,7 +365,6 @@ fn too_large(scenario: &Scenario, limits: &Limits) -> Option<Problem> {
     })
 }
 
-/// Where a file stops being UTF-8, as line, column and byte.
 /// Validates the sweep points and checks every expectation everywhere.
 fn expectations(scenario: &Scenario, check: &mut FileCheck, quiet: bool) {
     let expects = &scenario.whatif.expectations;

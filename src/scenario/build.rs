@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::expr::closest;
 use super::rows::{self, Rows};
 use super::whatif;
-use super::yaml::{Node, Position, Value};
+use super::yaml::{Node, Position, Value, misread_hint};
 use super::{
     DEFAULT_HORIZON, DEFAULT_SEED, DEFAULT_WALKERS, Parameter, Problem, Scenario,
     SimulationSettings,
@@ -52,18 +52,38 @@ impl Problems {
     /// "expected X, found Y" at a node.
     /// `key` is a YAML key, quoted here, or a phrase that quotes its own names.
     pub(super) fn wrong_kind(&mut self, node: &Node, key: &str, expected: &str) {
-        let what = if key.contains('`') {
-            key.to_string()
-        } else {
-            format!("`{key}`")
-        };
-        self.push(
-            Problem::new(
-                node.position,
-                format!("{what} must be {expected}, but it is {}", node.describe()),
-            )
-            .label(format!("expected {expected}")),
-        );
+        self.push(wrong_kind(node, key, expected));
+    }
+
+    /// [`Self::wrong_kind`] where a number or a boolean is expected: a
+    /// string such as `yes`, `1_0` or `"0.5"` gets a hint saying what it is
+    /// taken for and how to write the value.
+    pub(super) fn wrong_scalar(&mut self, node: &Node, key: &str, expected: &str) {
+        self.push(wrong_kind(node, key, expected).misread(node));
+    }
+}
+
+fn wrong_kind(node: &Node, key: &str, expected: &str) -> Problem {
+    let what = if key.contains('`') {
+        key.to_string()
+    } else {
+        format!("`{key}`")
+    };
+    Problem::new(
+        node.position,
+        format!("{what} must be {expected}, but it is {}", node.describe()),
+    )
+    .label(format!("expected {expected}"))
+}
+
+impl Problem {
+    /// Adds the hint of [`misread_hint`] when `node` is a string that looks
+    /// like a number or a boolean.
+    pub(super) fn misread(self, node: &Node) -> Self {
+        match node.as_str().and_then(misread_hint) {
+            Some(hint) => self.help(hint),
+            None => self,
+        }
     }
 }
 
@@ -251,8 +271,10 @@ fn top_level<'a>(
         Value::Mapping(entries) => entries,
         Value::Null => {
             problems.push(
-                Problem::new(root.position, "the scenario file is empty")
-                    .help("a scenario needs at least `states` and `transitions` (see the README)"),
+                Problem::new(root.position, "the scenario file is empty").help(
+                    "it holds no YAML value, at most comments and blank lines; a scenario needs \
+                     at least `states` and `transitions` (see the README)",
+                ),
             );
             return None;
         }
@@ -379,7 +401,8 @@ fn tolerance(node: &Node, problems: &mut Problems) -> Option<f64> {
                         node.describe()
                     ),
                 )
-                .help(format!("the default is {DEFAULT_TOLERANCE:e}")),
+                .help(format!("the default is {DEFAULT_TOLERANCE:e}"))
+                .misread(node),
             );
             None
         }
@@ -401,7 +424,8 @@ fn epsilon(node: &Node, problems: &mut Problems) -> Option<f64> {
                 .help(format!(
                     "ε is the distance to the limit that counts as settled; the default is {DEFAULT_EPSILON}, \
                      and distances much below 1e-9 are lost in rounding"
-                )),
+                ))
+                .misread(node),
             );
             None
         }
@@ -434,7 +458,7 @@ pub(super) fn whole_number(
             None
         }
         _ => {
-            problems.wrong_kind(node, key, "a whole number of 0 or more");
+            problems.wrong_scalar(node, key, "a whole number of 0 or more");
             None
         }
     }
@@ -585,7 +609,7 @@ fn parameter(name: &str, node: &Node, problems: &mut Problems) -> Option<Paramet
     let value = match value_node.as_number() {
         Some(v) if v.is_finite() => v,
         _ => {
-            problems.wrong_kind(value_node, &key, "a finite number");
+            problems.wrong_scalar(value_node, &key, "a finite number");
             return None;
         }
     };

@@ -2,7 +2,10 @@
 //! source positions.
 //!
 //! serde-saphyr does the YAML work (YAML 1.2 core schema with strict booleans,
-//! so `no` and `on` stay strings; duplicate keys are errors; its budget bounds
+//! so `no` and `on` stay strings; numbers with underscores such as `1_0`,
+//! which YAML 1.1 reads as 10, stay strings too, so that they are refused
+//! where a number is expected rather than read one way or the other;
+//! duplicate keys are errors; its budget bounds
 //! nesting depth at 64, nodes at [`MAX_NODES`] and alias expansions at
 //! 50 000, so an alias bomb or a deeply nested file fails fast instead of
 //! exhausting memory). Every value arrives wrapped in `Spanned`, so the
@@ -96,6 +99,56 @@ impl Node {
     }
 }
 
+/// The hint for a string found where a number or a boolean was expected,
+/// when it looks like one: what it is taken for and how to write the value.
+/// `None` when it looks like neither.
+///
+/// `yes`, `no`, `on` and `off` are booleans in YAML 1.1 and strings in
+/// YAML 1.2; `1_0` is 10 in YAML 1.1 and a string in YAML 1.2. verchain
+/// reads YAML 1.2 and refuses both where a number or a boolean belongs, so
+/// a file never means one thing here and another elsewhere.
+pub fn misread_hint(text: &str) -> Option<String> {
+    let word = text.trim();
+    let lower = word.to_ascii_lowercase();
+    if ["y", "yes", "n", "no", "on", "off"].contains(&lower.as_str()) {
+        let truth = matches!(lower.as_str(), "y" | "yes" | "on");
+        return Some(format!(
+            "`{word}` is text in YAML 1.2, which verchain reads (YAML 1.1 reads it as {truth}); \
+             write `true` or `false` for a boolean, or a number"
+        ));
+    }
+    if [
+        "nan",
+        "inf",
+        "+inf",
+        "-inf",
+        "infinity",
+        "+infinity",
+        "-infinity",
+    ]
+    .contains(&lower.as_str())
+    {
+        return Some(format!(
+            "`{word}` is text, not a number: write a finite number (YAML's own `.nan`, `.inf` \
+             and `-.inf` are refused too)"
+        ));
+    }
+    let number_like = word.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || "_.eE+-".contains(c));
+    match word.replace('_', "").parse::<f64>() {
+        Ok(number) if number_like && word.contains('_') => Some(format!(
+            "`{word}` is ambiguous: YAML 1.1 reads it as the number {number}, YAML 1.2 as the \
+             text \"{word}\"; write the number without underscores"
+        )),
+        Ok(_) if number_like => Some(format!(
+            "\"{word}\" is quoted, so it is text; write {word}, without quotes, for the number"
+        )),
+        _ => None,
+    }
+}
+
 /// Parses YAML text into a node tree.
 ///
 /// # Errors
@@ -109,6 +162,7 @@ pub fn parse(text: &str) -> Result<Node, serde_saphyr::Error> {
     let options = serde_saphyr::options! {
         budget: Some(budget),
         strict_booleans: true,
+        underscored_numbers_as_strings: true,
         non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
     };
     serde_saphyr::from_str_with_options(text, options)
@@ -172,7 +226,8 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Float(v))
+        // `-0.0` is zero; adding 0.0 drops its sign, so no output shows `-0`.
+        Ok(Value::Float(v + 0.0))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
@@ -242,6 +297,39 @@ mod tests {
         assert_eq!(items[0].as_str(), Some("no"));
         assert_eq!(items[1].as_str(), Some("on"));
         assert_eq!(items[2].value, Value::Bool(true));
+    }
+
+    #[test]
+    fn numbers_with_underscores_stay_strings() {
+        let node = parse("[1_0, 0.2_5, 10]").unwrap();
+        let Value::Sequence(items) = node.value else {
+            panic!("expected a list")
+        };
+        assert_eq!(items[0].as_str(), Some("1_0"));
+        assert_eq!(items[1].as_str(), Some("0.2_5"));
+        assert_eq!(items[2].value, Value::Integer(10));
+    }
+
+    #[test]
+    fn negative_zero_is_zero() {
+        let node = parse("-0.0").unwrap();
+        let Value::Float(zero) = node.value else {
+            panic!("expected a number")
+        };
+        assert!(zero == 0.0 && zero.is_sign_positive());
+    }
+
+    #[test]
+    fn strings_that_look_like_numbers_or_booleans_get_a_hint() {
+        let hint = |text| misread_hint(text).unwrap_or_default();
+        assert!(hint("1_0").contains("ambiguous") && hint("1_0").contains("10"));
+        assert!(hint("0.2_5").contains("0.25"));
+        assert!(hint("Off").contains("false"));
+        assert!(hint("nan").contains("not a number"));
+        assert!(hint("0.5").contains("quoted"));
+        for plain in ["p", "1 - p", "rest", "in_f", "_1", "1-2"] {
+            assert_eq!(misread_hint(plain), None, "{plain}");
+        }
     }
 
     #[test]
