@@ -234,6 +234,13 @@ fn cases() -> Vec<Case> {
             Bytes(scenario_with_line!("parameters: {p: 0.2_5}")),
         ),
         case(
+            "octal-horizon",
+            "A number with a leading zero, octal in YAML 1.1: `horizon: 010`",
+            RUN,
+            "bad.yaml",
+            Bytes(scenario_with_line!("horizon: 010")),
+        ),
+        case(
             "duplicate-key",
             "A key given twice at the top level",
             RUN,

@@ -133,6 +133,18 @@ pub fn misread_hint(text: &str) -> Option<String> {
              and `-.inf` are refused too)"
         ));
     }
+    if is_zero_padded_integer(word) {
+        let decimal = word.trim_start_matches(['+', '-', '0']);
+        let decimal = if decimal.is_empty() { "0" } else { decimal };
+        let yaml_1_1 = match i64::from_str_radix(word.trim_start_matches(['+', '-']), 8) {
+            Ok(octal) => format!("the octal number {octal}"),
+            Err(_) => "text".to_string(),
+        };
+        return Some(format!(
+            "`{word}` is ambiguous: YAML 1.1 reads it as {yaml_1_1}, YAML 1.2 \
+             as {decimal}; write the number without the leading zero"
+        ));
+    }
     let number_like = word.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
         && word
             .chars()
@@ -165,7 +177,43 @@ pub fn parse(text: &str) -> Result<Node, serde_saphyr::Error> {
         underscored_numbers_as_strings: true,
         non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
     };
-    serde_saphyr::from_str_with_options(text, options)
+    let mut root: Node = serde_saphyr::from_str_with_options(text, options)?;
+    keep_zero_padded_integers_as_text(&mut root, text);
+    Ok(root)
+}
+
+/// Turns numbers written with a leading zero (`010`) back into the text
+/// they were, so that they are refused where a number is expected: YAML 1.1
+/// reads `010` as the octal number 8, YAML 1.2 as 10.
+fn keep_zero_padded_integers_as_text(node: &mut Node, text: &str) {
+    match &mut node.value {
+        Value::Integer(_) | Value::Float(_) => {
+            let token = node
+                .position
+                .span
+                .and_then(|(offset, len)| text.get(offset..offset + len));
+            if let Some(token) = token.filter(|t| is_zero_padded_integer(t)) {
+                node.value = Value::String(token.to_string());
+            }
+        }
+        Value::Sequence(items) => {
+            for item in items {
+                keep_zero_padded_integers_as_text(item, text);
+            }
+        }
+        Value::Mapping(entries) => {
+            for (_, value) in entries {
+                keep_zero_padded_integers_as_text(value, text);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
+}
+
+/// `0` followed by more digits, with an optional sign: `010`, `-07`.
+fn is_zero_padded_integer(token: &str) -> bool {
+    let digits = token.strip_prefix(['+', '-']).unwrap_or(token);
+    digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl<'de> Deserialize<'de> for Node {
@@ -308,6 +356,26 @@ mod tests {
         assert_eq!(items[0].as_str(), Some("1_0"));
         assert_eq!(items[1].as_str(), Some("0.2_5"));
         assert_eq!(items[2].value, Value::Integer(10));
+    }
+
+    #[test]
+    fn zero_padded_integers_stay_strings() {
+        let node = parse("[010, -07, 0, 0.5, 00.5, 10]").unwrap();
+        let Value::Sequence(items) = node.value else {
+            panic!("expected a list")
+        };
+        assert_eq!(items[0].as_str(), Some("010"));
+        assert_eq!(items[1].as_str(), Some("-07"));
+        assert_eq!(items[2].value, Value::Integer(0));
+        assert_eq!(items[3].as_number(), Some(0.5));
+        assert_eq!(items[4].as_number(), Some(0.5));
+        assert_eq!(items[5].value, Value::Integer(10));
+        let hint = misread_hint("010").unwrap();
+        assert!(
+            hint.contains("octal number 8") && hint.contains("as 10"),
+            "{hint}"
+        );
+        assert!(misread_hint("09").unwrap().contains("reads it as text"));
     }
 
     #[test]
