@@ -25,6 +25,7 @@
 pub mod analysis;
 pub mod chain;
 pub mod fit;
+pub mod limits;
 pub mod report;
 pub mod scenario;
 pub mod simulate;

@@ -10,9 +10,10 @@ use clap::Parser;
 use miette::Report;
 use verchain::analysis;
 use verchain::analysis::convergence::MIN_EPSILON;
+use verchain::limits::{self, Limits, Simulating, Workload};
 use verchain::report::{self, Summary};
 use verchain::scenario::expr::closest;
-use verchain::scenario::{MAX_HORIZON, MAX_TARGETS, Scenario, Target};
+use verchain::scenario::{MAX_TARGETS, Scenario, Target};
 use verchain::simulate;
 
 use cli::args::{Cli, Command, Format, RunArgs};
@@ -67,11 +68,12 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cli::sweep::run(&args, cli.quiet),
         Command::Merge(args) => cli::sweep::merge(&args, cli.quiet),
         Command::Sensitivity(args) => cli::sensitivity::run(&args, cli.quiet),
-        Command::Export(args) => load(&args.file).and_then(|scenario| {
-            let model = verchain::report::export::Model::of(&scenario);
-            let text = verchain::report::export::render(&model, args.to);
-            generate::emit(&args.output.output, &text).map_err(Failure::write_failed)
-        }),
+        Command::Export(args) => load(&args.file, &args.limits.limits(args.limits.budget()))
+            .and_then(|scenario| {
+                let model = verchain::report::export::Model::of(&scenario);
+                let text = verchain::report::export::render(&model, args.to);
+                generate::emit(&args.output.output, &text).map_err(Failure::write_failed)
+            }),
         Command::Schema(args) => {
             let schema = verchain::scenario::schema::json_schema();
             generate::emit(&args.output, &schema).map_err(Failure::write_failed)
@@ -111,8 +113,10 @@ fn restore_default_sigpipe() {
 
 /// `verchain run`: load, validate, compute, simulate, report.
 fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
-    let mut scenario = load(&args.file)?;
+    let budget = args.limits.budget();
+    let mut scenario = load(&args.file, &args.limits.limits(budget))?;
     apply_overrides(&mut scenario, args)?;
+    cli::limits::check_memory(&limits::estimate(&run_workload(&scenario, args)), budget)?;
 
     let request = analysis::Request {
         at: args.at.clone(),
@@ -179,8 +183,8 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Reads and validates a scenario file.
-fn load(file: &Path) -> Result<Scenario, Failure> {
+/// Reads and validates a scenario file under `limits`.
+fn load(file: &Path, limits: &Limits) -> Result<Scenario, Failure> {
     let read_error = |reason: String| {
         Failure::invalid(vec![miette::miette!(
             "cannot read {}: {reason}",
@@ -192,7 +196,7 @@ fn load(file: &Path) -> Result<Scenario, Failure> {
         || "scenario".to_string(),
         |s| s.to_string_lossy().into_owned(),
     );
-    Scenario::parse(&text, &default_name).map_err(|e| {
+    Scenario::parse_within(&text, &default_name, limits).map_err(|e| {
         let problems = diagnostics::scenario_problems(e, &text);
         Failure::invalid(diagnostics::scenario_reports(problems, file, &text))
     })
@@ -209,6 +213,20 @@ fn apply_overrides(scenario: &mut Scenario, args: &RunArgs) -> Result<(), Failur
     if let Some(mode) = args.mode {
         scenario.simulation.mode = mode;
     }
+    // The horizon first: the walker-steps below are counted over it.
+    if let Some(horizon) = args.horizon {
+        let limit = args.limits.max_horizon;
+        if horizon > limit {
+            return Err(Failure::invalid(vec![miette::miette!(
+                help = format!(
+                    "raise the limit with --max-horizon {horizon}, or use --at T to get S_t at a \
+                     far step without the whole trajectory"
+                ),
+                "--horizon {horizon} is above the limit of {limit}"
+            )]));
+        }
+        scenario.horizon = horizon;
+    }
     if let Some(steps) = walker_steps(scenario).filter(|&s| s > args.max_walker_steps as f64) {
         return Err(Failure::invalid(vec![miette::miette!(
             help = "use --mode counts (the same counts, exactly distributed, in milliseconds), \
@@ -221,15 +239,6 @@ fn apply_overrides(scenario: &mut Scenario, args: &RunArgs) -> Result<(), Failur
             args.max_walker_steps as f64,
             duration(args.max_walker_steps as f64 / WALKER_STEPS_PER_SECOND)
         )]));
-    }
-    if let Some(horizon) = args.horizon {
-        if horizon > MAX_HORIZON {
-            return Err(Failure::invalid(vec![miette::miette!(
-                help = "use --at T to get S_t at a far step without the whole trajectory",
-                "--horizon {horizon} is above the limit of {MAX_HORIZON}"
-            )]));
-        }
-        scenario.horizon = horizon;
     }
     if let Some(epsilon) = args.epsilon {
         if !(MIN_EPSILON..1.0).contains(&epsilon) {
@@ -302,6 +311,35 @@ fn walker_steps(scenario: &Scenario) -> Option<f64> {
         .resolve(walkers, scenario.chain.len(), scenario.horizon);
     (walkers > 0 && mode != simulate::Mode::Counts)
         .then_some(walkers as f64 * scenario.horizon as f64)
+}
+
+/// The sizes of `verchain run`'s work on `scenario` with these options.
+fn run_workload(scenario: &Scenario, args: &RunArgs) -> Workload {
+    let walkers = scenario.simulation.walkers;
+    let mode = scenario
+        .simulation
+        .mode
+        .resolve(walkers, scenario.chain.len(), scenario.horizon);
+    let simulation = match (walkers, mode) {
+        (0, _) => Simulating::Off,
+        // Phases are always simulated walker by walker.
+        (_, simulate::Mode::Counts) if scenario.whatif.phases.is_empty() => Simulating::Counts,
+        _ => Simulating::Walkers,
+    };
+    let steps = scenario.horizon as u64 + 1;
+    Workload {
+        states: scenario.chain.len(),
+        horizon: scenario.horizon,
+        targets: scenario.targets.len(),
+        phases: scenario.whatif.phases.len(),
+        simulation,
+        // More rows than that are refused by the trace's own check.
+        traced_rows: args
+            .trace
+            .map_or(0, |k| k.saturating_mul(steps).min(MAX_TRACE_ROWS)),
+        threads: cli::limits::threads(),
+        ..Workload::default()
+    }
 }
 
 /// "4 minutes", "3 hours", "2900 years": a duration as a person says it.

@@ -239,7 +239,7 @@ fn unreadable_files_are_named() {
     fs::write(&latin1, b"states: [d\xe9ploy]\n").unwrap();
     for (file, expected) in [
         (missing.clone(), "No such file"),
-        (latin1, "line 1, column 11 (byte 10) is not UTF-8"),
+        (latin1, "line 1, column 11 (byte 10) is 0xE9, not UTF-8"),
     ] {
         let (code, stderr) = stderr_of(verchain().arg("check").arg(&file));
         assert_eq!(code, 2);

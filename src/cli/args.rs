@@ -176,6 +176,9 @@ pub struct SensitivityArgs {
     /// Write no files, only print
     #[arg(long)]
     pub no_files: bool,
+
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 const SWEEP_EXAMPLES: &str = "\
@@ -235,6 +238,12 @@ pub struct SweepArgs {
     /// Write no files, only print
     #[arg(long)]
     pub no_files: bool,
+
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
+
+    #[command(flatten)]
+    pub sweep_limits: super::limits::SweepLimitArgs,
 }
 
 /// `verchain merge`.
@@ -259,6 +268,9 @@ pub struct MergeArgs {
     /// Write no files, only print
     #[arg(long)]
     pub no_files: bool,
+
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 /// Shard `index` of `of`, both from 1.
@@ -350,6 +362,9 @@ pub struct RunArgs {
     /// counts mode has no such cost
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_WALKER_STEPS)]
     pub max_walker_steps: u64,
+
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 /// `verchain check`.
@@ -371,6 +386,12 @@ pub struct CheckArgs {
     /// Also write a JUnit XML report to FILE (for GitLab, Jenkins and other CI systems)
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
+
+    #[command(flatten)]
+    pub sweep_limits: super::limits::SweepLimitArgs,
 }
 
 /// The report format of `check`.

@@ -78,7 +78,16 @@ pub const INVALID: u8 = 2;
 /// Runs the gate; returns the reports to print and the exit code on failure.
 pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
     let files = collect(&args.files).map_err(|report| (vec![report], INVALID))?;
-    let checks: Vec<FileCheck> = files.iter().map(|f| check_file(f, quiet)).collect();
+    let budget = args.limits.budget();
+    let limits = Limits {
+        limits: args.limits.limits(budget),
+        budget,
+        sweep_points: args.sweep_limits.max_sweep_points,
+    };
+    let checks: Vec<FileCheck> = files
+        .iter()
+        .map(|f| check_file(f, quiet, &limits))
+        .collect();
 
     if let Some(junit) = &args.junit {
         let xml = super::junit::render(&checks);
@@ -119,7 +128,7 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
     };
 
     let mut reports = reports;
-    let against = check_against(args, &checks, quiet, &mut reports);
+    let against = check_against(args, &checks, &limits.limits, quiet, &mut reports);
     if against == Some(INVALID) {
         return Err((reports, INVALID));
     }
@@ -198,13 +207,14 @@ fn finding_records(checks: &[FileCheck]) -> Vec<ProblemRecord> {
 fn check_against(
     args: &CheckArgs,
     checks: &[FileCheck],
+    limits: &verchain::limits::Limits,
     quiet: bool,
     reports: &mut Vec<Report>,
 ) -> Option<u8> {
     args.against.against.as_ref()?;
     let mut worst = None;
     for check in checks.iter().filter(|c| !c.invalid()) {
-        let outcome = crate::load(&check.path).and_then(|scenario| {
+        let outcome = crate::load(&check.path, limits).and_then(|scenario| {
             super::fit::check_against(&scenario, &check.path, &args.against, quiet)
         });
         if let Err(failure) = outcome {
@@ -263,8 +273,18 @@ fn walk(folder: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The limits a file is checked under.
+pub struct Limits {
+    /// Those of reading the scenario.
+    pub limits: verchain::limits::Limits,
+    /// The memory a check may use.
+    pub budget: Option<super::limits::Budget>,
+    /// The most sweep points.
+    pub sweep_points: usize,
+}
+
 /// Reads, validates and checks one file.
-pub fn check_file(path: &Path, quiet: bool) -> FileCheck {
+pub fn check_file(path: &Path, quiet: bool, limits: &Limits) -> FileCheck {
     let mut check = FileCheck {
         path: path.to_path_buf(),
         text: String::new(),
@@ -291,7 +311,7 @@ pub fn check_file(path: &Path, quiet: bool) -> FileCheck {
     let stem = path
         .file_stem()
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
-    let scenario = Scenario::parse(&text, &stem);
+    let scenario = Scenario::parse_within(&text, &stem, &limits.limits);
     check.text = text;
     let scenario = match scenario {
         Ok(s) => s,
@@ -303,11 +323,48 @@ pub fn check_file(path: &Path, quiet: bool) -> FileCheck {
             return check;
         }
     };
+    if let Some(problem) = too_large(&scenario, limits) {
+        check.findings.push(Finding::Invalid(problem));
+        return check;
+    }
     expectations(&scenario, &mut check, quiet);
     check
 }
 
-/// Where a file stops being UTF-8, as line, column and byte.
+/// Too many sweep points, or more memory than the check may use.
+fn too_large(scenario: &Scenario, limits: &Limits) -> Option<Problem> {
+    let points = scenario.whatif.sweep.as_ref().map_or(0, |grid| grid.len());
+    if let Some(grid) = &scenario.whatif.sweep
+        && let Err(message) = super::limits::check_sweep_points(points, points, limits.sweep_points)
+    {
+        return Some(Problem {
+            message,
+            position: grid.position,
+            label: Some("too many points".into()),
+            help: Some(super::limits::SWEEP_POINTS_HELP.into()),
+        });
+    }
+    let workload = match &scenario.whatif.sweep {
+        // The gate checks exact properties and does not simulate.
+        Some(grid) => super::limits::sweep_workload(scenario, grid, points, false),
+        None => verchain::limits::Workload {
+            states: scenario.chain.len(),
+            horizon: scenario.horizon,
+            phases: scenario.whatif.phases.len(),
+            threads: super::limits::threads(),
+            ..verchain::limits::Workload::default()
+        },
+    };
+    let estimate = verchain::limits::estimate(&workload);
+    let (message, help) = super::limits::memory_problem(&estimate, limits.budget)?;
+    Some(Problem {
+        message,
+        position: Position::default(),
+        label: None,
+        help: Some(help),
+    })
+}
+
 /// Validates the sweep points and checks every expectation everywhere.
 fn expectations(scenario: &Scenario, check: &mut FileCheck, quiet: bool) {
     let expects = &scenario.whatif.expectations;

@@ -93,6 +93,11 @@ fn yaml_problem(error: &serde_saphyr::Error, text: &str) -> Problem {
                     .to_string(),
             ),
         )
+    } else if raw.contains("tab") && raw.contains("indentation") {
+        (
+            "a tab indents this line, and YAML allows only spaces for indentation".to_string(),
+            Some("replace the tab by spaces".to_string()),
+        )
     } else {
         let tabbed = error
             .location()
@@ -100,7 +105,7 @@ fn yaml_problem(error: &serde_saphyr::Error, text: &str) -> Problem {
             .is_some_and(|line| line.contains('\t'));
         let help =
             tabbed.then(|| "YAML indents with spaces only: replace the tab by spaces".to_string());
-        (first_line, help)
+        (without_position(&first_line).to_string(), help)
     };
     let location = error.location();
     let span = location.and_then(|l| {
@@ -119,6 +124,17 @@ fn yaml_problem(error: &serde_saphyr::Error, text: &str) -> Problem {
         position,
         label: None,
         help,
+    }
+}
+
+/// The parser's message without the " at line L, column C" it ends with:
+/// the report shows the position itself.
+fn without_position(message: &str) -> &str {
+    match message.rsplit_once(" at line ") {
+        Some((before, after)) if after.split(", column ").all(|n| n.parse::<u64>().is_ok()) => {
+            before
+        }
+        _ => message,
     }
 }
 

@@ -144,6 +144,11 @@ pub struct FitArgs {
     /// Write no files, only print
     #[arg(long)]
     pub no_files: bool,
+
+    /// The most states the history (or --policy) may have: the counts are
+    /// n × n matrices, several of them
+    #[arg(long, value_name = "N", default_value_t = verchain::limits::DEFAULT_MAX_STATES)]
+    pub max_states: usize,
 }
 
 /// `check --against`: the history to check each scenario against.
@@ -175,13 +180,24 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
             )),
         ));
     }
-    let policy = args.policy.as_deref().map(crate::load).transpose()?;
+    let policy = args
+        .policy
+        .as_deref()
+        .map(|policy| {
+            let limits = verchain::limits::Limits {
+                states: args.max_states,
+                ..verchain::limits::Limits::default()
+            };
+            crate::load(policy, &limits)
+        })
+        .transpose()?;
     let summary = run_fit(
         &args.events,
         &args.history,
         policy.as_ref(),
         args.smoothing,
         args.split.clone(),
+        Some(args.max_states),
     )?;
     let source = display_name(&args.events);
     match args.format {
@@ -241,7 +257,9 @@ pub fn check_against(
     let Some(events) = &args.against else {
         return Ok(());
     };
-    let summary = run_fit(events, &args.history, Some(scenario), 0.0, None)?;
+    // Every label must map to one of the scenario's states, which its own
+    // limit bounded.
+    let summary = run_fit(events, &args.history, Some(scenario), 0.0, None, None)?;
     let comparison = summary
         .comparison
         .expect("a fit with a policy has a comparison");
@@ -313,6 +331,7 @@ fn run_fit(
     policy: Option<&Scenario>,
     smoothing: f64,
     split: Option<String>,
+    max_states: Option<usize>,
 ) -> Result<FitSummary, Failure> {
     let state_map = history
         .state_map
@@ -360,6 +379,7 @@ fn run_fit(
         absorbing: history.absorbing.clone(),
         smoothing,
         policy: policy.map(|p| &p.chain),
+        max_states,
     };
     fit::fit(BufReader::new(file), &request).map_err(|e: FitError| {
         let help = e.help();

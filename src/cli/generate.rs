@@ -76,6 +76,9 @@ pub struct ExportArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub limits: super::limits::LimitArgs,
 }
 
 /// `verchain completions`.

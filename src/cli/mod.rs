@@ -9,6 +9,7 @@ pub mod fit;
 pub mod generate;
 pub mod interrupt;
 pub mod junit;
+pub mod limits;
 pub mod phases;
 pub mod progress;
 pub mod read;

@@ -51,7 +51,17 @@ fn metrics(scenario: &Scenario, asked: &[String]) -> Result<Vec<Metric>, Failure
 
 /// Prints the ranked table and writes `sensitivity.csv`.
 pub fn run(args: &SensitivityArgs, quiet: bool) -> Result<(), Failure> {
-    let scenario = load(&args.file)?;
+    let budget = args.limits.budget();
+    let scenario = load(&args.file, &args.limits.limits(budget))?;
+    let workload = verchain::limits::Workload {
+        states: scenario.chain.len(),
+        horizon: scenario.horizon,
+        targets: scenario.targets.len(),
+        phases: scenario.whatif.phases.len(),
+        threads: super::limits::threads(),
+        ..verchain::limits::Workload::default()
+    };
+    super::limits::check_memory(&verchain::limits::estimate(&workload), budget)?;
     if scenario.parameters.is_empty() {
         return Err(Failure::invalid(vec![miette::miette!(
             help = "name the policy numbers under `parameters` and use them in `transitions`",

@@ -18,6 +18,7 @@ use verchain::sweep::{self, Point};
 
 use super::args::{Format, MergeArgs, Shard, SweepArgs};
 use super::diagnostics;
+use super::limits;
 use super::progress::Progress;
 use crate::{Failure, exit, load};
 
@@ -53,12 +54,22 @@ fn grid<'a>(scenario: &'a Scenario, file: &Path) -> Result<&'a Sweep, Failure> {
 
 /// `verchain sweep`: evaluate the grid (or one shard), print, write.
 pub fn run(args: &SweepArgs, quiet: bool) -> Result<(), Failure> {
-    let scenario = load(&args.file)?;
+    let budget = args.limits.budget();
+    let scenario = load(&args.file, &args.limits.limits(budget))?;
     let grid = grid(&scenario, &args.file)?;
     let range = match args.shard {
         Some(shard) => slice(shard, grid.len()),
         None => 0..grid.len(),
     };
+    limits::check_sweep_points(range.len(), grid.len(), args.sweep_limits.max_sweep_points)
+        .map_err(|message| {
+            Failure::invalid(vec![miette::miette!(
+                help = limits::SWEEP_POINTS_HELP,
+                "{message}"
+            )])
+        })?;
+    let workload = limits::sweep_workload(&scenario, grid, range.len(), grid.simulate);
+    limits::check_memory(&verchain::limits::estimate(&workload), budget)?;
     if !quiet {
         for axis in grid.axes.iter().filter(|a| !a.excluded.is_empty()) {
             let values: Vec<String> = axis.excluded.iter().map(f64::to_string).collect();
@@ -181,7 +192,7 @@ fn results(
 
 /// `verchain merge`: join the shards' CSV files into a single run's files.
 pub fn merge(args: &MergeArgs, quiet: bool) -> Result<(), Failure> {
-    let scenario = load(&args.file)?;
+    let scenario = load(&args.file, &args.limits.limits(args.limits.budget()))?;
     let grid = grid(&scenario, &args.file)?;
     let invalid = |message: String, help: &str| {
         Failure::invalid(vec![miette::miette!(help = help.to_string(), "{message}")])

@@ -116,6 +116,9 @@ pub enum FitError {
     /// A row that is not valid CSV or JSON, or has the wrong shape.
     #[error("line {line}: {reason}")]
     Malformed { line: u64, reason: String },
+    /// Bytes that are not UTF-8: `what` is "the row", "the line" or a field.
+    #[error("line {line}: {what} is not UTF-8 text")]
+    NotUtf8 { line: u64, what: String },
     /// A field the row needs is empty.
     #[error("line {line}: the {column} column is empty")]
     EmptyField { line: u64, column: String },
@@ -192,6 +195,9 @@ pub enum FitError {
         exits: u64,
         line: u64,
     },
+    /// More states than the limit, found before the `n × n` counts exist.
+    #[error("the history has {states} states, more than the limit of {limit}")]
+    TooManyStates { states: usize, limit: usize },
     /// A step so small against the history that counting would not end.
     #[error("--step {step} makes {steps} steps over the history, more than the limit of {limit}")]
     TooManySteps {
@@ -228,6 +234,7 @@ impl FitError {
                 "every row needs as many fields as the header; quote fields that contain commas"
                     .to_string()
             }
+            Self::NotUtf8 { .. } => "save the file as UTF-8".to_string(),
             Self::EmptyField { .. } => "fill in the field or remove the row".to_string(),
             Self::Time { .. } | Self::MixedTime { .. } => "write times as RFC 3339 with an \
                 offset (2024-05-01T12:00:00Z, 2024-05-01T14:00:00+02:00), epoch milliseconds in \
@@ -249,6 +256,10 @@ impl FitError {
             ),
             Self::AbsorbingLeft { .. } => "drop --absorbing for this state".to_string(),
             Self::TooManySteps { .. } => "choose a larger --step".to_string(),
+            Self::TooManyStates { states, .. } => format!(
+                "map labels onto fewer states with --state-map, or raise the limit with \
+                 --max-states {states}"
+            ),
             Self::Usage(_) => return None,
         })
     }

@@ -197,12 +197,9 @@ fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<
         }
         let line = record.position().map_or(line, csv::Position::line);
         let text = |i: usize| {
-            std::str::from_utf8(record[i].trim_ascii()).map_err(|_| FitError::Malformed {
+            std::str::from_utf8(record[i].trim_ascii()).map_err(|_| FitError::NotUtf8 {
                 line,
-                reason: format!(
-                    "the {} field is not UTF-8 text; save the file as UTF-8",
-                    names[i]
-                ),
+                what: format!("the {} field", names[i]),
             })
         };
         let field = |i: Option<usize>| -> Result<Option<&str>, FitError> {
@@ -222,14 +219,19 @@ fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<
 }
 
 fn csv_error(error: &csv::Error, line: u64) -> FitError {
+    let line = error.position().map_or(line, csv::Position::line);
     let reason = match error.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!("the row has {len} fields, the header has {expected_len}"),
-        csv::ErrorKind::Utf8 { .. } => "the row is not UTF-8 text; save the file as UTF-8".into(),
+        csv::ErrorKind::Utf8 { .. } => {
+            return FitError::NotUtf8 {
+                line,
+                what: "the row".to_string(),
+            };
+        }
         _ => error.to_string(),
     };
-    let line = error.position().map_or(line, csv::Position::line);
     FitError::Malformed { line, reason }
 }
 
@@ -241,9 +243,15 @@ fn read_json_lines(
     let mut layout: Option<Layout> = None;
     for (number, text) in BufReader::new(input).lines().enumerate() {
         let line = number as u64 + 1;
-        let text = text.map_err(|e| FitError::Malformed {
-            line,
-            reason: format!("cannot read the line: {e}"),
+        let text = text.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => FitError::NotUtf8 {
+                line,
+                what: "the line".to_string(),
+            },
+            _ => FitError::Malformed {
+                line,
+                reason: format!("cannot read the line: {e}"),
+            },
         })?;
         if text.trim().is_empty() {
             continue;

@@ -50,6 +50,9 @@ pub struct Request<'a> {
     pub smoothing: f64,
     /// The declared policy; its states and order are the fit's.
     pub policy: Option<&'a Chain>,
+    /// The most states the history may have (its count matrices are
+    /// `n × n`); `None` for no limit.
+    pub max_states: Option<usize>,
 }
 
 /// Everything a fit found.
@@ -91,7 +94,7 @@ pub struct FitSummary {
 ///
 /// [`FitError`]: the input's first problem (with its line), an unknown
 /// `--absorbing` state, a time argument or step that does not parse, a
-/// state never left.
+/// state never left, more states than `request.max_states`.
 pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> {
     let mut read_options = request.read.clone();
     if let Some(policy) = request.policy {
@@ -113,6 +116,9 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
     let history = History::new(observed, observed_to)?;
 
     let n = history.states.len();
+    if let Some(limit) = request.max_states.filter(|&limit| n > limit) {
+        return Err(FitError::TooManyStates { states: n, limit });
+    }
     let mut absorbing = vec![false; n];
     let mut strict_absorbing = vec![false; n];
     for name in &request.absorbing {

@@ -9,13 +9,14 @@ use std::collections::BTreeMap;
 use super::expr::closest;
 use super::rows::{self, Rows};
 use super::whatif;
-use super::yaml::{Node, Position, Value};
+use super::yaml::{Node, Position, Value, misread_hint};
 use super::{
-    DEFAULT_HORIZON, DEFAULT_SEED, DEFAULT_WALKERS, MAX_HORIZON, Parameter, Problem, Scenario,
+    DEFAULT_HORIZON, DEFAULT_SEED, DEFAULT_WALKERS, Parameter, Problem, Scenario,
     SimulationSettings,
 };
 use crate::analysis::convergence::{DEFAULT_EPSILON, MIN_EPSILON};
 use crate::chain::{Chain, DEFAULT_TOLERANCE};
+use crate::limits::{Limits, MEMORY_HELP, check_memory, estimate_chains};
 use crate::simulate::Mode;
 
 pub(super) const TOP_LEVEL_KEYS: [&str; 16] = [
@@ -51,23 +52,47 @@ impl Problems {
     /// "expected X, found Y" at a node.
     /// `key` is a YAML key, quoted here, or a phrase that quotes its own names.
     pub(super) fn wrong_kind(&mut self, node: &Node, key: &str, expected: &str) {
-        let what = if key.contains('`') {
-            key.to_string()
-        } else {
-            format!("`{key}`")
-        };
-        self.push(
-            Problem::new(
-                node.position,
-                format!("{what} must be {expected}, but it is {}", node.describe()),
-            )
-            .label(format!("expected {expected}")),
-        );
+        self.push(wrong_kind(node, key, expected));
+    }
+
+    /// [`Self::wrong_kind`] where a number or a boolean is expected: a
+    /// string such as `yes`, `1_0` or `"0.5"` gets a hint saying what it is
+    /// taken for and how to write the value.
+    pub(super) fn wrong_scalar(&mut self, node: &Node, key: &str, expected: &str) {
+        self.push(wrong_kind(node, key, expected).misread(node));
+    }
+}
+
+fn wrong_kind(node: &Node, key: &str, expected: &str) -> Problem {
+    let what = if key.contains('`') {
+        key.to_string()
+    } else {
+        format!("`{key}`")
+    };
+    Problem::new(
+        node.position,
+        format!("{what} must be {expected}, but it is {}", node.describe()),
+    )
+    .label(format!("expected {expected}"))
+}
+
+impl Problem {
+    /// Adds the hint of [`misread_hint`] when `node` is a string that looks
+    /// like a number or a boolean.
+    pub(super) fn misread(self, node: &Node) -> Self {
+        match node.as_str().and_then(misread_hint) {
+            Some(hint) => self.help(hint),
+            None => self,
+        }
     }
 }
 
 /// Checks the whole tree; see the module docs.
-pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Problem>> {
+pub(super) fn build(
+    root: &Node,
+    default_name: &str,
+    limits: &Limits,
+) -> Result<Scenario, Vec<Problem>> {
     let mut problems = Problems::default();
     let keys = match top_level(root, &mut problems) {
         Some(keys) => keys,
@@ -88,7 +113,7 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
         .map(|n| parameters(n, &mut problems))
         .unwrap_or_default();
     let horizon = get("horizon")
-        .and_then(|n| whole_number(n, "horizon", MAX_HORIZON as u64, &mut problems))
+        .and_then(|n| whole_number(n, "horizon", limits.horizon as u64, &mut problems))
         .map_or(DEFAULT_HORIZON, |h| h as usize);
     let epsilon = get("epsilon")
         .and_then(|n| epsilon(n, &mut problems))
@@ -102,7 +127,21 @@ pub(super) fn build(root: &Node, default_name: &str) -> Result<Scenario, Vec<Pro
         });
 
     let states = match get("states") {
-        Some(node) => states(node, &mut problems),
+        Some(node) => {
+            // Before any matrix of that size exists: a file of a few
+            // megabytes can list a million states.
+            let phases = match get("phases").map(|p| &p.value) {
+                Some(Value::Sequence(items)) => items.len(),
+                _ => 0,
+            };
+            if let Some(problem) = too_large(node, phases, limits) {
+                problems.push(problem);
+                let mut problems = problems.0;
+                problems.sort_by_key(|p| (p.position.line, p.position.column));
+                return Err(problems);
+            }
+            states(node, &mut problems)
+        }
         None => {
             problems.push(
                 Problem::new(root.position, "the scenario has no `states`").help(
@@ -232,8 +271,10 @@ fn top_level<'a>(
         Value::Mapping(entries) => entries,
         Value::Null => {
             problems.push(
-                Problem::new(root.position, "the scenario file is empty")
-                    .help("a scenario needs at least `states` and `transitions` (see the README)"),
+                Problem::new(root.position, "the scenario file is empty").help(
+                    "it holds no YAML value, at most comments and blank lines; a scenario needs \
+                     at least `states` and `transitions` (see the README)",
+                ),
             );
             return None;
         }
@@ -360,7 +401,8 @@ fn tolerance(node: &Node, problems: &mut Problems) -> Option<f64> {
                         node.describe()
                     ),
                 )
-                .help(format!("the default is {DEFAULT_TOLERANCE:e}")),
+                .help(format!("the default is {DEFAULT_TOLERANCE:e}"))
+                .misread(node),
             );
             None
         }
@@ -382,7 +424,8 @@ fn epsilon(node: &Node, problems: &mut Problems) -> Option<f64> {
                 .help(format!(
                     "ε is the distance to the limit that counts as settled; the default is {DEFAULT_EPSILON}, \
                      and distances much below 1e-9 are lost in rounding"
-                )),
+                ))
+                .misread(node),
             );
             None
         }
@@ -415,18 +458,51 @@ pub(super) fn whole_number(
             None
         }
         _ => {
-            problems.wrong_kind(node, key, "a whole number of 0 or more");
+            problems.wrong_scalar(node, key, "a whole number of 0 or more");
             None
         }
     }
 }
 
+/// More states than `limits` allow, or chains larger than the memory
+/// they may use: the problem, found from the length of `states` alone.
+fn too_large(node: &Node, phases: usize, limits: &Limits) -> Option<Problem> {
+    let Value::Sequence(items) = &node.value else {
+        return None;
+    };
+    let n = items.len();
+    if n > limits.states {
+        return Some(
+            Problem::new(
+                node.position,
+                format!(
+                    "the scenario has {n} states, more than the limit of {}",
+                    limits.states
+                ),
+            )
+            .label("too many states")
+            .help(format!(
+                "a chain of n states is analysed as dense n × n matrices (8n² bytes each) \
+                 and solved by elimination ((2/3)n³ steps); raise the limit with \
+                 --max-states {n} if the machine can afford it"
+            )),
+        );
+    }
+    let available = limits.memory?;
+    let error = check_memory(&estimate_chains(n, phases), available).err()?;
+    Some(
+        Problem::new(node.position, format!("the chain of {n} states: {error}"))
+            .label("too many states for this machine")
+            .help(MEMORY_HELP),
+    )
+}
+
 /// What to do instead of exceeding a limit.
 fn limit_help(key: &str) -> String {
     match key {
-        "horizon" => {
-            "to see S_t at a far step, use `verchain run --at T` (any T up to 2^63 − 1)".to_string()
-        }
+        "horizon" => "raise the limit with --max-horizon; to see S_t at a far step, use \
+                      `verchain run --at T` (any T up to 2^63 − 1)"
+            .to_string(),
         _ => format!("lower `{key}`"),
     }
 }
@@ -533,7 +609,7 @@ fn parameter(name: &str, node: &Node, problems: &mut Problems) -> Option<Paramet
     let value = match value_node.as_number() {
         Some(v) if v.is_finite() => v,
         _ => {
-            problems.wrong_kind(value_node, &key, "a finite number");
+            problems.wrong_scalar(value_node, &key, "a finite number");
             return None;
         }
     };

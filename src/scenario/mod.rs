@@ -38,6 +38,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::chain::Chain;
+use crate::limits::Limits;
 pub use build::{MAX_NAME_BYTES, is_safe_name};
 pub use yaml::Position;
 
@@ -47,8 +48,10 @@ pub const DEFAULT_HORIZON: usize = 20;
 pub const DEFAULT_WALKERS: u64 = 100_000;
 /// The seed used when a scenario names none; every report states it.
 pub const DEFAULT_SEED: u64 = 2024;
-/// The largest horizon accepted: every step is a row of the tables, the
-/// JSON and the charts. Far steps are computed with `--at` instead.
+/// The largest horizon accepted by default (`--max-horizon` raises it):
+/// every step is a row of the tables, the JSON and the charts. Far steps are
+/// computed with `--at` instead. Occupancy metrics (`occupancy[s] at T`) and
+/// phases reach at most this far whatever the limit.
 pub const MAX_HORIZON: usize = 10_000;
 /// The most targets a scenario may name: the simulation keeps one bit of a
 /// 64-bit word per target for each walker.
@@ -193,8 +196,24 @@ impl Scenario {
     /// [`ScenarioError::Yaml`] for text that is not YAML; otherwise
     /// [`ScenarioError::Invalid`] with every problem found.
     pub fn parse(text: &str, default_name: &str) -> Result<Self, ScenarioError> {
+        Self::parse_within(text, default_name, &Limits::default())
+    }
+
+    /// As [`parse`](Self::parse), under `limits`: too many states (or chains
+    /// larger than `limits.memory`) are refused as soon as `states` is read,
+    /// before any matrix is built, and a horizon above `limits.horizon` is a
+    /// problem like any other.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse`](Self::parse); a limit exceeded is one of the problems.
+    pub fn parse_within(
+        text: &str,
+        default_name: &str,
+        limits: &Limits,
+    ) -> Result<Self, ScenarioError> {
         let root = yaml::parse(text)?;
-        build::build(&root, default_name).map_err(ScenarioError::Invalid)
+        build::build(&root, default_name, limits).map_err(ScenarioError::Invalid)
     }
 
     /// The names of the chain's states.

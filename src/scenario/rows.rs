@@ -13,7 +13,7 @@ use nalgebra::{DMatrix, DVector};
 
 use super::build::Problems;
 use super::expr::{closest, evaluate};
-use super::yaml::{Node, Position, Value};
+use super::yaml::{Node, Position, Value, misread_hint};
 use super::{MAX_TARGETS, Problem, Shown, Target};
 
 /// What the row checks need to know about the scenario.
@@ -341,8 +341,13 @@ impl Rows<'_> {
                     let help = if text.trim() == "absorbing" {
                         "`absorbing` stands for a whole row: write `state: absorbing` for a state \
                          that keeps its versions, instead of a map of entries"
+                            .to_string()
                     } else {
-                        "an entry is a number, a parameter, an expression such as `1 - p`, or `rest`"
+                        misread_hint(text).unwrap_or_else(|| {
+                            "an entry is a number, a parameter, an expression such as `1 - p`, \
+                             or `rest`"
+                                .to_string()
+                        })
                     };
                     problems.push(
                         Problem::new(node.position, format!("in {within}, entry `{to}`: {e}"))
@@ -378,7 +383,8 @@ impl Rows<'_> {
             );
             return None;
         }
-        Some(value.clamp(0.0, 1.0))
+        // `+ 0.0` turns the -0.0 of an expression such as `-p` into 0.0.
+        Some(value.clamp(0.0, 1.0) + 0.0)
     }
 
     /// Replaces `rest` by what the row leaves; a missing entry is 0.

@@ -169,7 +169,7 @@ fn phase_parameters(node: &Node, base: &Base, problems: &mut Problems) -> Vec<(S
                     .label("out of range"),
                 );
             }
-            None => problems.wrong_kind(value, &format!("phase parameter `{name}`"), "a number"),
+            None => problems.wrong_scalar(value, &format!("phase parameter `{name}`"), "a number"),
         }
     }
     out

@@ -31,7 +31,7 @@ pub(super) fn sweep(node: &Node, base: &Base, problems: &mut Problems) -> Option
             Some("simulate") => match value.value {
                 Value::Bool(b) => simulate = b,
                 _ => {
-                    problems.wrong_kind(value, "sweeps.simulate", "true or false");
+                    problems.wrong_scalar(value, "sweeps.simulate", "true or false");
                     ok = false;
                 }
             },
