@@ -4,15 +4,17 @@
 //! `Q X` with `X` of a dozen columns reads all of `Q` for a few flops per
 //! entry. A general matrix product copies `Q` into packed panels on every
 //! call, which costs more than the arithmetic; here `Q` is laid out by rows
-//! once, and each product streams four rows at a time against `X`, also by
-//! rows, keeping a 4 × 12 block of the result in registers. On x86-64 the
+//! once, and each product streams three rows at a time against `X`, also by
+//! rows, keeping a 3 × 12 block of the result in registers (with AVX2's sixteen,
+//! a fourth row would spill one to memory). On x86-64 the
 //! kernel is compiled a second time with AVX2 and FMA and chosen at run time
 //! when the processor has them.
 
 use nalgebra::{DMatrix, DMatrixView};
+use rayon::prelude::*;
 
 /// Rows of `Q` a kernel call works on.
-const ROWS: usize = 4;
+const ROWS: usize = 3;
 /// Columns of `X` a kernel call works on (padded with zeros).
 const COLUMNS: usize = 12;
 /// Rows from which a product is split between two threads.
@@ -31,21 +33,23 @@ impl RowMajor {
     pub fn new(q: &DMatrixView<f64>) -> Self {
         let m = q.nrows();
         let mut data = vec![0.0; m * m];
-        // By bands of rows, so that the reads down q's columns and the
-        // writes along the copy's rows both stay within a few cache lines.
-        const BAND: usize = 16;
-        for (band, rows) in data.chunks_mut(BAND * m).enumerate() {
-            let first = band * BAND;
-            for (j, column) in q.column_iter().enumerate() {
-                for (r, &value) in column
-                    .rows_range(first..first + rows.len() / m)
-                    .iter()
-                    .enumerate()
-                {
-                    rows[r * m + j] = value;
+        // By square tiles, so that the reads down q's columns and the writes
+        // along the copy's rows each touch only a tile's worth of cache
+        // lines and pages; bands of rows go to both cores.
+        const TILE: usize = 32;
+        data.par_chunks_mut(TILE * m)
+            .enumerate()
+            .for_each(|(band, rows)| {
+                let (i0, i1) = (band * TILE, band * TILE + rows.len() / m);
+                for j0 in (0..m).step_by(TILE) {
+                    for j in j0..(j0 + TILE).min(m) {
+                        let column = q.column(j);
+                        for (r, &value) in column.rows_range(i0..i1).iter().enumerate() {
+                            rows[r * m + j] = value;
+                        }
+                    }
                 }
-            }
-        }
+            });
         Self { data, m }
     }
 
