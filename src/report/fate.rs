@@ -10,6 +10,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use crate::analysis::Exact;
+use crate::analysis::absorbing::Solver;
 use crate::analysis::convergence::{MixingTime, Slem};
 use crate::analysis::hitting::{Hitting, Quantile};
 use crate::scenario::Scenario;
@@ -49,6 +50,29 @@ pub struct AbsorbingSummary {
     /// Probability of ending in each closed class.
     pub probabilities: Vec<Vec<f64>>,
     pub residual: f64,
+    /// How `t`, its variance and the probabilities were solved.
+    pub solver: SolverSummary,
+}
+
+/// How the absorbing analysis was solved (see [`crate::analysis::krylov`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum SolverSummary {
+    /// State reduction without subtraction.
+    Elimination,
+    /// GMRES, every entry certified to a relative error of 1e-12.
+    Gmres { products: usize },
+}
+
+impl From<Solver> for SolverSummary {
+    fn from(solver: Solver) -> Self {
+        match solver {
+            Solver::Elimination => Self::Elimination,
+            Solver::Krylov { iterations } => Self::Gmres {
+                products: iterations,
+            },
+        }
+    }
 }
 
 /// The hitting analysis of one target.
@@ -155,6 +179,7 @@ pub fn summaries(
         variance_steps: vector(&a.variance_steps),
         probabilities: rows(&a.probabilities),
         residual: a.residual,
+        solver: a.solver.into(),
     });
 
     let hitting = exact

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::fate::Steps;
+use super::fate::{SolverSummary, Steps};
 use super::summary::Summary;
 use super::table::set;
 use crate::analysis::convergence::{MixingTime, RESOLVED_GAP};
@@ -29,6 +29,13 @@ pub fn render(summary: &Summary, out: &mut String) {
             out,
             "\nTransient states: time before settling into a closed class ({unit}s)"
         );
+        if let SolverSummary::Gmres { products } = a.solver {
+            let _ = writeln!(
+                out,
+                "  (GMRES, {products} products with Q, every entry certified to 1e-12; residual {:.1e})",
+                a.residual
+            );
+        }
         let classes: Vec<String> = a.closed_classes.iter().map(|c| set(c)).collect();
         let _ = writeln!(
             out,

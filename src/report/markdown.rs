@@ -13,6 +13,7 @@
 use std::fmt::Write;
 
 use super::export::{Model, mermaid};
+use super::fate::SolverSummary;
 use super::fate_table::{mixing, number, quantile, steps};
 use super::summary::Summary;
 use crate::analysis::hitting::QuantileStatus;
@@ -464,6 +465,17 @@ fn method(s: &Summary, out: &mut String) {
          by state reduction without subtraction; mixing times from powers of T.",
         residual(s.stationary_residuals.iter().copied().fold(0.0, f64::max))
     );
+    if let Some(a) = &s.absorbing
+        && let SolverSummary::Gmres { products } = a.solver
+    {
+        let _ = writeln!(
+            out,
+            "- **Absorption** of this large chain: GMRES (Saad and Schultz, 1986), {products} \
+             products with Q, kept because an a-posteriori bound certifies every probability \
+             and expected time to a relative error of 1e-12; residual {}.",
+            residual(a.residual)
+        );
+    }
     match &s.simulation {
         Some(sim) => {
             let verdict = match sim.max_abs_z < 5.0 {
