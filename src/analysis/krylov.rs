@@ -93,7 +93,7 @@ impl Solution {
 
 impl Solution {
     /// A solution found some other way, with its residual from
-    /// [`residual_of`] and the products with `Q` it took.
+    /// `residual_of` and the products with `Q` it took.
     pub fn from_parts(
         x: DMatrix<f64>,
         residual_norms: Vec<f64>,
