@@ -10,7 +10,7 @@ use clap::Parser;
 use miette::Report;
 use verchain::analysis;
 use verchain::analysis::convergence::MIN_EPSILON;
-use verchain::limits::{self, Limits, Simulating, Workload};
+use verchain::limits::{self, Limits, Workload};
 use verchain::report::{self, Summary};
 use verchain::scenario::expr::closest;
 use verchain::scenario::{MAX_TARGETS, Scenario, Target};
@@ -315,17 +315,7 @@ fn walker_steps(scenario: &Scenario) -> Option<f64> {
 
 /// The sizes of `verchain run`'s work on `scenario` with these options.
 fn run_workload(scenario: &Scenario, args: &RunArgs) -> Workload {
-    let walkers = scenario.simulation.walkers;
-    let mode = scenario
-        .simulation
-        .mode
-        .resolve(walkers, scenario.chain.len(), scenario.horizon);
-    let simulation = match (walkers, mode) {
-        (0, _) => Simulating::Off,
-        // Phases are always simulated walker by walker.
-        (_, simulate::Mode::Counts) if scenario.whatif.phases.is_empty() => Simulating::Counts,
-        _ => Simulating::Walkers,
-    };
+    let simulation = cli::limits::simulating(scenario);
     let steps = scenario.horizon as u64 + 1;
     Workload {
         states: scenario.chain.len(),

@@ -144,6 +144,21 @@ pub fn memory_problem(estimate: &Estimate, budget: Option<Budget>) -> Option<(St
     Some((error.to_string(), format!("{source}; {MEMORY_HELP}")))
 }
 
+/// How `scenario`'s simulation runs: off, counts or walkers (phases are
+/// always simulated walker by walker).
+pub fn simulating(scenario: &Scenario) -> Simulating {
+    let walkers = scenario.simulation.walkers;
+    let mode = scenario
+        .simulation
+        .mode
+        .resolve(walkers, scenario.chain.len(), scenario.horizon);
+    match (walkers, mode) {
+        (0, _) => Simulating::Off,
+        (_, Mode::Counts) if scenario.whatif.phases.is_empty() => Simulating::Counts,
+        _ => Simulating::Walkers,
+    }
+}
+
 /// The sizes of a sweep of `points` points of `scenario`'s grid, each
 /// simulated too if `simulates`.
 pub fn sweep_workload(
@@ -152,16 +167,7 @@ pub fn sweep_workload(
     points: usize,
     simulates: bool,
 ) -> Workload {
-    let walkers = scenario.simulation.walkers;
-    let mode = scenario
-        .simulation
-        .mode
-        .resolve(walkers, scenario.chain.len(), scenario.horizon);
-    let simulation = match (walkers, mode) {
-        (0, _) => Simulating::Off,
-        (_, Mode::Counts) if scenario.whatif.phases.is_empty() => Simulating::Counts,
-        _ => Simulating::Walkers,
-    };
+    let simulation = simulating(scenario);
     Workload {
         states: scenario.chain.len(),
         horizon: scenario.horizon,
@@ -170,7 +176,7 @@ pub fn sweep_workload(
         sweep_points: points,
         // With a simulation, each occupancy metric has a simulated twin.
         sweep_cells: grid.axes.len() + grid.metrics.len() * if simulates { 2 } else { 1 },
-        sweep_simulates: simulates && walkers > 0,
+        sweep_simulates: simulates && scenario.simulation.walkers > 0,
         threads: threads(),
         ..Workload::default()
     }
