@@ -354,6 +354,49 @@ fn an_unwritable_output_exits_3() {
 }
 
 #[test]
+fn a_stdout_that_cannot_be_written_exits_3_without_a_panic() {
+    let Ok(full) = fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let seed = "scenarios/seed-article.yaml";
+    for args in [
+        &["run", seed, "--no-files", "--walkers", "0"][..],
+        &[
+            "run",
+            seed,
+            "--no-files",
+            "--walkers",
+            "0",
+            "--format",
+            "json",
+        ],
+        &["check", seed],
+        &["sweep", seed, "--no-files"],
+        &["sensitivity", seed, "--no-files"],
+        &[
+            "fit",
+            "tests/data/fit/rain.csv",
+            "--time-column",
+            "day",
+            "--no-files",
+        ],
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_verchain"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to stdout") && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn help_teaches_by_example() {
     let output = verchain().args(["run", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&output.stdout);

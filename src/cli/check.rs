@@ -93,7 +93,7 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
         let xml = super::junit::render(&checks);
         // `--junit -`: the XML on stdout, as every file name `-` means.
         if junit == Path::new("-") {
-            print!("{}", String::from_utf8_lossy(&xml));
+            crate::cli::print_out!("{}", String::from_utf8_lossy(&xml));
         } else {
             super::junit::write(junit, &xml).map_err(|e| {
                 (
@@ -110,7 +110,7 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
     let reports = match args.format {
         CheckFormat::Table => print_table(&checks, quiet),
         CheckFormat::Github => {
-            print!("{}", github(&checks));
+            crate::cli::print_out!("{}", github(&checks));
             Vec::new()
         }
         CheckFormat::Json | CheckFormat::Csv => {
@@ -122,7 +122,7 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
             let text = records(format, &finding_records(&checks))
                 .map_err(|e| (vec![miette::miette!("{e}")], INVALID))?;
             // The records are the output; the reports would say the same again.
-            print!("{}", text.unwrap_or_default());
+            crate::cli::print_out!("{}", text.unwrap_or_default());
             Vec::new()
         }
     };
@@ -496,7 +496,7 @@ fn print_table(checks: &[FileCheck], quiet: bool) -> Vec<Report> {
                     1 => "1 chain".to_string(),
                     n => format!("{n} chains"),
                 };
-                println!("ok: {name} ({chains} valid, {expectations})");
+                crate::cli::println_out!("ok: {name} ({chains} valid, {expectations})");
             }
             continue;
         }
