@@ -1,5 +1,6 @@
 //! The real `verchain` binary, run end to end: exit codes, messages, files.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -789,6 +790,23 @@ fn nesting_past_the_limit_is_refused_with_the_reason() {
     assert_eq!(code, 2);
     assert!(message.contains("nested too deeply"), "{message}");
     assert!(message.contains("64"), "{message}");
+}
+
+#[test]
+fn dense_transitions_past_the_node_budget_are_told_to_use_a_matrix() {
+    // 750 dense rows of `transitions`: a key and a value an entry, 1,125,000
+    // nodes, past the budget that a `matrix` of 1,000 states fits in.
+    let n = 750;
+    let mut text = String::from("transitions:\n");
+    for i in 0..n {
+        let row: Vec<String> = (0..n).map(|j| format!("s{j}: 0")).collect();
+        writeln!(text, "  s{i}: {{{}}}", row.join(", ")).unwrap();
+    }
+    let (_dir, file) = scenario_file("dense.yaml", text);
+    let (code, message) = stderr_of(verchain().arg("check").arg(&file));
+    assert_eq!(code, 2);
+    assert!(message.contains("too large"), "{message}");
+    assert!(message.contains("as a `matrix`"), "{message}");
 }
 
 #[test]
