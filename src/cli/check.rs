@@ -226,7 +226,8 @@ fn check_against(
 }
 
 /// The scenario files named, folders searched (recursively, hidden
-/// entries skipped) for `.yaml` and `.yml` files, in name order.
+/// entries and links to folders skipped) for `.yaml` and `.yml` files, in
+/// name order.
 fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Report> {
     let mut files = Vec::new();
     for path in paths {
@@ -261,7 +262,10 @@ fn walk(folder: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     entries.sort();
     for entry in entries {
         if entry.is_dir() {
-            walk(&entry, files)?;
+            // A link to a folder may lead back up the tree: it is not followed.
+            if !entry.is_symlink() {
+                walk(&entry, files)?;
+            }
         } else if entry
             .extension()
             .and_then(|e| e.to_str())
