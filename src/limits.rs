@@ -276,7 +276,8 @@ pub fn check_memory(estimate: &Estimate, available: u64) -> Result<(), TooMuchMe
     })
 }
 
-/// A size in bytes as a person reads it: `512.0 MiB`, `3.2 GiB`.
+/// A size in bytes as a person reads it: `100 bytes`, `16.0 KiB`,
+/// `512.0 MiB`, `3.2 GiB`.
 #[derive(Debug, Clone, Copy)]
 pub struct Size(pub f64);
 
@@ -289,7 +290,8 @@ impl fmt::Display for Size {
             b if b >= TIB => write!(f, "{:.1} TiB", b / TIB),
             b if b >= GIB => write!(f, "{:.1} GiB", b / GIB),
             b if b >= 0.1 * MIB => write!(f, "{:.1} MiB", b / MIB),
-            b => write!(f, "{:.3} MiB", b / MIB),
+            b if b >= 1024.0 => write!(f, "{:.1} KiB", b / 1024.0),
+            b => write!(f, "{b:.0} bytes"),
         }
     }
 }
@@ -445,5 +447,7 @@ mod tests {
         assert!(parse_size("1e30T").is_err());
         assert_eq!(Size(1536.0 * MIB).to_string(), "1.5 GiB");
         assert_eq!(Size(200.0 * MIB).to_string(), "200.0 MiB");
+        assert_eq!(Size(16384.0).to_string(), "16.0 KiB");
+        assert_eq!(Size(100.0).to_string(), "100 bytes");
     }
 }

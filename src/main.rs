@@ -160,12 +160,12 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
     }
 
     match args.format {
-        Format::Table => print!("{}", report::table::render(&summary)),
-        Format::Json => println!(
+        Format::Table => cli::print_out!("{}", report::table::render(&summary)),
+        Format::Json => cli::println_out!(
             "{}",
             serde_json::to_string_pretty(&summary).expect("a summary always serializes")
         ),
-        Format::Csv => print!("{}", report::trajectory_csv(&summary)),
+        Format::Csv => cli::print_out!("{}", report::trajectory_csv(&summary)),
     }
     if !args.no_files && args.output != Path::new("-") {
         let written = interrupt::while_writing(|| report::write_run(&args.output, &summary));

@@ -206,6 +206,15 @@ fn invalid_wins_over_failed_and_folders_are_searched() {
 }
 
 #[test]
+fn a_link_back_up_the_folder_is_not_followed() {
+    let (dir, _) = files(&[("good.yaml", GOOD)]);
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("again")).unwrap();
+    let (code, stdout, stderr) = run(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout.matches("ok: ").count(), 1, "{stdout}");
+}
+
+#[test]
 fn junit_lists_every_file_and_expectation() {
     let (dir, paths) = files(&[
         ("good.yaml", GOOD),

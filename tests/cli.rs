@@ -1,5 +1,6 @@
 //! The real `verchain` binary, run end to end: exit codes, messages, files.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -351,6 +352,49 @@ fn an_unwritable_output_exits_3() {
         stderr.contains("not-a-folder") && stderr.contains("is a file, not a folder"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_stdout_that_cannot_be_written_exits_3_without_a_panic() {
+    let Ok(full) = fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let seed = "scenarios/seed-article.yaml";
+    for args in [
+        &["run", seed, "--no-files", "--walkers", "0"][..],
+        &[
+            "run",
+            seed,
+            "--no-files",
+            "--walkers",
+            "0",
+            "--format",
+            "json",
+        ],
+        &["check", seed],
+        &["sweep", seed, "--no-files"],
+        &["sensitivity", seed, "--no-files"],
+        &[
+            "fit",
+            "tests/data/fit/rain.csv",
+            "--time-column",
+            "day",
+            "--no-files",
+        ],
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_verchain"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to stdout") && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
 
 #[test]
@@ -746,6 +790,23 @@ fn nesting_past_the_limit_is_refused_with_the_reason() {
     assert_eq!(code, 2);
     assert!(message.contains("nested too deeply"), "{message}");
     assert!(message.contains("64"), "{message}");
+}
+
+#[test]
+fn dense_transitions_past_the_node_budget_are_told_to_use_a_matrix() {
+    // 750 dense rows of `transitions`: a key and a value an entry, 1,125,000
+    // nodes, past the budget that a `matrix` of 1,000 states fits in.
+    let n = 750;
+    let mut text = String::from("transitions:\n");
+    for i in 0..n {
+        let row: Vec<String> = (0..n).map(|j| format!("s{j}: 0")).collect();
+        writeln!(text, "  s{i}: {{{}}}", row.join(", ")).unwrap();
+    }
+    let (_dir, file) = scenario_file("dense.yaml", text);
+    let (code, message) = stderr_of(verchain().arg("check").arg(&file));
+    assert_eq!(code, 2);
+    assert!(message.contains("too large"), "{message}");
+    assert!(message.contains("as a `matrix`"), "{message}");
 }
 
 #[test]

@@ -274,6 +274,24 @@ fn usage_errors_say_what_to_do() {
     ]));
     assert_eq!(step.code, 2);
     assert!(step.stderr.contains("step numbers"), "{}", step.stderr);
+    // 1ns is positive: not "must be positive, not 0s".
+    let below = run(verchain().args([
+        "fit",
+        HISTORY,
+        "--state-map",
+        LABELS,
+        "--step",
+        "1ns",
+        "--no-files",
+    ]));
+    assert_eq!(below.code, 2);
+    assert!(
+        below
+            .stderr
+            .contains("--step 1ns is shorter than a millisecond"),
+        "{}",
+        below.stderr
+    );
     let absorbing = run(verchain().args([
         "fit",
         HISTORY,

@@ -241,6 +241,13 @@ fn cases() -> Vec<Case> {
             Bytes(scenario_with_line!("horizon: 010")),
         ),
         case(
+            "octal-entry",
+            "A number with a leading zero as an entry: `05`",
+            RUN,
+            "bad.yaml",
+            Bytes(scenario_with_entry!("05")),
+        ),
+        case(
             "duplicate-key",
             "A key given twice at the top level",
             RUN,

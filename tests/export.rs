@@ -6,7 +6,7 @@
 mod common;
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use common::{SHIPPED, mermaid_parses, stdout_of, stem, stormpy_python, verchain};
@@ -345,6 +345,62 @@ fn an_export_that_cannot_be_written_fails_with_code_3_and_keeps_the_old_file() {
     assert!(String::from_utf8_lossy(&invalid.get_output().stderr).contains("sums to 1.5"));
     assert!(
         fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("// seed-article")
+    );
+}
+
+#[test]
+fn an_export_to_a_pipe_or_a_link_writes_through_it_and_keeps_it() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    // A FIFO stands for /dev/null and /dev/stdout: renaming a file onto it
+    // would replace the device with a regular file.
+    let fifo = dir.path().join("pipe");
+    assert!(
+        Process::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
+    };
+    verchain()
+        .args(["export", SHIPPED[0], "--to", "dot", "-o"])
+        .arg(&fifo)
+        .assert()
+        .success();
+    assert!(reader.join().unwrap().starts_with("// seed-article"));
+    assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    let full = Path::new("/dev/full");
+    if full.exists() {
+        verchain()
+            .args(["export", SHIPPED[0], "-o", "/dev/full"])
+            .assert()
+            .code(3);
+        assert!(fs::metadata(full).unwrap().file_type().is_char_device());
+    }
+
+    let file = dir.path().join("seed.dot");
+    fs::write(&file, "old").unwrap();
+    let link = dir.path().join("link.dot");
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    verchain()
+        .args(["export", SHIPPED[0], "--to", "dot", "-o"])
+        .arg(&link)
+        .assert()
+        .success();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        fs::read_to_string(&file)
             .unwrap()
             .starts_with("// seed-article")
     );

@@ -217,17 +217,22 @@ fn a_run_that_needs_more_memory_than_allowed_is_refused_with_both_figures() {
         &[&["run", SEED, "--max-memory", "16K"][..], &quiet].concat(),
         &[
             "this needs an estimated",
-            "MiB of memory, more than the 0.016 MiB it may use",
-            "0.016 MiB is what --max-memory allows",
+            "of memory, more than the 16.0 KiB it may use",
+            "16.0 KiB is what --max-memory allows",
             "--max-memory SIZE",
         ],
+    );
+    // Figures below a KiB are bytes, not `0.000 MiB` against `0.000 MiB`.
+    assert_refused(
+        &[&["run", SEED, "--max-memory", "100"][..], &quiet].concat(),
+        &["of memory, more than the 100 bytes it may use"],
     );
     passes(&[&["run", SEED, "--max-memory", "64MiB"][..], &quiet].concat());
     passes(&[&["run", SEED, "--max-memory", "unlimited"][..], &quiet].concat());
     for command in [&["sweep", SEED, "--no-files"][..], &["check", SEED]] {
         assert_refused(
             &[command, &["--max-memory", "16K"]].concat(),
-            &["MiB of memory, more than the 0.016 MiB it may use"],
+            &["of memory, more than the 16.0 KiB it may use"],
         );
     }
     assert_refused(

@@ -189,6 +189,39 @@ fn a_missing_or_repeated_shard_is_refused() {
 }
 
 #[test]
+fn a_shard_with_a_nan_metric_is_refused_with_its_line() {
+    let scenario = "scenarios/seed-article.yaml";
+    let shards = tempfile::tempdir().unwrap();
+    for k in ["1/2", "2/2"] {
+        let args = [
+            scenario,
+            "--shard",
+            k,
+            "--output",
+            shards.path().to_str().unwrap(),
+            "-q",
+        ];
+        assert!(sweep(&args, "1").status.success());
+    }
+    let folder = shards.path().join("seed-article");
+    let two = folder.join("sweep.shard-2-of-2.csv");
+    let text = fs::read_to_string(&two).unwrap();
+    // A sweep leaves a metric without a value empty; it never writes NaN.
+    let (head, last) = text.trim_end().rsplit_once(',').unwrap();
+    fs::write(&two, format!("{head},NaN\n")).unwrap();
+    assert_ne!(last, "NaN");
+    let output = verchain()
+        .args(["merge", scenario, "--no-files"])
+        .arg(folder.join("sweep.shard-1-of-2.csv"))
+        .arg(&two)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("line 2: `NaN` is not a number"), "{stderr}");
+}
+
+#[test]
 fn bad_shards_and_scenarios_without_sweeps_are_usage_errors() {
     let output = sweep(&["scenarios/seed-article.yaml", "--shard", "5/4"], "1");
     assert_eq!(output.status.code(), Some(2));

@@ -93,7 +93,7 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
         let xml = super::junit::render(&checks);
         // `--junit -`: the XML on stdout, as every file name `-` means.
         if junit == Path::new("-") {
-            print!("{}", String::from_utf8_lossy(&xml));
+            crate::cli::print_out!("{}", String::from_utf8_lossy(&xml));
         } else {
             super::junit::write(junit, &xml).map_err(|e| {
                 (
@@ -110,7 +110,7 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
     let reports = match args.format {
         CheckFormat::Table => print_table(&checks, quiet),
         CheckFormat::Github => {
-            print!("{}", github(&checks));
+            crate::cli::print_out!("{}", github(&checks));
             Vec::new()
         }
         CheckFormat::Json | CheckFormat::Csv => {
@@ -122,7 +122,7 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
             let text = records(format, &finding_records(&checks))
                 .map_err(|e| (vec![miette::miette!("{e}")], INVALID))?;
             // The records are the output; the reports would say the same again.
-            print!("{}", text.unwrap_or_default());
+            crate::cli::print_out!("{}", text.unwrap_or_default());
             Vec::new()
         }
     };
@@ -226,7 +226,8 @@ fn check_against(
 }
 
 /// The scenario files named, folders searched (recursively, hidden
-/// entries skipped) for `.yaml` and `.yml` files, in name order.
+/// entries and links to folders skipped) for `.yaml` and `.yml` files, in
+/// name order.
 fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Report> {
     let mut files = Vec::new();
     for path in paths {
@@ -261,7 +262,10 @@ fn walk(folder: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     entries.sort();
     for entry in entries {
         if entry.is_dir() {
-            walk(&entry, files)?;
+            // A link to a folder may lead back up the tree: it is not followed.
+            if !entry.is_symlink() {
+                walk(&entry, files)?;
+            }
         } else if entry
             .extension()
             .and_then(|e| e.to_str())
@@ -496,7 +500,7 @@ fn print_table(checks: &[FileCheck], quiet: bool) -> Vec<Report> {
                     1 => "1 chain".to_string(),
                     n => format!("{n} chains"),
                 };
-                println!("ok: {name} ({chains} valid, {expectations})");
+                crate::cli::println_out!("ok: {name} ({chains} valid, {expectations})");
             }
             continue;
         }

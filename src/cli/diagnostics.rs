@@ -88,8 +88,10 @@ fn yaml_problem(error: &serde_saphyr::Error, text: &str) -> Problem {
         (
             "the file is too large or too deeply nested to be a scenario".to_string(),
             Some(
-                "verchain reads at most 1,100,000 YAML nodes (a dense matrix of 1,000 states), \
-                 nesting 64 deep and 50,000 alias expansions, to protect the machine from hostile files"
+                "verchain reads at most 1,100,000 YAML nodes (a dense `matrix` of 1,000 states; \
+                 dense `transitions`, a key and a value an entry, of about 740), nesting 64 deep \
+                 and 50,000 alias expansions, to protect the machine from hostile files; write a \
+                 large dense chain as a `matrix`"
                     .to_string(),
             ),
         )

@@ -201,7 +201,7 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
     )?;
     let source = display_name(&args.events);
     match args.format {
-        Format::Table => print!(
+        Format::Table => crate::cli::print_out!(
             "{}",
             fit_table::render(
                 &summary,
@@ -209,7 +209,7 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
                 args.policy.as_deref().map(display_name).as_deref()
             )
         ),
-        Format::Json => println!(
+        Format::Json => crate::cli::println_out!(
             "{}",
             serde_json::to_string_pretty(&summary).expect("a fit summary always serializes")
         ),
@@ -265,7 +265,7 @@ pub fn check_against(
         .expect("a fit with a policy has a comparison");
     if comparison.agrees {
         if !quiet {
-            println!(
+            crate::cli::println_out!(
                 "ok: {} agrees with {} ({})",
                 display_name(events),
                 file.display(),

@@ -73,16 +73,16 @@ pub fn run(args: &SensitivityArgs, quiet: bool) -> Result<(), Failure> {
     let rows = sensitivity::of_scenario(&scenario, &metrics)
         .map_err(|e| Failure::invalid(vec![miette::miette!("{e}")]))?;
     match args.format {
-        Format::Table => print!(
+        Format::Table => crate::cli::print_out!(
             "{}",
             report::table(&scenario.name, scenario.states(), &rows)
         ),
-        Format::Json => println!(
+        Format::Json => crate::cli::println_out!(
             "{}",
             serde_json::to_string_pretty(&report::records(scenario.states(), &rows))
                 .expect("records serialize")
         ),
-        Format::Csv => print!(
+        Format::Csv => crate::cli::print_out!(
             "{}",
             String::from_utf8_lossy(&report::csv(scenario.states(), &rows))
         ),

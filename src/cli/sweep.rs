@@ -26,12 +26,12 @@ use crate::{Failure, exit, load};
 /// text.
 fn print_results(results: &SweepResults, format: Format) {
     match format {
-        Format::Table => print!("{}", results.table()),
-        Format::Json => println!(
+        Format::Table => crate::cli::print_out!("{}", results.table()),
+        Format::Json => crate::cli::println_out!(
             "{}",
             serde_json::to_string_pretty(results).expect("sweep results serialize")
         ),
-        Format::Csv => print!("{}", String::from_utf8_lossy(&results.csv())),
+        Format::Csv => crate::cli::print_out!("{}", String::from_utf8_lossy(&results.csv())),
     }
 }
 

@@ -235,6 +235,12 @@ fn semantics(choice: &Choice, kind: TimeKind) -> Result<Semantics, FitError> {
                     "--step {text}: {e}; write a duration such as 7d, 12h or 30min"
                 ))
             })?;
+            if !duration.is_zero() && duration.as_millis() == 0 {
+                return Err(FitError::Usage(format!(
+                    "--step {text} is shorter than a millisecond, the finest time a history \
+                     holds; write a step of 1ms or more"
+                )));
+            }
             Semantics::Step {
                 step: i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
             }

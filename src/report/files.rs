@@ -12,6 +12,7 @@
 //! the same scenario.
 
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -216,7 +217,8 @@ fn remove_abandoned(root: &Path, name: &str) {
 /// Writes one file whole or not at all: the bytes go to a staging file
 /// beside `path` (`.NAME.partial-PID`), which then takes its place in one
 /// rename, so a reader never sees half a file and a failed write leaves
-/// the earlier file as it was.
+/// the earlier file as it was. A device or a pipe (`/dev/null`) is written
+/// to as it is, and a symbolic link's file is replaced, not the link.
 ///
 /// # Errors
 ///
@@ -229,6 +231,22 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
             source: std::io::Error::other("it is a folder; give a file name"),
         });
     }
+    // A device, a pipe or a socket (`/dev/null`, `/dev/stdout`, a FIFO) is
+    // written as it is: a rename would replace it with a regular file.
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut file| file.write_all(bytes).and_then(|()| file.flush()))
+            .map_err(io_error(path));
+    }
+    // A symbolic link to a file keeps pointing at it: the file it names is
+    // the one replaced.
+    let target = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path).ok(),
+        _ => None,
+    };
+    let path = target.as_deref().unwrap_or(path);
     let name = path
         .file_name()
         .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());

@@ -129,10 +129,13 @@ impl SweepResults {
             let parse = |s: &str| -> Result<Option<f64>, String> {
                 match s {
                     "" => Ok(None),
+                    // A sweep writes no NaN: a metric without a value is empty.
                     s => s
                         .parse::<f64>()
+                        .ok()
+                        .filter(|v| !v.is_nan())
                         .map(Some)
-                        .map_err(|_| format!("line {line}: `{s}` is not a number")),
+                        .ok_or_else(|| format!("line {line}: `{s}` is not a number")),
                 }
             };
             let point = record

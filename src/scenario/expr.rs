@@ -257,6 +257,14 @@ impl Parser<'_> {
             self.take_while(|c| c.is_ascii_digit());
         }
         let literal = self.slice(start, self.at).to_string();
+        // YAML 1.1 reads `010` as the octal number 8, YAML 1.2 as 10.
+        if literal.len() > 1
+            && literal.starts_with('0')
+            && literal.bytes().all(|b| b.is_ascii_digit())
+        {
+            self.at = start;
+            return Err(self.syntax(format!("`{literal}` has a leading zero")));
+        }
         literal.parse::<f64>().map_err(|_| {
             self.at = start;
             self.syntax(format!("`{literal}` is not a number"))

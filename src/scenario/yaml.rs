@@ -18,9 +18,10 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-/// The most YAML nodes a scenario may have: a dense matrix of 1,000 states
+/// The most YAML nodes a scenario may have: a dense `matrix` of 1,000 states
 /// and the rest of the file (serde-saphyr's own default, 250,000, would stop
-/// at about 500 states). Depth (64) and alias (50,000) limits stay at the
+/// at about 500 states); dense `transitions`, a key and a value an entry,
+/// fit about 740 states. Depth (64) and alias (50,000) limits stay at the
 /// library's defaults.
 pub const MAX_NODES: usize = 1_100_000;
 
