@@ -116,7 +116,6 @@ impl Solution {
     /// `‖b‖ e₁`. `None` when `x̂` took more than one cycle.
     pub fn solve_again(&self, c: usize) -> Option<DVector<f64>> {
         let space = &self.spaces.as_ref()?[c];
-        let k = space.len;
         let mut g = space.coefficients();
         g.push(0.0);
         for (i, &(cos, sin)) in space.rotations.iter().enumerate() {
@@ -124,7 +123,7 @@ impl Solution {
             g[i] = cos * a + sin * b;
             g[i + 1] = -sin * a + cos * b;
         }
-        Some(space.basis.columns(0, k) * space.back_substitute(&g))
+        Some(space.combine(&space.back_substitute(&g)))
     }
 }
 
@@ -214,7 +213,7 @@ fn gmres(
         // w = (I − Q) v for the newest basis vector of every running column.
         let mut w = DMatrix::zeros(m, running.len());
         for (mut column, &c) in w.column_iter_mut().zip(&running) {
-            column.copy_from(&arnoldi[c].basis.column(arnoldi[c].len));
+            column.copy_from(&arnoldi[c].basis[arnoldi[c].len]);
         }
         w -= q.mul(&w);
         for (column, &c) in w.column_iter().zip(&running) {
@@ -242,8 +241,9 @@ fn gmres(
 /// kept triangular by Givens rotations as it grows.
 #[derive(Debug, Clone)]
 struct Arnoldi {
-    /// Orthonormal basis of the Krylov space, one column per vector.
-    basis: DMatrix<f64>,
+    /// Orthonormal basis of the Krylov space, grown one vector an
+    /// iteration.
+    basis: Vec<DVector<f64>>,
     /// The rotated Hessenberg matrix: upper triangular, column `j` filled
     /// in rows `0..=j`.
     triangle: DMatrix<f64>,
@@ -264,10 +264,12 @@ impl Arnoldi {
     fn new(b: DVector<f64>, budget: usize) -> Self {
         let m = b.len();
         let beta = b.norm();
-        let mut basis = DMatrix::zeros(m, budget + 1);
-        if beta > 0.0 {
-            basis.set_column(0, &(b / beta));
-        }
+        let mut basis = Vec::with_capacity(budget + 1);
+        basis.push(if beta > 0.0 {
+            b / beta
+        } else {
+            DVector::zeros(m)
+        });
         Self {
             basis,
             triangle: DMatrix::zeros(budget + 1, budget),
@@ -289,7 +291,7 @@ impl Arnoldi {
         let mut h = vec![0.0; j + 2];
         for _ in 0..2 {
             for (i, entry) in h.iter_mut().enumerate().take(j + 1) {
-                let v = self.basis.column(i);
+                let v = &self.basis[i];
                 let d = v.dot(&w);
                 *entry += d;
                 w.axpy(-d, &v, 1.0);
@@ -297,8 +299,8 @@ impl Arnoldi {
         }
         let norm = w.norm();
         h[j + 1] = norm;
-        if norm > 0.0 && j + 1 < self.basis.ncols() {
-            self.basis.set_column(j + 1, &(w / norm));
+        if norm > 0.0 {
+            self.basis.push(w / norm);
         }
 
         for (i, &(c, s)) in self.rotations.iter().enumerate() {
@@ -366,9 +368,18 @@ impl Arnoldi {
         z
     }
 
+    /// `V z`, for `z` of the basis' length less one.
+    fn combine(&self, z: &DVector<f64>) -> DVector<f64> {
+        let mut x = DVector::zeros(self.basis[0].len());
+        for (v, &zi) in self.basis.iter().zip(z.iter()) {
+            x.axpy(zi, v, 1.0);
+        }
+        x
+    }
+
     /// The least-squares solution in the space, `V y`.
     fn solution(&self) -> DVector<f64> {
-        self.basis.columns(0, self.len) * self.back_substitute(&self.g)
+        self.combine(&self.back_substitute(&self.g))
     }
 }
 
