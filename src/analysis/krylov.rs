@@ -294,7 +294,7 @@ impl Arnoldi {
                 let v = &self.basis[i];
                 let d = v.dot(&w);
                 *entry += d;
-                w.axpy(-d, &v, 1.0);
+                w.axpy(-d, v, 1.0);
             }
         }
         let norm = w.norm();
