@@ -272,3 +272,49 @@ fn a_history_with_too_many_states_is_refused_before_it_is_counted() {
     );
     passes(&["fit", file, "--no-files", "-q", "--max-states", "4"]);
 }
+
+#[test]
+fn a_limit_of_zero_states_or_points_is_refused_as_usage() {
+    for args in [
+        vec!["run", "--max-states", "0"],
+        vec!["sweep", "--max-sweep-points", "0"],
+        vec!["fit", "--max-states", "0"],
+    ] {
+        let output = verchain().args(&args).arg("nothing.yaml").output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("a limit of 0 would refuse everything"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_scenario_without_a_horizon_follows_no_more_than_the_limit() {
+    let (_folder, path) = scenario(
+        "name: short\nstates: [a, b]\ntransitions:\n  a: {a: 0.5, b: 0.5}\n  b: absorbing\n",
+    );
+    let output = verchain()
+        .arg("run")
+        .arg(&path)
+        .args([
+            "--no-files",
+            "--walkers",
+            "0",
+            "--format",
+            "json",
+            "--max-horizon",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["horizon"], 5);
+}

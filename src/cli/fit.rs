@@ -147,7 +147,12 @@ pub struct FitArgs {
 
     /// The most states the history (or --policy) may have: the counts are
     /// n × n matrices, several of them
-    #[arg(long, value_name = "N", default_value_t = verchain::limits::DEFAULT_MAX_STATES)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = verchain::limits::DEFAULT_MAX_STATES,
+        value_parser = super::limits::at_least_one
+    )]
     pub max_states: usize,
 }
 

@@ -38,12 +38,13 @@ pub struct LimitArgs {
     /// as dense n × n matrices (8n² bytes each, 200 MB at 5000) and solved by
     /// elimination, (2/3)n³ multiply-adds (8·10¹⁰ at 5000, about a minute on
     /// two cores); checked before any matrix is built
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STATES)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STATES, value_parser = at_least_one)]
     pub max_states: usize,
 
-    /// The longest horizon (the scenario's or --horizon): every step is a
-    /// row of the tables, the JSON and the charts, n numbers several times
-    /// over; --at T reaches far steps without it
+    /// The longest horizon (the scenario's or --horizon; a scenario without
+    /// one follows the default 20 steps, or this limit if lower): every step
+    /// is a row of the tables, the JSON and the charts, n numbers several
+    /// times over; --at T reaches far steps without it
     #[arg(long, value_name = "H", default_value_t = DEFAULT_MAX_HORIZON)]
     pub max_horizon: usize,
 
@@ -61,8 +62,18 @@ pub struct SweepLimitArgs {
     /// The most sweep points one process evaluates (a shard counts its own):
     /// every point is a chain analysed and a row kept for the table, the CSV
     /// and the charts; a larger grid is cut with --shard K/N
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SWEEP_POINTS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SWEEP_POINTS, value_parser = at_least_one)]
     pub max_sweep_points: usize,
+}
+
+/// A count limit of 1 or more: a limit of 0 states or 0 sweep points would
+/// refuse everything.
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("a limit of 0 would refuse everything; give 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("{e}; give a whole number such as 5000")),
+    }
 }
 
 /// The memory a run may use, and where the figure comes from.

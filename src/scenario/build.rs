@@ -114,7 +114,8 @@ pub(super) fn build(
         .unwrap_or_default();
     let horizon = get("horizon")
         .and_then(|n| whole_number(n, "horizon", limits.horizon as u64, &mut problems))
-        .map_or(DEFAULT_HORIZON, |h| h as usize);
+        // Without a horizon in the file, the default, or the limit if lower.
+        .map_or(DEFAULT_HORIZON.min(limits.horizon), |h| h as usize);
     let epsilon = get("epsilon")
         .and_then(|n| epsilon(n, &mut problems))
         .unwrap_or(DEFAULT_EPSILON);
