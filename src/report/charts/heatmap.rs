@@ -82,8 +82,81 @@ pub fn draw_heatmap(chart: &HeatmapChart, png: &Path, svg: &Path) -> Result<(), 
         _ => ready(png),
     }
     .map_err(failed_at(png))?;
+    if n > MAX_CELLS {
+        let blocks = Blocks::of(chart);
+        return draw_checked(&blocks.chart(chart.title), png, svg);
+    }
+    draw_checked(chart, png, svg)
+}
+
+fn draw_checked(chart: &HeatmapChart, png: &Path, svg: &Path) -> Result<(), ChartError> {
     heatmap(BitMapBackend::new(png, SIZE).into_drawing_area(), chart).map_err(failed_at(png))?;
     heatmap(SVGBackend::new(svg, SIZE).into_drawing_area(), chart).map_err(failed_at(svg))
+}
+
+/// The most cells a side of the heatmap has. A larger chain is drawn by
+/// blocks of consecutive states, each cell the mean probability of a move
+/// from a state of one block to a state of the other: one cell per pair of
+/// states would make an SVG of hundreds of megabytes at 1000 states, of
+/// cells a pixel wide.
+const MAX_CELLS: usize = 100;
+
+/// A large matrix averaged over blocks of states.
+struct Blocks {
+    /// "first…last" of each block.
+    names: Vec<String>,
+    /// `mean[I][J]`, the mean of `T[i][j]` over `i` in `I` and `j` in `J`.
+    mean: Vec<Vec<f64>>,
+    subtitle: String,
+}
+
+impl Blocks {
+    fn of(chart: &HeatmapChart) -> Self {
+        let n = chart.states.len();
+        let size = n.div_ceil(MAX_CELLS);
+        let ranges: Vec<std::ops::Range<usize>> =
+            (0..n).step_by(size).map(|a| a..(a + size).min(n)).collect();
+        let names = ranges
+            .iter()
+            .map(|r| match r.len() {
+                1 => chart.states[r.start].clone(),
+                _ => format!("{}…{}", chart.states[r.start], chart.states[r.end - 1]),
+            })
+            .collect();
+        let mean = ranges
+            .iter()
+            .map(|rows| {
+                ranges
+                    .iter()
+                    .map(|columns| {
+                        let sum: f64 = chart.matrix[rows.clone()]
+                            .iter()
+                            .map(|row| row[columns.clone()].iter().sum::<f64>())
+                            .sum();
+                        sum / (rows.len() * columns.len()) as f64
+                    })
+                    .collect()
+            })
+            .collect();
+        let subtitle = format!(
+            "{size} × {size} states a cell, the mean of their probabilities; \
+             the whole matrix is in summary.json"
+        );
+        Self {
+            names,
+            mean,
+            subtitle,
+        }
+    }
+
+    fn chart<'a>(&'a self, title: &'a str) -> HeatmapChart<'a> {
+        HeatmapChart {
+            title,
+            subtitle: &self.subtitle,
+            states: &self.names,
+            matrix: &self.mean,
+        }
+    }
 }
 
 /// Width of the colour bar with its tick labels, at the right.
@@ -268,5 +341,39 @@ mod tests {
         let uniform = vec![vec![1.0 / 60.0; 60]; 60];
         draw(&uniform, &many).unwrap();
         assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    }
+
+    #[test]
+    fn a_large_chain_is_drawn_by_blocks_of_states() {
+        // 1000 states: 100 blocks of 10, each cell a mean over 10 × 10.
+        let n = 1000;
+        let states: Vec<String> = (0..n).map(|i| format!("s{i}")).collect();
+        let matrix: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| if j == (i + 1) % n { 1.0 } else { 0.0 })
+                    .collect()
+            })
+            .collect();
+        let chart = HeatmapChart {
+            title: "t",
+            subtitle: "",
+            states: &states,
+            matrix: &matrix,
+        };
+        let blocks = Blocks::of(&chart);
+        assert_eq!(blocks.names.len(), 100);
+        assert!(blocks.subtitle.starts_with("10 × 10 states a cell"));
+        assert_eq!(blocks.names[1], "s10…s19");
+        // A cycle: 9 of block I's 10 moves stay in I, 1 goes to I + 1.
+        assert!((blocks.mean[3][3] - 0.09).abs() < 1e-15);
+        assert!((blocks.mean[3][4] - 0.01).abs() < 1e-15);
+        assert_eq!(blocks.mean[3][5], 0.0);
+
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = (dir.path().join("m.png"), dir.path().join("m.svg"));
+        draw_heatmap(&chart, &png, &svg).unwrap();
+        let svg_bytes = std::fs::metadata(&svg).unwrap().len();
+        assert!(svg_bytes < 4_000_000, "{svg_bytes} bytes");
     }
 }
