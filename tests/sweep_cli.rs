@@ -151,11 +151,11 @@ fn merged_shards_equal_a_single_run_byte_for_byte() {
     }
 }
 
-#[test]
-fn a_missing_or_repeated_shard_is_refused() {
-    let scenario = "scenarios/canary-rollout.yaml";
+/// The shards `ks` (such as "1/3") of `scenario`'s sweep, in a temporary
+/// folder.
+fn shards_of(scenario: &str, ks: &[&str]) -> tempfile::TempDir {
     let shards = tempfile::tempdir().unwrap();
-    for k in ["1/3", "2/3"] {
+    for k in ks {
         let args = [
             scenario,
             "--shard",
@@ -166,6 +166,13 @@ fn a_missing_or_repeated_shard_is_refused() {
         ];
         assert!(sweep(&args, "1").status.success());
     }
+    shards
+}
+
+#[test]
+fn a_missing_or_repeated_shard_is_refused() {
+    let scenario = "scenarios/canary-rollout.yaml";
+    let shards = shards_of(scenario, &["1/3", "2/3"]);
     let folder = shards.path().join("canary-rollout");
     let one = folder.join("sweep.shard-1-of-3.csv");
     let two = folder.join("sweep.shard-2-of-3.csv");
@@ -191,18 +198,7 @@ fn a_missing_or_repeated_shard_is_refused() {
 #[test]
 fn a_shard_with_a_nan_metric_is_refused_with_its_line() {
     let scenario = "scenarios/seed-article.yaml";
-    let shards = tempfile::tempdir().unwrap();
-    for k in ["1/2", "2/2"] {
-        let args = [
-            scenario,
-            "--shard",
-            k,
-            "--output",
-            shards.path().to_str().unwrap(),
-            "-q",
-        ];
-        assert!(sweep(&args, "1").status.success());
-    }
+    let shards = shards_of(scenario, &["1/2", "2/2"]);
     let folder = shards.path().join("seed-article");
     let two = folder.join("sweep.shard-2-of-2.csv");
     let text = fs::read_to_string(&two).unwrap();
