@@ -1,6 +1,8 @@
 //! Scenario text in, every stage a run goes through: YAML parsing,
 //! validation, the exact analysis, both simulation engines, the agreement
-//! tests, the summary table and the JSON document (charts and files are left
+//! tests, the summary table and the JSON document, and the what-ifs `check`
+//! evaluates: expectations at the base scenario and in each phase alone, and
+//! the first points of a sweep (charts and files are left
 //! out: they would slow each execution a hundredfold). Whatever the bytes,
 //! verchain must answer with a value, a scenario or its problems, never a
 //! panic or a hang, and every problem must point inside the text it came
@@ -13,6 +15,7 @@ use verchain::analysis;
 use verchain::report::{self, Summary};
 use verchain::scenario::{Scenario, ScenarioError};
 use verchain::simulate::{self, Mode};
+use verchain::sweep;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -85,4 +88,13 @@ fuzz_target!(|data: &[u8]| {
     );
     let _ = report::table::render(&summary);
     serde_json::to_string(&summary).expect("a summary always serializes");
+
+    let _ = sweep::evaluate_base(&scenario, &[]);
+    let _ = sweep::evaluate_phases(&scenario);
+    if let Some(grid) = &scenario.whatif.sweep {
+        // A few points reach every metric and expectation; a whole grid
+        // would only repeat them.
+        let points = sweep::run_with(&scenario, 0..grid.len().min(4), false, &|| {});
+        assert_eq!(points.len(), grid.len().min(4));
+    }
 });
