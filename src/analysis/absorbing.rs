@@ -366,12 +366,7 @@ fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Op
     if m < krylov::MIN_STATES || transient.iter().any(|&i| matrix[(i, i)] > krylov::MAX_STAY) {
         return None;
     }
-    // Transient states in one run of indices are copied straight from T.
-    let q = if transient[m - 1] - transient[0] + 1 == m {
-        RowMajor::new(&matrix.view((transient[0], transient[0]), (m, m)))
-    } else {
-        RowMajor::new(&transient_block(matrix, transient).as_view())
-    };
+    let q = RowMajor::block(matrix, transient);
 
     // [B | t] = (I − Q)⁻¹ [R | 1]; t bounds every error (module docs).
     let classes = r.ncols();

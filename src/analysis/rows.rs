@@ -10,7 +10,7 @@
 //! kernel is compiled a second time with AVX2 and FMA and chosen at run time
 //! when the processor has them.
 
-use nalgebra::{DMatrix, DMatrixView};
+use nalgebra::DMatrix;
 use rayon::prelude::*;
 
 /// Rows of `Q` a kernel call works on.
@@ -30,22 +30,28 @@ pub struct RowMajor {
 
 impl RowMajor {
     /// Copies `q`.
-    pub fn new(q: &DMatrixView<f64>) -> Self {
-        let m = q.nrows();
+    pub fn new(q: &DMatrix<f64>) -> Self {
+        let all: Vec<usize> = (0..q.nrows()).collect();
+        Self::block(q, &all)
+    }
+
+    /// Copies the block `matrix[states, states]`.
+    pub fn block(matrix: &DMatrix<f64>, states: &[usize]) -> Self {
+        let m = states.len();
         let mut data = vec![0.0; m * m];
-        // By square tiles, so that the reads down q's columns and the writes
-        // along the copy's rows each touch only a tile's worth of cache
-        // lines and pages; bands of rows go to both cores.
+        // By square tiles, so that the reads down the matrix's columns and
+        // the writes along the copy's rows each touch only a tile's worth of
+        // cache lines and pages; bands of rows go to both cores.
         const TILE: usize = 32;
         data.par_chunks_mut(TILE * m)
             .enumerate()
             .for_each(|(band, rows)| {
-                let (i0, i1) = (band * TILE, band * TILE + rows.len() / m);
+                let band_states = &states[band * TILE..band * TILE + rows.len() / m];
                 for j0 in (0..m).step_by(TILE) {
                     for j in j0..(j0 + TILE).min(m) {
-                        let column = q.column(j);
-                        for (r, &value) in column.rows_range(i0..i1).iter().enumerate() {
-                            rows[r * m + j] = value;
+                        let column = matrix.column(states[j]);
+                        for (r, &i) in band_states.iter().enumerate() {
+                            rows[r * m + j] = column[i];
                         }
                     }
                 }
@@ -174,7 +180,7 @@ mod tests {
         for (m, k) in [(1, 1), (3, 2), (5, 12), (9, 13), (300, 11), (301, 25)] {
             let q = DMatrix::from_fn(m, m, |i, j| ((i * 7 + j * 3) % 11) as f64 / 8.0);
             let x = DMatrix::from_fn(m, k, |i, j| ((i + 5 * j) % 13) as f64 - 6.0);
-            let y = RowMajor::new(&q.as_view()).mul(&x);
+            let y = RowMajor::new(&q).mul(&x);
             let expected = &q * &x;
             assert!((y - &expected).amax() <= 1e-12 * expected.amax().max(1.0));
         }
