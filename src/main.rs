@@ -120,7 +120,7 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
 
     let request = analysis::Request {
         at: args.at.clone(),
-        targets: scenario.targets.iter().map(|t| t.states.clone()).collect(),
+        targets: scenario.target_states(),
         epsilon: scenario.epsilon,
         ..analysis::Request::default()
     };
@@ -370,7 +370,7 @@ fn simulate_if_asked(scenario: &Scenario, quiet: bool) -> Option<simulate::Simul
     }
     let steps = steps as u64;
     let progress = Progress::new(walkers, steps, quiet);
-    let targets: Vec<Vec<usize>> = scenario.targets.iter().map(|t| t.states.clone()).collect();
+    let targets = scenario.target_states();
     let request = simulate::Request {
         horizon: scenario.horizon,
         walkers,

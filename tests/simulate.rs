@@ -286,7 +286,7 @@ fn recorded_first_hits_follow_the_exact_distribution_in_both_modes() {
         "seed-article.yaml",
     ] {
         let s = shipped(name);
-        let targets: Vec<Vec<usize>> = s.targets.iter().map(|t| t.states.clone()).collect();
+        let targets = s.target_states();
         let horizon = 25;
         let walkers = 300_000;
         let by_walkers = simulate::simulate(

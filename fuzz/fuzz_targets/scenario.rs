@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
         }
     };
 
-    let targets: Vec<Vec<usize>> = scenario.targets.iter().map(|t| t.states.clone()).collect();
+    let targets = scenario.target_states();
     let request = analysis::Request {
         targets: targets.clone(),
         epsilon: scenario.epsilon,

@@ -344,15 +344,7 @@ pub fn holding_summaries(counts: &Counts) -> Vec<HoldingSummary> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fit::read::{ReadOptions, read};
-
-    fn history(text: &str, observed_to: Option<i64>) -> History {
-        History::new(
-            read(text.as_bytes(), &ReadOptions::default()).unwrap(),
-            observed_to,
-        )
-        .unwrap()
-    }
+    use crate::fit::history::tests::history;
 
     const EVENTS: &str = "version_id,timestamp,to_state\n\
         v,0,a\nv,10,b\nv,12,b\nv,15,c\nv,16,a\nw,0,a\nw,4,b\n";

@@ -226,11 +226,12 @@ fn drop_repeated(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::fit::read::{ReadOptions, read};
 
-    fn history(text: &str, observed_to: Option<i64>) -> History {
+    /// The history of CSV `text`, read with the default options.
+    pub(in crate::fit) fn history(text: &str, observed_to: Option<i64>) -> History {
         History::new(
             read(text.as_bytes(), &ReadOptions::default()).unwrap(),
             observed_to,

@@ -220,4 +220,10 @@ impl Scenario {
     pub fn states(&self) -> &[String] {
         self.chain.states()
     }
+
+    /// The state indices of each target, as the analyses and simulations
+    /// take them.
+    pub fn target_states(&self) -> Vec<Vec<usize>> {
+        self.targets.iter().map(|t| t.states.clone()).collect()
+    }
 }
