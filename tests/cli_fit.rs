@@ -248,65 +248,38 @@ fn bad_histories_are_refused_with_the_line_and_exit_2() {
 
 #[test]
 fn usage_errors_say_what_to_do() {
-    let smoothing = run(verchain().args([
-        "fit",
-        HISTORY,
-        "--state-map",
-        LABELS,
-        "--smoothing",
-        "1",
-        "--no-files",
-    ]));
-    assert_eq!(smoothing.code, 2);
-    assert!(
-        smoothing.stderr.contains("give --policy"),
-        "{}",
-        smoothing.stderr
-    );
-    let step = run(verchain().args([
-        "fit",
-        "tests/data/fit/rain.csv",
-        "--time-column",
-        "day",
-        "--step",
-        "7d",
-        "--no-files",
-    ]));
-    assert_eq!(step.code, 2);
-    assert!(step.stderr.contains("step numbers"), "{}", step.stderr);
-    // 1ns is positive: not "must be positive, not 0s".
-    let below = run(verchain().args([
-        "fit",
-        HISTORY,
-        "--state-map",
-        LABELS,
-        "--step",
-        "1ns",
-        "--no-files",
-    ]));
-    assert_eq!(below.code, 2);
-    assert!(
-        below
-            .stderr
-            .contains("--step 1ns is shorter than a millisecond"),
-        "{}",
-        below.stderr
-    );
-    let absorbing = run(verchain().args([
-        "fit",
-        HISTORY,
-        "--state-map",
-        LABELS,
-        "--absorbing",
-        "gone",
-        "--no-files",
-    ]));
-    assert_eq!(absorbing.code, 2);
-    assert!(
-        absorbing.stderr.contains("--absorbing gone: no such state"),
-        "{}",
-        absorbing.stderr
-    );
+    const RAIN: &str = "tests/data/fit/rain.csv";
+    // Each: the history, the flags, and what the message must say.
+    for (history, args, words) in [
+        (
+            HISTORY,
+            vec!["--state-map", LABELS, "--smoothing", "1"],
+            "give --policy",
+        ),
+        (
+            RAIN,
+            vec!["--time-column", "day", "--step", "7d"],
+            "step numbers",
+        ),
+        // 1ns is positive: not "must be positive, not 0s".
+        (
+            HISTORY,
+            vec!["--state-map", LABELS, "--step", "1ns"],
+            "--step 1ns is shorter than a millisecond",
+        ),
+        (
+            HISTORY,
+            vec!["--state-map", LABELS, "--absorbing", "gone"],
+            "--absorbing gone: no such state",
+        ),
+    ] {
+        let outcome = run(verchain()
+            .args(["fit", history])
+            .args(&args)
+            .arg("--no-files"));
+        assert_eq!(outcome.code, 2, "{args:?}");
+        assert!(outcome.stderr.contains(words), "{}", outcome.stderr);
+    }
     let missing = run(verchain().args(["fit", "no-such-history.csv"]));
     assert_eq!(missing.code, 2);
     assert!(
