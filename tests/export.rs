@@ -85,18 +85,23 @@ fn json_and_csv_hold_the_validated_matrix() {
     }
 }
 
+/// The moves of an exported chain: its matrix's positive entries.
+fn moves(json: &Value) -> usize {
+    json["matrix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .filter(|p| p.as_f64().unwrap() > 0.0)
+        .count()
+}
+
 #[test]
 fn dot_has_a_node_per_state_and_an_edge_per_move() {
     for file in SHIPPED {
         let json: Value = serde_json::from_str(&export(file, "json")).unwrap();
         let dot = export(file, "dot");
-        let moves = json["matrix"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|r| r.as_array().unwrap())
-            .filter(|p| p.as_f64().unwrap() > 0.0)
-            .count();
+        let moves = moves(&json);
         assert_eq!(dot.matches(" -> ").count(), moves, "{file}");
         for state in json["states"].as_array().unwrap() {
             assert!(
@@ -144,13 +149,7 @@ fn graphviz_draws_every_dot_file() {
                 .filter(|n| n.attribute("class") == Some(name))
                 .count()
         };
-        let moves = json["matrix"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|r| r.as_array().unwrap())
-            .filter(|p| p.as_f64().unwrap() > 0.0)
-            .count();
+        let moves = moves(&json);
         assert_eq!(
             class("node"),
             json["states"].as_array().unwrap().len(),
