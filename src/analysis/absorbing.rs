@@ -508,13 +508,7 @@ mod tests {
     fn blocked_solves_agree_with_column_by_column_ones() {
         // 150 states, each leaving the set with probability 0.05 to 0.5.
         let m = 150;
-        let mut x: u64 = 11;
-        let mut uniform = || {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut uniform = crate::analysis::uniform_stream(11);
         let mut q = DMatrix::from_fn(m, m, |_, _| uniform());
         let mut out = DMatrix::zeros(m, 1);
         for i in 0..m {
@@ -539,13 +533,8 @@ mod tests {
     /// A dense random chain of `n` states whose states `absorbing` keep
     /// themselves; rows from a fixed linear congruential stream.
     fn dense_absorbing(n: usize, absorbing: &[usize], seed: u64) -> DMatrix<f64> {
-        let mut x = seed;
-        let mut t = DMatrix::from_fn(n, n, |_, _| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 11) as f64 / (1u64 << 53) as f64
-        });
+        let mut uniform = crate::analysis::uniform_stream(seed);
+        let mut t = DMatrix::from_fn(n, n, |_, _| uniform());
         for i in 0..n {
             if absorbing.contains(&i) {
                 t.row_mut(i).fill(0.0);

@@ -390,13 +390,8 @@ mod tests {
     /// A dense transient block of `m` states, each leaving with probability
     /// `exit` to one absorbing state.
     fn dense(m: usize, exit: f64, seed: u64) -> (DMatrix<f64>, DMatrix<f64>) {
-        let mut x = seed;
-        let mut q = DMatrix::from_fn(m, m, |_, _| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 11) as f64 / (1u64 << 53) as f64
-        });
+        let mut uniform = crate::analysis::uniform_stream(seed);
+        let mut q = DMatrix::from_fn(m, m, |_, _| uniform());
         for mut row in q.row_iter_mut() {
             let sum = row.sum();
             row *= (1.0 - exit) / sum;

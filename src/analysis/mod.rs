@@ -137,3 +137,17 @@ pub fn analyze_with(
         convergence,
     }
 }
+
+/// A fixed stream of uniform numbers in [0, 1) for the unit tests' random
+/// chains: a linear congruential generator, so every run tests the same
+/// inputs.
+#[cfg(test)]
+pub(crate) fn uniform_stream(seed: u64) -> impl FnMut() -> f64 {
+    let mut x = seed;
+    move || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
