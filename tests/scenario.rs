@@ -122,6 +122,28 @@ fn both_rows_summing_wrong_are_both_reported() {
 }
 
 #[test]
+fn a_wrong_sum_is_reported_beside_problems_in_other_rows() {
+    // Rows that read cleanly have their sums checked even when another row
+    // has a problem; the broken rows' own sums say nothing and are not.
+    for text in [
+        "states: [a, b, c]\ntransitions:\n  a: {a: 0.7, b: 0.8}\n  b: {cc: 1}\n  c: {c: x}\n",
+        "states: [a, b, c]\nmatrix:\n  - [0.7, 0.8, 0]\n  - [1, 0]\n  - [0, 0, x]\n",
+    ] {
+        let found = problems(text);
+        let messages: Vec<&str> = found.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(found.len(), 3, "{messages:#?}");
+        assert!(
+            messages.iter().any(|m| m.contains("row `a` sums to 1.5")),
+            "{messages:#?}"
+        );
+        assert!(
+            !messages.iter().any(|m| m.contains("row `b` sums")),
+            "{messages:#?}"
+        );
+    }
+}
+
+#[test]
 fn rest_that_would_be_negative_gives_the_other_sum() {
     let (line, _, message) = only_problem(
         "states: [a, b]\ntransitions:\n  a: {a: 0.7, b: 0.5, a2: 0}\n  b: absorbing\n",

@@ -62,15 +62,21 @@ impl Rows<'_> {
         let before = problems.0.len();
         let mut matrix = DMatrix::zeros(n, n);
         let mut positions: Vec<Option<Position>> = vec![None; n];
+        // Rows read without a problem: only their sums mean anything.
+        let mut complete = vec![false; n];
 
         for (key, row_node) in entries {
             let Some(from) = self.state(key, "transitions", problems) else {
                 continue;
             };
+            let row_before = problems.0.len();
             positions[from] = Some(key.position);
             let name = &self.states[from];
             match &row_node.value {
-                Value::String(s) if s == "absorbing" => matrix[(from, from)] = 1.0,
+                Value::String(s) if s == "absorbing" => {
+                    matrix[(from, from)] = 1.0;
+                    complete[from] = true;
+                }
                 Value::Mapping(targets) => {
                     let mut row: Vec<Option<Entry>> = (0..n).map(|_| None).collect();
                     for (to_node, entry_node) in targets {
@@ -82,6 +88,7 @@ impl Rows<'_> {
                     if let Some(values) = self.resolve_row(row, name, key.position, problems) {
                         matrix.row_mut(from).copy_from_slice(&values);
                     }
+                    complete[from] = problems.0.len() == row_before;
                 }
                 _ => problems.push(
                     Problem::new(
@@ -118,9 +125,7 @@ impl Rows<'_> {
                 );
             }
         }
-        if problems.0.len() == before {
-            self.check_sums(&matrix, &positions, problems);
-        }
+        self.check_sums(&matrix, &positions, &complete, problems);
         (problems.0.len() == before).then_some(matrix)
     }
 
@@ -148,7 +153,10 @@ impl Rows<'_> {
         let before = problems.0.len();
         let mut matrix = DMatrix::zeros(n, n);
         let mut positions = Vec::with_capacity(n);
+        // Rows read without a problem: only their sums mean anything.
+        let mut complete = vec![false; n];
         for (from, row_node) in rows.iter().enumerate() {
+            let row_before = problems.0.len();
             positions.push(Some(row_node.position));
             let name = &self.states[from];
             let Value::Sequence(items) = &row_node.value else {
@@ -183,10 +191,9 @@ impl Rows<'_> {
             if let Some(values) = self.resolve_row(row, name, row_node.position, problems) {
                 matrix.row_mut(from).copy_from_slice(&values);
             }
+            complete[from] = problems.0.len() == row_before;
         }
-        if problems.0.len() == before {
-            self.check_sums(&matrix, &positions, problems);
-        }
+        self.check_sums(&matrix, &positions, &complete, problems);
         (problems.0.len() == before).then_some(matrix)
     }
 
@@ -443,18 +450,21 @@ impl Rows<'_> {
         )
     }
 
-    /// Every row must sum to 1; say so when the columns do instead.
+    /// Every `complete` row (read without a problem) must sum to 1; say so
+    /// when the columns do instead, which only a wholly read matrix shows.
     fn check_sums(
         &self,
         matrix: &DMatrix<f64>,
         positions: &[Option<Position>],
+        complete: &[bool],
         problems: &mut Problems,
     ) {
         let off = |sum: f64| (sum - 1.0).abs() > self.tolerance;
-        let columns_sum_to_one = matrix.column_iter().all(|c| !off(c.sum()));
+        let columns_sum_to_one =
+            complete.iter().all(|&c| c) && matrix.column_iter().all(|c| !off(c.sum()));
         for (i, row) in matrix.row_iter().enumerate() {
             let sum = row.sum();
-            if !off(sum) {
+            if !complete[i] || !off(sum) {
                 continue;
             }
             let sum = Shown(sum);
