@@ -26,9 +26,9 @@
 
 use nalgebra::{DMatrix, DVector};
 
+use super::block::Block;
 use super::elimination;
 use super::krylov;
-use super::rows::RowMajor;
 use super::structure::Structure;
 
 /// Right-hand sides from which the triangular solves go by blocks.
@@ -242,8 +242,9 @@ pub enum Solver {
     /// State reduction without subtraction ([`Censored`]).
     Elimination,
     /// GMRES with every entry certified by an a-posteriori bound
-    /// ([`krylov`]), after this many products with `Q`.
-    Krylov { iterations: usize },
+    /// ([`krylov`]), after this many products with `Q`, the residuals'
+    /// included.
+    Krylov { products: usize },
 }
 
 /// The transient analysis of a chain.
@@ -366,7 +367,7 @@ fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Op
     if m < krylov::MIN_STATES || transient.iter().any(|&i| matrix[(i, i)] > krylov::MAX_STAY) {
         return None;
     }
-    let q = RowMajor::block(matrix, transient);
+    let q = Block::of(matrix, transient);
 
     // [B | t] = (I − Q)⁻¹ [R | 1]; t bounds every error (module docs).
     let classes = r.ncols();
@@ -376,7 +377,7 @@ fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Op
         let rt = s.residual_norms[classes];
         (rt < 0.5).then(|| s.x.column(classes) / (1.0 - rt))
     };
-    let solution = krylov::solve(&q, &right_hand_sides, |s| {
+    let solution = krylov::solve(&q, &right_hand_sides, Some(classes), |s| {
         bound(s).is_some_and(|tau| s.is_certified(&tau))
     })?;
     let tau = bound(&solution)?;
@@ -385,16 +386,12 @@ fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Op
     // N t̂, first from t̂'s own Krylov space, else by a solve of its own; its
     // error is certified against N t̂, and t̂'s own relative error carries
     // over to N t̂ at the same size, since N ≥ 0.
-    let t_hat = DMatrix::from_column_slice(m, 1, expected_steps.as_slice());
-    let reused = solution.solve_again(classes).and_then(|v| {
-        let v = DMatrix::from_column_slice(m, 1, v.as_slice());
-        let (_, norms, relative) = krylov::residual_of(&q, &v, &t_hat);
-        let candidate = krylov::Solution::from_parts(v, norms, relative, 1);
-        candidate.is_certified(&tau).then_some(candidate)
-    });
-    let visits = match reused {
-        Some(visits) => visits,
-        None => krylov::solve(&q, &t_hat, |s| s.is_certified(&tau))?,
+    let visits = match solution.again.clone().filter(|v| v.is_certified(&tau)) {
+        Some(visits) => *visits,
+        None => {
+            let t_hat = DMatrix::from_column_slice(m, 1, expected_steps.as_slice());
+            krylov::solve(&q, &t_hat, None, |s| s.is_certified(&tau))?
+        }
     };
     Some(Solved {
         fundamental_matrix: None,
@@ -403,7 +400,7 @@ fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Op
         expected_steps,
         residual: solution.relative_residual,
         solver: Solver::Krylov {
-            iterations: solution.iterations + visits.iterations,
+            products: solution.products + visits.products,
         },
     })
 }

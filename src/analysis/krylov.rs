@@ -32,8 +32,9 @@
 //! are therefore left to elimination, whose pivots are sums of outflows.
 
 use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
 
-use super::rows::RowMajor;
+use super::block::Block;
 
 /// Fewest transient states for which a Krylov solve is tried: below it,
 /// elimination is as fast as a dozen products with `Q`.
@@ -69,11 +70,12 @@ pub struct Solution {
     pub residual_norms: Vec<f64>,
     /// `max_i |r_i| / (b_i + x̂_i + (Q x̂)_i)` over every column.
     pub relative_residual: f64,
-    /// Products with `Q` spent, over all cycles.
-    pub iterations: usize,
-    /// Each column's Krylov space, when `x` came from the first cycle and
-    /// so lies in it.
-    spaces: Option<Vec<Arnoldi>>,
+    /// Products with `Q` spent, the residuals' included.
+    pub products: usize,
+    /// `(I − Q)⁻¹ x̂_c` for the column `c` [`solve`] was asked to solve
+    /// again, with its own residual against `x̂_c`, when `x̂_c` came from a
+    /// single cycle. Its product is counted in `products` above.
+    pub again: Option<Box<Solution>>,
 }
 
 impl Solution {
@@ -91,99 +93,100 @@ impl Solution {
     }
 }
 
-impl Solution {
-    /// A solution found some other way, with its residual from
-    /// `residual_of` and the products with `Q` it took.
-    pub fn from_parts(
-        x: DMatrix<f64>,
-        residual_norms: Vec<f64>,
-        relative_residual: f64,
-        iterations: usize,
-    ) -> Self {
-        Self {
-            x,
-            residual_norms,
-            relative_residual,
-            iterations,
-            spaces: None,
-        }
-    }
-
-    /// `(I − Q)⁻¹ x̂_c` approximated in column `c`'s own Krylov space
-    /// without a product with `Q`: `x̂_c = V y` lies in the space, and
-    /// `(I − Q) V_k = V_{k+1} H̄_k` turns `min ‖x̂_c − (I − Q) V_k z‖` into
-    /// the same small least-squares problem GMRES solved, with `y` for
-    /// `‖b‖ e₁`. `None` when `x̂` took more than one cycle.
-    pub fn solve_again(&self, c: usize) -> Option<DVector<f64>> {
-        let space = &self.spaces.as_ref()?[c];
-        let mut g = space.coefficients();
-        g.push(0.0);
-        for (i, &(cos, sin)) in space.rotations.iter().enumerate() {
-            let (a, b) = (g[i], g[i + 1]);
-            g[i] = cos * a + sin * b;
-            g[i + 1] = -sin * a + cos * b;
-        }
-        Some(space.combine(&space.back_substitute(&g)))
-    }
-}
-
 /// Solves `(I − Q) X = B` for `B ≥ 0` by restarted GMRES, every column at
 /// once, until `accept` takes the answer. `None` when the iteration budget
 /// runs out first, the iteration stalls, or an entry comes out negative
 /// (the exact solution is nonnegative).
+///
+/// With `again = Some(c)`, a first cycle that already gives the answer
+/// also gives `(I − Q)⁻¹ x̂_c` from column `c`'s own Krylov space
+/// ([`Solution::again`]): `x̂_c = V y` lies in the space, and
+/// `(I − Q) V_k = V_{k+1} H̄_k` turns `min ‖x̂_c − (I − Q) V_k z‖` into the
+/// small least-squares problem GMRES solved, with `y` for `‖b‖ e₁`. Its
+/// residual shares the product of the others.
 pub fn solve(
-    q: &RowMajor,
+    q: &Block,
     b: &DMatrix<f64>,
+    again: Option<usize>,
     accept: impl Fn(&Solution) -> bool,
 ) -> Option<Solution> {
-    let mut x = DMatrix::zeros(b.nrows(), b.ncols());
+    let (m, columns) = b.shape();
+    let mut x = DMatrix::zeros(m, columns);
     let mut residual = b.clone();
-    let mut iterations = 0;
-    while iterations < MAX_ITERATIONS {
-        let (correction, spaces, spent) = gmres(q, &residual, MAX_ITERATIONS - iterations)?;
+    let mut products = 0;
+    while products < MAX_ITERATIONS {
+        let (correction, spaces, spent) = gmres(q, &residual, MAX_ITERATIONS - products)?;
         if spent == 0 {
             return None;
         }
-        let first_cycle = iterations == 0;
-        iterations += spent;
+        let first_cycle = products == 0;
+        products += spent;
         x += correction;
         if x.iter().any(|&v| v < 0.0) {
             return None;
         }
-        let (r, norms, relative) = residual_of(q, &x, b);
+
+        // One product for the residual of every column, and of N x̂_c.
+        let again = again
+            .filter(|_| first_cycle)
+            .map(|c| (c, spaces[c].solve_again()));
+        let mut estimate = x.clone();
+        let mut targets = b.clone();
+        if let Some((c, v)) = &again {
+            estimate = estimate.insert_column(columns, 0.0);
+            estimate.set_column(columns, v);
+            targets = targets.insert_column(columns, 0.0);
+            targets.set_column(columns, &x.column(*c));
+        }
+        let (r, norms, relative) = residual_of(q, &estimate, &targets);
+        products += 1;
+        let again = again.map(|(_, v)| {
+            Box::new(Solution {
+                x: DMatrix::from_column_slice(m, 1, v.as_slice()),
+                residual_norms: vec![norms[columns]],
+                relative_residual: relative[columns],
+                products: 0,
+                again: None,
+            })
+        });
         let solution = Solution {
             x,
-            residual_norms: norms,
-            relative_residual: relative,
-            iterations,
-            spaces: first_cycle.then_some(spaces),
+            residual_norms: norms[..columns].to_vec(),
+            relative_residual: relative[..columns].iter().copied().fold(0.0, f64::max),
+            products,
+            again,
         };
         if accept(&solution) {
             return Some(solution);
         }
         x = solution.x;
-        residual = r;
+        residual = r.columns(0, columns).clone_owned();
     }
     None
 }
 
-/// `r = b − x + Q x` with each column's `‖r‖∞` and the largest relative
+/// `r = b − x + Q x` with each column's `‖r‖∞` and largest relative
 /// residual `|r_i| / (b_i + x_i + (Q x)_i)`, for `x ≥ 0`.
 pub(super) fn residual_of(
-    q: &RowMajor,
+    q: &Block,
     x: &DMatrix<f64>,
     b: &DMatrix<f64>,
-) -> (DMatrix<f64>, Vec<f64>, f64) {
+) -> (DMatrix<f64>, Vec<f64>, Vec<f64>) {
     let qx = q.mul(x);
     let mut r = b - x;
     r += &qx;
-    let mut relative = 0.0_f64;
-    for ((&r, &b), (&x, &qx)) in r.iter().zip(b.iter()).zip(x.iter().zip(qx.iter())) {
-        let scale = b + x + qx;
-        if scale > 0.0 {
-            relative = relative.max(r.abs() / scale);
-        }
-    }
+    let relative = (0..r.ncols())
+        .map(|c| {
+            let mut worst = 0.0_f64;
+            for i in 0..r.nrows() {
+                let scale = b[(i, c)] + x[(i, c)] + qx[(i, c)];
+                if scale > 0.0 {
+                    worst = worst.max(r[(i, c)].abs() / scale);
+                }
+            }
+            worst
+        })
+        .collect();
     let norms = r.column_iter().map(|c| c.amax()).collect();
     (r, norms, relative)
 }
@@ -194,7 +197,7 @@ pub(super) fn residual_of(
 /// `None` when the residual falls too slowly to reach its target within the
 /// budget.
 fn gmres(
-    q: &RowMajor,
+    q: &Block,
     b: &DMatrix<f64>,
     budget: usize,
 ) -> Option<(DMatrix<f64>, Vec<Arnoldi>, usize)> {
@@ -216,9 +219,17 @@ fn gmres(
             column.copy_from(&arnoldi[c].basis[arnoldi[c].len]);
         }
         w -= q.mul(&w);
+        // Each column's space grows on its own; both cores take a share, so
+        // that neither waits idle for the next product.
+        let mut fresh: Vec<Option<DVector<f64>>> = vec![None; columns];
         for (column, &c) in w.column_iter().zip(&running) {
-            arnoldi[c].extend(column.clone_owned());
+            fresh[c] = Some(column.clone_owned());
         }
+        arnoldi.par_iter_mut().zip(fresh).for_each(|(space, w)| {
+            if let Some(w) = w {
+                space.extend(w);
+            }
+        });
         iterations += 1;
 
         if iterations >= TRIAL_ITERATIONS {
@@ -352,6 +363,19 @@ impl Arnoldi {
         needed <= left as f64
     }
 
+    /// `(I − Q)⁻¹ x̂` for this space's solution `x̂`, in the space (see
+    /// [`solve`]).
+    fn solve_again(&self) -> DVector<f64> {
+        let mut g = self.coefficients();
+        g.push(0.0);
+        for (i, &(cos, sin)) in self.rotations.iter().enumerate() {
+            let (a, b) = (g[i], g[i + 1]);
+            g[i] = cos * a + sin * b;
+            g[i + 1] = -sin * a + cos * b;
+        }
+        self.combine(&self.back_substitute(&g))
+    }
+
     /// `y` with `R y = g`: the least-squares solution is `V y`.
     fn coefficients(&self) -> Vec<f64> {
         self.back_substitute(&self.g).iter().copied().collect()
@@ -387,6 +411,11 @@ impl Arnoldi {
 mod tests {
     use super::*;
 
+    /// All of `q` as a block.
+    fn whole(q: &DMatrix<f64>) -> Block<'_> {
+        Block::of(q, &(0..q.nrows()).collect::<Vec<_>>())
+    }
+
     /// A dense transient block of `m` states, each leaving with probability
     /// `exit` to one absorbing state.
     fn dense(m: usize, exit: f64, seed: u64) -> (DMatrix<f64>, DMatrix<f64>) {
@@ -408,8 +437,8 @@ mod tests {
         let mut b = DMatrix::from_element(600, 2, 1.0);
         b.set_column(0, &r.column(0));
         let bound = |s: &Solution| s.x.column(1) / (1.0 - s.residual_norms[1]);
-        let s = solve(&RowMajor::new(&q), &b, |s| s.is_certified(&bound(s))).unwrap();
-        assert!(s.iterations < 20, "{} iterations", s.iterations);
+        let s = solve(&whole(&q), &b, None, |s| s.is_certified(&bound(s))).unwrap();
+        assert!(s.products < 20, "{} products", s.products);
         for i in 0..600 {
             assert!((s.x[(i, 0)] - 1.0).abs() < 1e-13);
             assert!((s.x[(i, 1)] - 100.0).abs() < 1e-11);
@@ -425,7 +454,7 @@ mod tests {
         let m = 600;
         let q = DMatrix::from_fn(m, m, |i, j| if i.abs_diff(j) == 1 { 0.5 } else { 0.0 });
         let b = DMatrix::from_element(m, 1, 1.0);
-        assert!(solve(&RowMajor::new(&q), &b, |_| true).is_none());
+        assert!(solve(&whole(&q), &b, None, |_| true).is_none());
     }
 
     #[test]
@@ -434,8 +463,8 @@ mod tests {
             x: DMatrix::from_column_slice(2, 1, &[0.5, 0.0]),
             residual_norms: vec![0.0],
             relative_residual: 0.0,
-            iterations: 1,
-            spaces: None,
+            products: 1,
+            again: None,
         };
         assert!(!s.is_certified(&DVector::from_element(2, 1.0)));
     }

@@ -6,12 +6,12 @@
 //! `verchain run` reports.
 
 pub mod absorbing;
+pub mod block;
 pub mod convergence;
 pub mod elimination;
 pub mod hitting;
 pub mod krylov;
 pub mod passage;
-pub mod rows;
 pub mod stationary;
 pub mod structure;
 pub mod transient;

@@ -68,9 +68,7 @@ impl From<Solver> for SolverSummary {
     fn from(solver: Solver) -> Self {
         match solver {
             Solver::Elimination => Self::Elimination,
-            Solver::Krylov { iterations } => Self::Gmres {
-                products: iterations,
-            },
+            Solver::Krylov { products } => Self::Gmres { products },
         }
     }
 }
