@@ -291,7 +291,10 @@ pub fn analyze(
         .collect();
     let r = exit_block(matrix, structure);
     let solved = match with_fundamental_matrix {
-        false => by_krylov(matrix, &transient, &r),
+        // On a worker of the thread pool, so that each product's halves
+        // are shared between two workers rather than handed over by a
+        // thread that sleeps until they are done.
+        false => rayon::scope(|_| by_krylov(matrix, &transient, &r)),
         true => None,
     };
     let solved =
@@ -377,7 +380,11 @@ fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Op
         let rt = s.residual_norms[classes];
         (rt < 0.5).then(|| s.x.column(classes) / (1.0 - rt))
     };
-    let solution = krylov::solve(&q, &right_hand_sides, Some(classes), |s| {
+    let plan = krylov::Plan {
+        again: Some(classes),
+        deflation: krylov::Deflation::of(&q, &r.column_sum().map(|exit| 1.0 - exit)),
+    };
+    let solution = krylov::solve(&q, &right_hand_sides, &plan, |s| {
         bound(s).is_some_and(|tau| s.is_certified(&tau))
     })?;
     let tau = bound(&solution)?;
@@ -390,7 +397,11 @@ fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Op
         Some(visits) => *visits,
         None => {
             let t_hat = DMatrix::from_column_slice(m, 1, expected_steps.as_slice());
-            krylov::solve(&q, &t_hat, None, |s| s.is_certified(&tau))?
+            let plan = krylov::Plan {
+                again: None,
+                deflation: plan.deflation,
+            };
+            krylov::solve(&q, &t_hat, &plan, |s| s.is_certified(&tau))?
         }
     };
     Some(Solved {
@@ -583,6 +594,25 @@ mod tests {
             }
             assert!(fast.residual < 1e-14);
         }
+    }
+
+    #[test]
+    fn krylov_gives_the_same_numbers_on_one_thread_and_on_two() {
+        let t = dense_absorbing(604, &[600, 601, 602, 603], 23);
+        let structure = Structure::of(&t);
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| analyze(&t, &structure, false).unwrap())
+        };
+        let (one, two) = (on(1), on(2));
+        assert!(matches!(one.solver, Solver::Krylov { .. }));
+        assert_eq!(one.solver, two.solver);
+        assert_eq!(one.probabilities, two.probabilities);
+        assert_eq!(one.expected_steps, two.expected_steps);
+        assert_eq!(one.variance_steps, two.variance_steps);
     }
 
     #[test]

@@ -8,18 +8,20 @@
 //! once, column by column. (A general matrix product would copy `Q` into
 //! packed panels on every call, which costs more than the arithmetic.)
 //!
-//! A product lays `X` out by rows, twelve columns at a time, and streams a
-//! tile of rows of `Q` down the columns of `Q` against it, keeping the
-//! tile × 12 block of the result in registers: 16 rows with AVX-512's 32
-//! vector registers, 4 rows with AVX2's 16. On x86-64 the kernel is
-//! compiled for each and chosen at run time; a portable one serves other
-//! processors. Every kernel adds the terms of each entry in the same order,
-//! `j = 0, 1, …`, with a fused or a plain multiply-add.
+//! A product lays `X` out by rows, up to twelve columns at a time, and
+//! streams a tile of rows of `Q` down the columns of `Q` against it,
+//! keeping the tile's block of the result in registers: 16 rows with
+//! AVX-512's 32 vector registers, 4 rows with AVX2's 16. There is a kernel
+//! for each width from 1 to 12, so a narrow `X` costs no padding. On x86-64
+//! the kernels are compiled for each instruction set and chosen at run
+//! time; portable ones serve other processors. Every kernel adds the terms
+//! of each entry in the same order, `j = 0, 1, …`, so the rows' split
+//! between threads never changes a number.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DVector};
 
 /// The most columns of `X` a pass over `Q` works on.
 const COLUMNS: usize = 12;
@@ -73,6 +75,18 @@ impl<'a> Block<'a> {
             stride: m,
             m,
         }
+    }
+
+    /// `Qᵀ 1`, the sums of the columns.
+    pub fn column_sums(&self) -> DVector<f64> {
+        let sum = |j: usize| sum(&self.data[j * self.stride..][..self.m]);
+        let sums: Vec<f64> = if self.m >= PARALLEL_ROWS {
+            use rayon::prelude::*;
+            (0..self.m).into_par_iter().map(sum).collect()
+        } else {
+            (0..self.m).map(sum).collect()
+        };
+        DVector::from_vec(sums)
     }
 
     /// The number of rows.
@@ -237,6 +251,44 @@ fn tile<const ROWS: usize, const WIDTH: usize, const FUSED: bool>(
     }
 }
 
+/// Partial sums a reduction keeps, so that its additions do not wait on
+/// one another and fill vector registers.
+const LANES: usize = 8;
+
+/// `Σ a_i`, in [`LANES`] interleaved partial sums.
+pub(super) fn sum(a: &[f64]) -> f64 {
+    let mut lanes = [0.0; LANES];
+    let chunks = a.chunks_exact(LANES);
+    let rest: f64 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        for (lane, &value) in lanes.iter_mut().zip(chunk) {
+            *lane += value;
+        }
+    }
+    lanes.iter().sum::<f64>() + rest
+}
+
+/// `Σ a_i b_i`, in [`LANES`] interleaved partial sums.
+pub(super) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "a dot product needs vectors of one length"
+    );
+    let mut lanes = [0.0; LANES];
+    let (chunks_a, chunks_b) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let rest: f64 = (chunks_a.remainder().iter())
+        .zip(chunks_b.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (chunk_a, chunk_b) in chunks_a.zip(chunks_b) {
+        for ((lane, &x), &y) in lanes.iter_mut().zip(chunk_a).zip(chunk_b) {
+            *lane += x * y;
+        }
+    }
+    lanes.iter().sum::<f64>() + rest
+}
+
 #[inline(always)]
 fn multiply_add<const FUSED: bool>(a: f64, b: f64, c: f64) -> f64 {
     if FUSED { a.mul_add(b, c) } else { a * b + c }
@@ -287,6 +339,34 @@ mod tests {
                 // Entries are multiples of 1/8 with small sums: exact.
                 assert_eq!(y, expected, "n {n}, k {k}, states {states:?}");
             }
+        }
+    }
+
+    #[test]
+    fn sums_and_dot_products_of_every_length() {
+        for n in [0, 1, 7, 8, 9, 17, 100] {
+            let a: Vec<f64> = (0..n).map(|i| (i % 5) as f64 - 1.5).collect();
+            let b: Vec<f64> = (0..n).map(|i| (i % 3) as f64 * 0.25).collect();
+            // Multiples of 1/8 with small sums: every order gives the same.
+            assert_eq!(sum(&a), a.iter().sum::<f64>());
+            assert_eq!(
+                dot(&a, &b),
+                a.iter().zip(&b).map(|(x, y)| x * y).sum::<f64>()
+            );
+        }
+    }
+
+    #[test]
+    fn column_sums_of_views_and_copies() {
+        let matrix = DMatrix::from_fn(300, 300, |i, j| ((i + 2 * j) % 7) as f64);
+        for states in [(20..290).collect::<Vec<_>>(), (0..300).rev().collect()] {
+            let expected = DVector::from_iterator(
+                states.len(),
+                states
+                    .iter()
+                    .map(|&j| states.iter().map(|&i| matrix[(i, j)]).sum()),
+            );
+            assert_eq!(Block::of(&matrix, &states).column_sums(), expected);
         }
     }
 
