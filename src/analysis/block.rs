@@ -16,7 +16,9 @@
 //! the kernels are compiled for each instruction set and chosen at run
 //! time; portable ones serve other processors. Every kernel adds the terms
 //! of each entry in the same order, `j = 0, 1, …`, so the rows' split
-//! between threads never changes a number.
+//! between threads never changes a number; the portable kernels multiply
+//! and add apart rather than fused, so their last bits may differ from the
+//! others' (one machine always gives the same numbers).
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -338,6 +340,87 @@ mod tests {
                 let expected = product(&matrix, states, &x);
                 // Entries are multiples of 1/8 with small sums: exact.
                 assert_eq!(y, expected, "n {n}, k {k}, states {states:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_kernel_of_every_width_matches_the_definition() {
+        // Called directly, so that the kernels this processor does not
+        // choose are tested too. Multiples of 1/8 with small sums: exact
+        // with or without fused multiply-adds.
+        type Kernel = fn(&[f64], usize, &[f64], Range<usize>, &mut [f64]);
+        macro_rules! widths {
+            ($kernel:ident) => {
+                [
+                    $kernel::<1> as Kernel,
+                    $kernel::<2>,
+                    $kernel::<3>,
+                    $kernel::<4>,
+                    $kernel::<5>,
+                    $kernel::<6>,
+                    $kernel::<7>,
+                    $kernel::<8>,
+                    $kernel::<9>,
+                    $kernel::<10>,
+                    $kernel::<11>,
+                    $kernel::<12>,
+                ]
+            };
+        }
+        let mut kernels = vec![("portable", widths!(rows_portable))];
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            // SAFETY (for the two calls below): these wrappers are only
+            // called through the list, and a set is listed only when the
+            // processor has its features.
+            fn avx512<const W: usize>(
+                q: &[f64],
+                s: usize,
+                p: &[f64],
+                r: Range<usize>,
+                o: &mut [f64],
+            ) {
+                unsafe { rows_avx512::<W>(q, s, p, r, o) }
+            }
+            fn avx2<const W: usize>(
+                q: &[f64],
+                s: usize,
+                p: &[f64],
+                r: Range<usize>,
+                o: &mut [f64],
+            ) {
+                unsafe { rows_avx2::<W>(q, s, p, r, o) }
+            }
+            if has!("avx512f") {
+                kernels.push(("avx512", widths!(avx512)));
+            }
+            if has!("avx2") && has!("fma") {
+                kernels.push(("avx2", widths!(avx2)));
+            }
+        }
+        for n in [1, 5, 17, 37, 301] {
+            let q = DMatrix::from_fn(n, n, |i, j| ((i * 7 + j * 3) % 11) as f64 / 8.0);
+            for width in 1..=COLUMNS {
+                let x = DMatrix::from_fn(n, width, |i, j| ((i + 5 * j) % 13) as f64 - 6.0);
+                let expected = &q * &x;
+                let mut panel = vec![0.0; n * width];
+                for ((j, c), value) in (0..n)
+                    .flat_map(|j| (0..width).map(move |c| (j, c)))
+                    .zip(&mut panel)
+                {
+                    *value = x[(j, c)];
+                }
+                for (name, kernels) in &kernels {
+                    for rows in [0..n, n / 2..n] {
+                        let mut out = vec![0.0; rows.len() * width];
+                        kernels[width - 1](q.as_slice(), n, &panel, rows.clone(), &mut out);
+                        let got = DMatrix::from_column_slice(rows.len(), width, &out);
+                        let want = expected.rows(rows.start, rows.len());
+                        assert_eq!(got, want, "{name}, n {n}, width {width}, rows {rows:?}");
+                    }
+                }
             }
         }
     }

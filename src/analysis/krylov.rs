@@ -50,9 +50,10 @@ pub const MAX_STAY: f64 = 0.5;
 /// Componentwise relative error an answer must be certified to.
 pub const CERTIFIED_ERROR: f64 = 1e-12;
 
-/// Products with `Q` a solve may spend before it gives up; at 1000 states
-/// that is about a tenth of the cost of elimination with ten right-hand
-/// sides.
+/// Products with `Q` a solve may spend before it gives up: with a dozen
+/// right-hand sides at 1000 states, about the work of an elimination. A
+/// solve that is not on course to converge well within it stops after
+/// [`TRIAL_ITERATIONS`].
 const MAX_ITERATIONS: usize = 40;
 
 /// Relative decrease of the GMRES residual estimate each cycle aims for:
@@ -152,8 +153,8 @@ impl Deflation {
     }
 }
 
-/// Solves `(I − Q) X = B` for `B ≥ 0` by restarted GMRES, every column at
-/// once, until `accept` takes the answer. `None` when the iteration budget
+/// Solves `(I − Q) X = B` for `B ≥ 0` by restarted GMRES, the columns in
+/// two groups side by side, until `accept` takes the answer. `None` when the iteration budget
 /// runs out first, the iteration stalls, or an entry comes out negative
 /// (the exact solution is nonnegative).
 ///
@@ -252,11 +253,14 @@ pub(super) fn residual_of(
 }
 
 /// One GMRES cycle from 0 on every column of `b`, at most `budget`
-/// iterations: the columns in two groups, one on each core, each with its
-/// own products with `Q`, so that the cores meet once a cycle rather than
-/// twice an iteration. Returns the correction, each column's space and the
-/// iterations spent (the longer group's), or `None` when a residual falls
-/// too slowly to reach its target within the budget.
+/// iterations: the columns in two groups side by side, each with its own
+/// products with `Q`. A group's products and Arnoldi steps still fork, but
+/// the other core takes its share only when it has nothing else to do, so
+/// the cores seldom wait for each other (a product of every column shared
+/// between the cores makes both wait twice an iteration). Returns the
+/// correction, each column's space and the iterations spent (the longer
+/// group's), or `None` when a residual falls too slowly to reach its target
+/// within the budget.
 fn cycle(
     q: &Block,
     b: &DMatrix<f64>,
@@ -412,6 +416,12 @@ impl Arnoldi {
             }
         }
         let norm = dot(w.as_slice(), w.as_slice()).sqrt();
+        if !norm.is_finite() {
+            // Not a number: a matrix no chain has; stop this column, and
+            // its answer will not be certified.
+            self.done = true;
+            return;
+        }
         h[j + 1] = norm;
         if norm > 0.0 {
             self.basis.push(w / norm);
@@ -581,6 +591,40 @@ mod tests {
         // The same answer, within what each is certified to.
         let gap = deflated.x.zip_map(&plain.x, |a, b| (a - b).abs() / b).max();
         assert!(gap < 2.0 * CERTIFIED_ERROR, "{gap:e}");
+    }
+
+    #[test]
+    fn the_column_solved_again_is_certified_from_its_own_space() {
+        // Every state leaves with probability 0.01, so t = 100 everywhere
+        // and N t = 100 t = 10⁴. The column solved again is the second of
+        // two, so it is the first of the second group of columns.
+        let (q, r) = dense(600, 0.01, 11);
+        let mut b = DMatrix::from_element(600, 2, 1.0);
+        b.set_column(0, &r.column(0));
+        let block = whole(&q);
+        let plan = Plan {
+            again: Some(1),
+            deflation: Deflation::of(&block, &q.column_sum()),
+        };
+        let s = solve(&block, &b, &plan, |_| true).unwrap();
+        let again = s.again.as_ref().expect("the answer came from one cycle");
+        let tau = s.x.column(1) / (1.0 - s.residual_norms[1]);
+        assert!(again.is_certified(&tau));
+        for &v in again.x.iter() {
+            assert!((v - 1e4).abs() < 1e4 * 1e-12, "{v}");
+        }
+    }
+
+    #[test]
+    fn a_block_with_nan_gives_no_answer_and_no_panic() {
+        // No chain has one (they are refused when read), but the library
+        // may be handed any matrix.
+        let (mut q, _) = dense(600, 0.01, 12);
+        q[(3, 7)] = f64::NAN;
+        let b = DMatrix::from_element(600, 2, 1.0);
+        let tau = DVector::from_element(600, 100.0);
+        let s = solve(&whole(&q), &b, &Plan::default(), |s| s.is_certified(&tau));
+        assert!(s.is_none());
     }
 
     #[test]
