@@ -266,6 +266,62 @@ impl<'a> Sink<'a> {
         Ok(index)
     }
 
+    /// The rows of `later`, read from the text after this sink's, added to
+    /// this sink's with their versions and states renumbered; `None` when
+    /// the two read different kinds of time. Neither may have read event
+    /// ids.
+    pub(super) fn merge(mut self, later: Sink) -> Option<Self> {
+        debug_assert!(self.event_ids.is_empty() && later.event_ids.is_empty());
+        match (self.time_kind, later.time_kind) {
+            (Some(a), Some(b)) if a != b => return None,
+            (None, kind) => self.time_kind = kind,
+            _ => {}
+        }
+        let mut state_index: Map<u32> = Map::default();
+        for (i, name) in self.states.iter().enumerate() {
+            state_index.insert(name.clone(), i as u32);
+        }
+        let states: Vec<u32> = later
+            .states
+            .into_iter()
+            .map(|name| {
+                *state_index.entry(name.clone()).or_insert_with(|| {
+                    self.states.push(name);
+                    (self.states.len() - 1) as u32
+                })
+            })
+            .collect();
+        let versions: Vec<u32> = later
+            .versions
+            .into_iter()
+            .map(|id| match self.version_index.get(&id) {
+                Some(&v) => v,
+                None => {
+                    let v = self.versions.len() as u32;
+                    self.version_index.insert(id.clone(), v);
+                    self.versions.push(id);
+                    v
+                }
+            })
+            .collect();
+        let has_ids = self.layout.as_ref().is_some_and(|l| l.id.is_some());
+        self.rows
+            .extend(later.rows.into_iter().map(|row| Observation {
+                version: if has_ids {
+                    versions[row.version as usize]
+                } else {
+                    0
+                },
+                state: states[row.state as usize],
+                from: row.from.map(|f| states[f as usize]),
+                ..row
+            }));
+        for (source, count) in later.sources {
+            *self.sources.entry(source).or_default() += count;
+        }
+        Some(self)
+    }
+
     pub(super) fn finish(mut self) -> Result<Observed, FitError> {
         let layout = self.layout.take().ok_or(FitError::Empty)?;
         let Some(time_kind) = self.time_kind else {

@@ -81,7 +81,7 @@ pub struct Observation {
 }
 
 /// Everything read from a history file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Observed {
     /// State names; the policy's order when there is one, else sorted.
     pub states: Vec<String>,
@@ -105,12 +105,98 @@ pub struct Observed {
 /// that is not CSV or JSON, an empty field, a time that does not parse, an
 /// unknown state.
 pub fn read(input: impl Read, options: &ReadOptions) -> Result<Observed, FitError> {
+    let whole = options
+        .expected_bytes
+        .is_some_and(|bytes| bytes <= WHOLE_BYTES);
     let mut sink = Sink::new(options)?;
     match options.format {
+        Format::Csv if whole => return read_csv_in_halves(&read_whole(input)?, options),
         Format::Csv => read_csv(input, options, &mut sink)?,
         Format::JsonLines => read_json_lines(input, options, &mut sink)?,
     }
     sink.finish()
+}
+
+/// CSV texts from this size on are split between two threads (see
+/// [`read_csv_in_halves`]).
+const SPLIT_BYTES: u64 = 1 << 20;
+/// CSV inputs of a known size up to this are read whole, so that rows are
+/// numbered exactly ([`read_rows`]); larger ones, and inputs of unknown
+/// size, stream.
+const WHOLE_BYTES: u64 = 1 << 30;
+
+/// All of `input`.
+fn read_whole(mut input: impl Read) -> Result<Vec<u8>, FitError> {
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| FitError::Malformed {
+            line: lines_in(&bytes) + 1,
+            reason: format!("cannot read the file: {e}"),
+        })?;
+    Ok(bytes)
+}
+
+/// The line breaks in `bytes`: line feeds, and carriage returns not
+/// followed by one (the csv crate takes either, or both, as a line end).
+fn lines_in(bytes: &[u8]) -> u64 {
+    let feeds = bytes.iter().filter(|&&b| b == b'\n').count();
+    let returns = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+        .count();
+    (feeds + returns) as u64
+}
+
+/// Reads CSV text in two halves at once, split at a line break near the
+/// middle, when that gives what one pass would: no field is quoted (a
+/// quoted field may hold a line break) and no column holds event ids (a
+/// repeat is dropped only after the first, in file order). The second half's rows are numbered on from the first's, and
+/// its versions and states are renumbered into the first's. A problem in
+/// the first half is the file's first problem; one anywhere else, or
+/// halves that disagree (two kinds of time), send the whole text through
+/// one pass, so that every message is the one a single pass gives.
+fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, FitError> {
+    let one_pass = || {
+        let mut sink = Sink::new(options)?;
+        read_csv_text(bytes, Some(bytes), options, &mut sink)?;
+        sink.finish()
+    };
+    let header_end = bytes.iter().position(|&b| b == b'\n');
+    let split = (bytes.len() / 2..bytes.len())
+        .find(|&i| bytes[i] == b'\n')
+        .map(|i| i + 1);
+    let (Some(header_end), Some(split), false) = (header_end, split, bytes.contains(&b'"')) else {
+        return one_pass();
+    };
+    if (bytes.len() as u64) < SPLIT_BYTES || split <= header_end + 1 || split == bytes.len() {
+        return one_pass();
+    }
+    let (head, tail) = bytes.split_at(split);
+    let mut reader = csv_reader(head, true);
+    let (layout, fields) = read_header(&mut reader, options)?;
+    if layout.event_id {
+        return one_pass();
+    }
+    let offset = lines_in(head);
+    let half = |reader: &mut csv::Reader<&[u8]>, text: &[u8], offset: u64| {
+        let mut sink = Sink::new(options)?;
+        sink.set_layout(layout.clone());
+        read_rows(reader, &fields, Some(text), offset, &mut sink)?;
+        Ok::<_, FitError>(sink)
+    };
+    let (first, second) = rayon::join(
+        || half(&mut reader, head, 0),
+        || {
+            let mut reader = csv_reader(tail, false);
+            half(&mut reader, tail, offset)
+        },
+    );
+    match second.ok().and_then(|second| first.ok()?.merge(second)) {
+        Some(sink) => sink.finish(),
+        None => one_pass(),
+    }
 }
 
 /// The column names a layout uses, resolved against a header.
@@ -168,9 +254,50 @@ fn resolve(header: &[&str], columns: &Columns) -> Result<Layout, FitError> {
 }
 
 fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<(), FitError> {
+    read_csv_text(input, None, options, sink)
+}
+
+/// [`read_csv`], with the text itself when it is at hand (for exact line
+/// numbers, see [`read_rows`]).
+fn read_csv_text(
+    input: impl Read,
+    text: Option<&[u8]>,
+    options: &ReadOptions,
+    sink: &mut Sink,
+) -> Result<(), FitError> {
     // Fields are trimmed as they are used: the csv crate's own trimming
     // copies every record, which costs more than the rest of the fit.
-    let mut reader = csv::ReaderBuilder::new().from_reader(input);
+    let mut reader = csv_reader(input, true);
+    let (layout, fields) = read_header(&mut reader, options)?;
+    sink.set_layout(layout);
+    read_rows(&mut reader, &fields, text, 0, sink)
+}
+
+/// A CSV reader. Row lengths are checked against the header in
+/// [`read_rows`], which also reads rows without a header of their own.
+fn csv_reader<R: Read>(input: R, has_headers: bool) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(has_headers)
+        .from_reader(input)
+}
+
+/// Where in a CSV row each field a layout uses is.
+struct FieldIndices {
+    /// The header's names, trimmed.
+    names: Vec<String>,
+    id: Option<usize>,
+    time: usize,
+    state: usize,
+    from: Option<usize>,
+    event_id: Option<usize>,
+    source: Option<usize>,
+}
+
+fn read_header(
+    reader: &mut csv::Reader<impl Read>,
+    options: &ReadOptions,
+) -> Result<(Layout, FieldIndices), FitError> {
     let header = reader.headers().map_err(|e| csv_error(&e, 1))?.clone();
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
         return Err(FitError::Empty);
@@ -178,24 +305,76 @@ fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<
     let names: Vec<&str> = header.iter().map(str::trim_ascii).collect();
     let layout = resolve(&names, &options.columns)?;
     let index = |name: &str| names.iter().position(|n| *n == name);
-    let id = layout.id.as_deref().and_then(index);
-    let time = index(&layout.time).expect("resolved against the header");
-    let state = index(&layout.state).expect("resolved against the header");
-    let from = layout.from.then(|| index(FROM_COLUMN)).flatten();
-    let event_id = layout.event_id.then(|| index(EVENT_ID_COLUMN)).flatten();
-    let source = layout.source.then(|| index(SOURCE_COLUMN)).flatten();
-    sink.set_layout(layout);
+    let fields = FieldIndices {
+        id: layout.id.as_deref().and_then(index),
+        time: index(&layout.time).expect("resolved against the header"),
+        state: index(&layout.state).expect("resolved against the header"),
+        from: layout.from.then(|| index(FROM_COLUMN)).flatten(),
+        event_id: layout.event_id.then(|| index(EVENT_ID_COLUMN)).flatten(),
+        source: layout.source.then(|| index(SOURCE_COLUMN)).flatten(),
+        names: names.iter().map(|n| n.to_string()).collect(),
+    };
+    Ok((layout, fields))
+}
 
+/// The rows after the header (if any). With `text`, the bytes the reader
+/// reads, each row is numbered by the line breaks before it, plus `offset`;
+/// without, by the csv crate's count, which starts a row at the end of the
+/// row before it: one line early after a CRLF line end or a blank line.
+fn read_rows(
+    reader: &mut csv::Reader<impl Read>,
+    fields: &FieldIndices,
+    text: Option<&[u8]>,
+    offset: u64,
+    sink: &mut Sink,
+) -> Result<(), FitError> {
+    // The first byte not yet counted, and the line it is on.
+    let mut counted = (0, 1);
+    let mut line_of = |position: &csv::Position| -> u64 {
+        let Some(text) = text else {
+            return offset + position.line();
+        };
+        // The row begins after the line ends and blank lines the reader
+        // skipped to reach it.
+        let from = (position.byte() as usize).min(text.len());
+        let start = from
+            + text[from..]
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+        counted.1 += lines_in(&text[counted.0..start]);
+        counted.0 = start;
+        offset + counted.1
+    };
+    let FieldIndices {
+        names,
+        id,
+        time,
+        state,
+        from,
+        event_id,
+        source,
+    } = fields;
     // Bytes, not strings: only the fields used are checked to be UTF-8.
     let mut record = csv::ByteRecord::new();
     loop {
-        let line = reader.position().line();
+        let line = offset + reader.position().line();
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => return Err(csv_error(&e, line)),
         }
-        let line = record.position().map_or(line, csv::Position::line);
+        let line = record.position().map_or(line, &mut line_of);
+        if record.len() != names.len() {
+            return Err(FitError::Malformed {
+                line,
+                reason: format!(
+                    "the row has {} fields, the header has {}",
+                    record.len(),
+                    names.len()
+                ),
+            });
+        }
         let text = |i: usize| {
             std::str::from_utf8(record[i].trim_ascii()).map_err(|_| FitError::NotUtf8 {
                 line,
@@ -207,12 +386,12 @@ fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<
         };
         sink.push(Fields {
             line,
-            id: field(id)?,
-            time: text(time)?,
-            state: text(state)?,
-            from: field(from)?,
-            event_id: field(event_id)?,
-            source: field(source)?,
+            id: field(*id)?,
+            time: text(*time)?,
+            state: text(*state)?,
+            from: field(*from)?,
+            event_id: field(*event_id)?,
+            source: field(*source)?,
         })?;
     }
     Ok(())
@@ -318,6 +497,138 @@ mod tests {
 
     fn read_csv_text(text: &str) -> Result<Observed, FitError> {
         read(text.as_bytes(), &ReadOptions::default())
+    }
+
+    /// A history of over a mebibyte, so that it is read in halves: `rows`
+    /// events of 40 versions moving among five states, one an hour each.
+    fn long_history(rows: usize, line_end: &str) -> String {
+        let mut text = format!("version_id,timestamp,to_state,source{line_end}");
+        for k in 0..rows {
+            let (version, hour) = (k % 40, k / 40);
+            let state = ["develop", "test", "deploy", "update", "archive"][(k * 7 / 3) % 5];
+            text += &format!(
+                "model-{version},{},{state},ci{}{line_end}",
+                1_700_000_000_000_i64 + hour as i64 * 3_600_000,
+                k % 3
+            );
+        }
+        assert!(text.len() as u64 > SPLIT_BYTES);
+        text
+    }
+
+    /// What reading `text` in halves gives, and what one pass gives.
+    fn both_ways(text: &str, options: &ReadOptions) -> [Result<Observed, FitError>; 2] {
+        let halves = ReadOptions {
+            expected_bytes: Some(text.len() as u64),
+            ..options.clone()
+        };
+        let one_pass = || {
+            let mut sink = Sink::new(options)?;
+            super::read_csv_text(text.as_bytes(), Some(text.as_bytes()), options, &mut sink)?;
+            sink.finish()
+        };
+        [read(text.as_bytes(), &halves), one_pass()]
+    }
+
+    #[test]
+    fn rows_are_numbered_by_their_lines_whatever_the_line_ends() {
+        // The csv crate's own count starts a row where the row before it
+        // ended: one line early after a CRLF or a blank line.
+        let read_csv_text = |text: &str| {
+            let options = ReadOptions {
+                expected_bytes: Some(text.len() as u64),
+                ..ReadOptions::default()
+            };
+            read(text.as_bytes(), &options)
+        };
+        for end in ["\n", "\r\n", "\r"] {
+            let text = ["step,state", "1,a", "", "2,", "3,b", ""].join(end);
+            let error = read_csv_text(&text).unwrap_err();
+            assert_eq!(
+                error,
+                FitError::EmptyField {
+                    line: 4,
+                    column: "state".to_string()
+                },
+                "{end:?}"
+            );
+            let text = ["step,state", "", "1,a", "", "", "2,b", "3,c"].join(end);
+            let rows = read_csv_text(&text).unwrap().rows;
+            let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [3, 6, 7], "{end:?}");
+        }
+    }
+
+    #[test]
+    fn halves_read_what_one_pass_reads() {
+        for line_end in ["\n", "\r\n"] {
+            let text = long_history(60_000, line_end);
+            let [halves, one_pass] = both_ways(&text, &ReadOptions::default());
+            let (halves, one_pass) = (halves.unwrap(), one_pass.unwrap());
+            // Compared part by part: a whole history is too long a message.
+            assert_eq!(halves.states, one_pass.states);
+            assert_eq!(halves.versions, one_pass.versions);
+            let differs = halves
+                .rows
+                .iter()
+                .zip(&one_pass.rows)
+                .position(|(a, b)| a != b);
+            assert_eq!(
+                differs,
+                None,
+                "{line_end:?} {:?} {:?}",
+                differs.map(|i| halves.rows[i]),
+                differs.map(|i| one_pass.rows[i])
+            );
+            assert!(halves == one_pass);
+            assert_eq!(halves.rows.len(), 60_000);
+            assert_eq!(halves.rows.last().unwrap().line, 60_001);
+        }
+    }
+
+    #[test]
+    fn a_problem_in_the_second_half_gets_the_message_of_one_pass() {
+        let text = long_history(60_000, "\n");
+        let lines: Vec<&str> = text.lines().collect();
+        let with_line = |number: usize, replacement: &str| {
+            let mut lines = lines.clone();
+            lines[number - 1] = replacement;
+            lines.join("\n") + "\n"
+        };
+        let policy: Vec<String> = ["develop", "test", "deploy", "update", "archive"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let known = ReadOptions {
+            known_states: Some(&policy),
+            ..ReadOptions::default()
+        };
+        let cases = [
+            (
+                with_line(50_000, ",1700000000000,test,ci0"),
+                ReadOptions::default(),
+            ),
+            (
+                with_line(50_000, "model-1,yesterday,test,ci0"),
+                ReadOptions::default(),
+            ),
+            (
+                with_line(50_000, "model-1,1700000000000,test"),
+                ReadOptions::default(),
+            ),
+            (
+                with_line(50_000, "model-1,1700000000000,prodution,ci0"),
+                known.clone(),
+            ),
+            (with_line(40_001, "model-1,1700000000000,,ci0"), known),
+        ];
+        for (text, options) in cases {
+            let [halves, one_pass] = both_ways(&text, &options);
+            let (Err(halves), Err(one_pass)) = (halves, one_pass) else {
+                panic!("both ways should fail");
+            };
+            assert_eq!(halves, one_pass);
+        }
     }
 
     #[test]
