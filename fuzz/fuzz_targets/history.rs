@@ -33,6 +33,10 @@ fuzz_target!(|data: &[u8]| {
     if selector & 0x40 != 0 {
         request.smoothing = 0.5;
     }
+    if selector & 0x80 != 0 {
+        // As the command line reads a file: whole, its size known.
+        request.read.expected_bytes = Some(text.len() as u64);
+    }
     let Ok(summary) = fit::fit(text, &request) else {
         return;
     };
