@@ -26,7 +26,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::block::Block;
+use super::block::{self, Block};
 use super::elimination;
 use super::krylov;
 use super::structure::Structure;
@@ -332,7 +332,7 @@ fn by_elimination(
     r: &DMatrix<f64>,
     with_fundamental_matrix: bool,
 ) -> Solved {
-    let q = transient_block(matrix, &structure.transient);
+    let q = block::gather(matrix, &structure.transient);
     let m = q.nrows();
     let ones = DMatrix::from_element(m, 1, 1.0);
     let censored = Censored::with_right_hand_sides(&q, r, &ones);
@@ -384,7 +384,7 @@ fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Op
         again: Some(classes),
         deflation: krylov::Deflation::of(&q, &r.column_sum().map(|exit| 1.0 - exit)),
     };
-    let solution = krylov::solve(&q, &right_hand_sides, &plan, |s| {
+    let mut solution = krylov::solve(&q, &right_hand_sides, &plan, |s| {
         bound(s).is_some_and(|tau| s.is_certified(&tau))
     })?;
     let tau = bound(&solution)?;
@@ -393,7 +393,7 @@ fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Op
     // N t̂, first from t̂'s own Krylov space, else by a solve of its own; its
     // error is certified against N t̂, and t̂'s own relative error carries
     // over to N t̂ at the same size, since N ≥ 0.
-    let visits = match solution.again.clone().filter(|v| v.is_certified(&tau)) {
+    let visits = match solution.again.take().filter(|v| v.is_certified(&tau)) {
         Some(visits) => *visits,
         None => {
             let t_hat = DMatrix::from_column_slice(m, 1, expected_steps.as_slice());
@@ -414,19 +414,6 @@ fn by_krylov(matrix: &DMatrix<f64>, transient: &[usize], r: &DMatrix<f64>) -> Op
             products: solution.products + visits.products,
         },
     })
-}
-
-/// `Q = T[transient, transient]`.
-fn transient_block(matrix: &DMatrix<f64>, transient: &[usize]) -> DMatrix<f64> {
-    // Column by column: the matrix is column-major.
-    let mut q = DMatrix::zeros(transient.len(), transient.len());
-    for (mut to, &j) in q.column_iter_mut().zip(transient) {
-        let from = matrix.column(j);
-        for (entry, &i) in to.iter_mut().zip(transient) {
-            *entry = from[i];
-        }
-    }
-    q
 }
 
 /// `R[i][c] = Σ_{j ∈ class c} T[i][j]` for the transient states `i`.
@@ -468,7 +455,7 @@ pub fn class_absorption_probabilities(
     if structure.transient.is_empty() {
         return h;
     }
-    let q = transient_block(matrix, &structure.transient);
+    let q = block::gather(matrix, &structure.transient);
     let r = exit_block(matrix, structure);
     let probabilities = Censored::new(&q, &r).outflow_solutions();
     for (a, &state) in structure.transient.iter().enumerate() {

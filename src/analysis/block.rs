@@ -59,19 +59,7 @@ impl<'a> Block<'a> {
                 m,
             };
         }
-        let mut data = vec![0.0; m * m];
-        let gather = |(to, &j): (&mut [f64], &usize)| {
-            let column = matrix.column(j);
-            for (entry, &i) in to.iter_mut().zip(states) {
-                *entry = column[i];
-            }
-        };
-        if m >= PARALLEL_ROWS {
-            use rayon::prelude::*;
-            data.par_chunks_mut(m).zip(states).for_each(gather);
-        } else {
-            data.chunks_mut(m.max(1)).zip(states).for_each(gather);
-        }
+        let data: Vec<f64> = gather(matrix, states).data.into();
         Self {
             data: Cow::Owned(data),
             stride: m,
@@ -251,6 +239,27 @@ fn tile<const ROWS: usize, const WIDTH: usize, const FUSED: bool>(
     for (c, column) in sum.iter().enumerate() {
         out[c * len + offset..][..ROWS].copy_from_slice(column);
     }
+}
+
+/// `matrix[states, states]` as a matrix of its own, gathered column by
+/// column (the matrix is column-major), bands of columns on both cores.
+pub fn gather(matrix: &DMatrix<f64>, states: &[usize]) -> DMatrix<f64> {
+    let m = states.len();
+    let mut block = DMatrix::zeros(m, m);
+    let copy = |(to, &j): (&mut [f64], &usize)| {
+        let column = matrix.column(j);
+        for (entry, &i) in to.iter_mut().zip(states) {
+            *entry = column[i];
+        }
+    };
+    let data = block.as_mut_slice();
+    if m >= PARALLEL_ROWS {
+        use rayon::prelude::*;
+        data.par_chunks_mut(m).zip(states).for_each(copy);
+    } else {
+        data.chunks_mut(m.max(1)).zip(states).for_each(copy);
+    }
+    block
 }
 
 /// Partial sums a reduction keeps, so that its additions do not wait on
