@@ -108,9 +108,11 @@ pub fn read(input: impl Read, options: &ReadOptions) -> Result<Observed, FitErro
     let whole = options
         .expected_bytes
         .is_some_and(|bytes| bytes <= WHOLE_BYTES);
+    if options.format == Format::Csv && whole {
+        return read_csv_in_halves(&read_whole(input)?, options);
+    }
     let mut sink = Sink::new(options)?;
     match options.format {
-        Format::Csv if whole => return read_csv_in_halves(&read_whole(input)?, options),
         Format::Csv => read_csv(input, options, &mut sink)?,
         Format::JsonLines => read_json_lines(input, options, &mut sink)?,
     }
@@ -152,25 +154,29 @@ fn lines_in(bytes: &[u8]) -> u64 {
 /// Reads CSV text in two halves at once, split at a line break near the
 /// middle, when that gives what one pass would: no field is quoted (a
 /// quoted field may hold a line break) and no column holds event ids (a
-/// repeat is dropped only after the first, in file order). The second half's rows are numbered on from the first's, and
-/// its versions and states are renumbered into the first's. A problem in
-/// the first half is the file's first problem; one anywhere else, or
-/// halves that disagree (two kinds of time), send the whole text through
-/// one pass, so that every message is the one a single pass gives.
+/// repeat is dropped only after the first, in file order). The second
+/// half's rows are numbered on from the first's, and its versions and
+/// states are renumbered into the first's. A problem in the first half is
+/// the file's first problem; one anywhere else, or halves that disagree
+/// (two kinds of time), send the whole text through one pass, so that every
+/// message is the one a single pass gives.
 fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, FitError> {
     let one_pass = || {
         let mut sink = Sink::new(options)?;
         read_csv_text(bytes, Some(bytes), options, &mut sink)?;
         sink.finish()
     };
+    if (bytes.len() as u64) < SPLIT_BYTES || bytes.contains(&b'"') {
+        return one_pass();
+    }
     let header_end = bytes.iter().position(|&b| b == b'\n');
     let split = (bytes.len() / 2..bytes.len())
         .find(|&i| bytes[i] == b'\n')
         .map(|i| i + 1);
-    let (Some(header_end), Some(split), false) = (header_end, split, bytes.contains(&b'"')) else {
+    let (Some(header_end), Some(split)) = (header_end, split) else {
         return one_pass();
     };
-    if (bytes.len() as u64) < SPLIT_BYTES || split <= header_end + 1 || split == bytes.len() {
+    if split <= header_end + 1 || split == bytes.len() {
         return one_pass();
     }
     let (head, tail) = bytes.split_at(split);
@@ -193,7 +199,8 @@ fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, F
             half(&mut reader, tail, offset)
         },
     );
-    match second.ok().and_then(|second| first.ok()?.merge(second)) {
+    let first = first?;
+    match second.ok().and_then(|second| first.merge(second)) {
         Some(sink) => sink.finish(),
         None => one_pass(),
     }
