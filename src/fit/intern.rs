@@ -4,7 +4,8 @@
 //!
 //! Exports list the rows of a version together and repeat a handful of
 //! short labels, so the last version is compared first and short labels
-//! are compared as integers: most rows are interned without hashing.
+//! are looked up as integers in a small table: most rows are interned
+//! without hashing their text.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -29,19 +30,58 @@ pub(super) struct Fields<'a> {
 /// file, not from an adversary.
 type Map<V> = HashMap<String, V, foldhash::fast::FixedState>;
 
-/// Short labels compared one by one before hashing is cheaper.
-const FEW_LABELS: usize = 16;
+/// Slots of the table of short labels in front of the map: a history uses
+/// a few labels, so each almost always has a slot of its own.
+const SLOTS: usize = 64;
+/// A slot that no label holds: no packed key has a length byte of 0xFF.
+const EMPTY: u128 = u128::MAX;
 
-/// A label of at most 7 bytes as one integer: its bytes, then its length
+/// A label of at most 15 bytes as one integer: its bytes, then its length
 /// in the last byte, so two labels are equal exactly when their keys are.
-fn packed(label: &str) -> Option<u64> {
+/// Built in registers from overlapping loads: bytes copied to the stack
+/// and read back as one integer stall the processor on every row.
+fn packed(label: &str) -> Option<u128> {
     let bytes = label.as_bytes();
-    (bytes.len() < 8).then(|| {
-        let mut key = [0u8; 8];
-        key[..bytes.len()].copy_from_slice(bytes);
-        key[7] = bytes.len() as u8;
-        u64::from_le_bytes(key)
+    let n = bytes.len();
+    (n < 16).then(|| {
+        let (low, high) = match bytes.split_at_checked(8) {
+            Some((low, high)) => (word(low), word(high)),
+            None => (word(bytes), 0),
+        };
+        u128::from(low) | u128::from(high) << 64 | (n as u128) << 120
     })
+}
+
+/// At most 8 bytes as the low bytes of an integer (little-endian), the
+/// others zero: the first and last 4 (or 2) bytes, which overlap when there
+/// are fewer than 8 (or 4), shifted into place.
+fn word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let pair =
+        |head: u64, tail: u64, half: usize| head | (tail >> (8 * (2 * half - n))) << (8 * half);
+    match n {
+        0 => 0,
+        1 => u64::from(bytes[0]),
+        2..4 => {
+            let at = |i: usize| u64::from(u16::from_le_bytes([bytes[i], bytes[i + 1]]));
+            pair(at(0), at(n - 2), 2)
+        }
+        4..8 => {
+            let at = |i: usize| {
+                u64::from(u32::from_le_bytes(
+                    bytes[i..i + 4].try_into().expect("four bytes"),
+                ))
+            };
+            pair(at(0), at(n - 4), 4)
+        }
+        _ => u64::from_le_bytes(bytes[..8].try_into().expect("at most eight bytes")),
+    }
+}
+
+/// The slot of a packed key: a multiplicative hash of its two halves.
+fn slot(key: u128) -> usize {
+    let folded = key as u64 ^ (key >> 64) as u64;
+    (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOTS.trailing_zeros())) as usize
 }
 
 /// Bytes per row at the least (`1,a` and a newline), so room for the rows
@@ -51,6 +91,80 @@ const MIN_ROW_BYTES: u64 = 4;
 /// The most rows reserved ahead: 2 GiB of address space.
 const MAX_RESERVED_ROWS: u64 = 1 << 26;
 
+/// Where a sink puts its rows.
+pub(super) enum Rows<'a> {
+    /// A vector of its own.
+    Owned(Vec<Observation>),
+    /// Its part of a table that two sinks share, filled from the start;
+    /// `full` when a row found no slot left.
+    Part {
+        slots: &'a mut [Observation],
+        filled: usize,
+        full: bool,
+    },
+}
+
+impl<'a> Rows<'a> {
+    /// A vector with room for the rows of an input of the size given.
+    pub(super) fn reserved(options: &ReadOptions) -> Self {
+        let rows = options
+            .expected_bytes
+            .map_or(0, |b| (b / MIN_ROW_BYTES).min(MAX_RESERVED_ROWS) as usize);
+        Self::Owned(Vec::with_capacity(rows))
+    }
+
+    /// Rows put in `slots`, from the first.
+    pub(super) fn into_slots(slots: &'a mut [Observation]) -> Self {
+        Self::Part {
+            slots,
+            filled: 0,
+            full: false,
+        }
+    }
+
+    /// How many slots are filled; `None` when a row found none left.
+    pub(super) fn filled(&self) -> Option<usize> {
+        match self {
+            Self::Owned(rows) => Some(rows.len()),
+            Self::Part { filled, full, .. } => (!full).then_some(*filled),
+        }
+    }
+
+    /// The rows of a sink's own vector; none for a part of a table.
+    pub(super) fn into_vec(self) -> Vec<Observation> {
+        match self {
+            Self::Owned(rows) => rows,
+            Self::Part { .. } => Vec::new(),
+        }
+    }
+
+    fn push(&mut self, row: Observation) {
+        match self {
+            Self::Owned(rows) => rows.push(row),
+            Self::Part {
+                slots,
+                filled,
+                full,
+            } => match slots.get_mut(*filled) {
+                Some(slot) => {
+                    *slot = row;
+                    *filled += 1;
+                }
+                None => *full = true,
+            },
+        }
+    }
+}
+
+/// A row in a slot not yet filled.
+pub(super) const UNFILLED: Observation = Observation {
+    version: 0,
+    time: 0,
+    state: 0,
+    from: None,
+    line: 0,
+};
+
 /// Interns rows as they are read.
 pub(super) struct Sink<'a> {
     options: &'a ReadOptions<'a>,
@@ -58,8 +172,9 @@ pub(super) struct Sink<'a> {
     states: Vec<String>,
     /// Label as written → state index, filled as labels are met.
     labels: Map<u32>,
-    /// The labels of at most 7 bytes as [`packed`] keys, while there are few.
-    short_labels: Vec<(u64, u32)>,
+    /// Labels of at most 15 bytes by [`packed`] key and [`slot`], the first
+    /// to come to each slot; the others are found in `labels`.
+    short_labels: [(u128, u32); SLOTS],
     /// `timestamp` is the time column: its integers are epoch milliseconds.
     epoch_column: bool,
     /// Labels a row may use when states are restricted; `None`: any.
@@ -68,7 +183,6 @@ pub(super) struct Sink<'a> {
     version_index: Map<u32>,
     /// The version of the previous row: rows of one version come together.
     last_version: Option<(String, u32)>,
-    rows: Vec<Observation>,
     time_kind: Option<TimeKind>,
     event_ids: HashSet<String, foldhash::fast::FixedState>,
     duplicate_event_ids: u64,
@@ -113,17 +227,12 @@ impl<'a> Sink<'a> {
             layout: None,
             states,
             labels: Map::default(),
-            short_labels: Vec::new(),
+            short_labels: [(EMPTY, 0); SLOTS],
             epoch_column: false,
             allowed,
             versions: Vec::new(),
             version_index: Map::default(),
             last_version: None,
-            rows: Vec::with_capacity(
-                options
-                    .expected_bytes
-                    .map_or(0, |b| (b / MIN_ROW_BYTES).min(MAX_RESERVED_ROWS) as usize),
-            ),
             time_kind: None,
             event_ids: HashSet::default(),
             duplicate_event_ids: 0,
@@ -137,7 +246,8 @@ impl<'a> Sink<'a> {
         self.layout = Some(layout);
     }
 
-    pub(super) fn push(&mut self, fields: Fields) -> Result<(), FitError> {
+    /// Interns one row into `rows`.
+    pub(super) fn push(&mut self, fields: Fields, rows: &mut Rows) -> Result<(), FitError> {
         let layout = self
             .layout
             .as_ref()
@@ -182,7 +292,7 @@ impl<'a> Sink<'a> {
         if let Some(source) = fields.source {
             *self.sources.entry(source.to_string()).or_default() += 1;
         }
-        self.rows.push(Observation {
+        rows.push(Observation {
             version,
             time,
             state,
@@ -227,13 +337,13 @@ impl<'a> Sink<'a> {
     /// The state a label stands for; `from`: the label is a `from_state`.
     fn state(&mut self, label: &str, line: u64, from: bool) -> Result<u32, FitError> {
         let key = packed(label);
-        if let Some(key) = key
-            && self.short_labels.len() <= FEW_LABELS
-        {
-            if let Some(&(_, s)) = self.short_labels.iter().find(|(k, _)| *k == key) {
+        if let Some(key) = key {
+            let (held, s) = self.short_labels[slot(key)];
+            if held == key {
                 return Ok(s);
             }
-        } else if let Some(&s) = self.labels.get(label) {
+        }
+        if let Some(&s) = self.labels.get(label) {
             return Ok(s);
         }
         if label.is_empty() {
@@ -260,20 +370,22 @@ impl<'a> Sink<'a> {
             }
         };
         self.labels.insert(label.to_string(), index);
-        if let Some(key) = key {
-            self.short_labels.push((key, index));
+        if let Some(key) = key
+            && self.short_labels[slot(key)].0 == EMPTY
+        {
+            self.short_labels[slot(key)] = (key, index);
         }
         Ok(index)
     }
 
-    /// The rows of `later`, read from the text after this sink's, added to
-    /// this sink's with their versions and states renumbered; `None` when
-    /// the two read different kinds of time. Neither may have read event
-    /// ids.
-    pub(super) fn merge(mut self, later: Sink) -> Option<Self> {
+    /// Takes in `later`, which read the text after this sink's: its
+    /// versions and states join this sink's, and its rows, `later_rows`,
+    /// are renumbered in place. `false` (and nothing changed) when the two
+    /// read different kinds of time. Neither may have read event ids.
+    pub(super) fn merge(&mut self, later: Sink, later_rows: &mut [Observation]) -> bool {
         debug_assert!(self.event_ids.is_empty() && later.event_ids.is_empty());
         match (self.time_kind, later.time_kind) {
-            (Some(a), Some(b)) if a != b => return None,
+            (Some(a), Some(b)) if a != b => return false,
             (None, kind) => self.time_kind = kind,
             _ => {}
         }
@@ -305,24 +417,24 @@ impl<'a> Sink<'a> {
             })
             .collect();
         let has_ids = self.layout.as_ref().is_some_and(|l| l.id.is_some());
-        self.rows
-            .extend(later.rows.into_iter().map(|row| Observation {
-                version: if has_ids {
-                    versions[row.version as usize]
-                } else {
-                    0
-                },
-                state: states[row.state as usize],
-                from: row.from.map(|f| states[f as usize]),
-                ..row
-            }));
+        let same = |map: &[u32]| map.iter().enumerate().all(|(i, &j)| i as u32 == j);
+        if !(same(&states) && (!has_ids || same(&versions))) {
+            for row in later_rows {
+                if has_ids {
+                    row.version = versions[row.version as usize];
+                }
+                row.state = states[row.state as usize];
+                row.from = row.from.map(|f| states[f as usize]);
+            }
+        }
         for (source, count) in later.sources {
             *self.sources.entry(source).or_default() += count;
         }
-        Some(self)
+        true
     }
 
-    pub(super) fn finish(mut self) -> Result<Observed, FitError> {
+    /// What was read, with `rows`, the rows pushed.
+    pub(super) fn finish(mut self, mut rows: Vec<Observation>) -> Result<Observed, FitError> {
         let layout = self.layout.take().ok_or(FitError::Empty)?;
         let Some(time_kind) = self.time_kind else {
             return Err(if self.duplicate_event_ids > 0 {
@@ -347,7 +459,7 @@ impl<'a> Sink<'a> {
                 .iter()
                 .map(|&i| self.states[i as usize].clone())
                 .collect();
-            for row in &mut self.rows {
+            for row in &mut rows {
                 row.state = rank[row.state as usize];
                 row.from = row.from.map(|f| rank[f as usize]);
             }
@@ -358,7 +470,7 @@ impl<'a> Sink<'a> {
         Ok(Observed {
             states: self.states,
             versions: self.versions,
-            rows: self.rows,
+            rows,
             time_kind,
             columns: (layout.id, layout.time, layout.state),
             duplicate_event_ids: self.duplicate_event_ids,
@@ -384,13 +496,39 @@ mod tests {
     use super::packed;
 
     #[test]
+    fn packed_keys_hold_the_bytes_then_zeros_then_the_length() {
+        let text = "abcdefghijklmnopq";
+        for n in 0..=text.len() {
+            let label = &text[..n];
+            let want = (n < 16).then(|| {
+                let mut key = [0u8; 16];
+                key[..n].copy_from_slice(label.as_bytes());
+                key[15] = n as u8;
+                u128::from_le_bytes(key)
+            });
+            assert_eq!(packed(label), want, "{label:?}");
+        }
+    }
+
+    #[test]
     fn packed_keys_are_equal_exactly_when_labels_are() {
-        let labels = ["", "a", "a\0", "ab", "ba", "1-5", "6+", "abcdefg"];
+        let labels = [
+            "",
+            "a",
+            "a\0",
+            "ab",
+            "ba",
+            "1-5",
+            "6+",
+            "abcdefg",
+            "abcdefghijklmno",
+        ];
         for (i, a) in labels.iter().enumerate() {
             for (j, b) in labels.iter().enumerate() {
                 assert_eq!(packed(a) == packed(b), i == j, "{a:?} {b:?}");
             }
         }
-        assert_eq!(packed("abcdefgh"), None);
+        assert!(labels.iter().all(|l| packed(l) != Some(super::EMPTY)));
+        assert_eq!(packed("abcdefghijklmnop"), None);
     }
 }

@@ -47,6 +47,7 @@ pub mod history;
 pub mod homogeneity;
 mod intern;
 pub mod read;
+mod records;
 pub mod summary;
 pub mod time;
 

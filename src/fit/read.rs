@@ -8,19 +8,23 @@
 //! | sequences | `id`, `time`, `state` (one row per version per step) |
 //! | one sequence | `step`, `state` |
 //!
-//! The csv and serde_json crates parse the text and the time crate parses
-//! RFC 3339 timestamps; this module only interns what they return. Version
-//! ids and states become small integers, so the later steps sort and count
-//! integers. Timestamps become epoch milliseconds; integers in a column named
-//! `timestamp` are epoch milliseconds already, integers elsewhere are step
-//! numbers. Rows whose `event_id` was seen before are dropped here and
-//! counted; every other check needs the rows in time order ([`super::history`]).
+//! The csv crate's parser (csv-core, see [`super::records`]) and serde_json
+//! parse the text and the time crate parses RFC 3339 timestamps; this
+//! module only interns what they return. Version ids and states become
+//! small integers, so the later steps sort and count integers. Timestamps
+//! become epoch milliseconds; integers in a column named `timestamp` are
+//! epoch milliseconds already, integers elsewhere are step numbers. Rows
+//! whose `event_id` was seen before are dropped here and counted; every
+//! other check needs the rows in time order ([`super::history`]).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 
+use rayon::iter::ParallelExtend;
+
 use super::FitError;
-use super::intern::{Fields, Sink};
+use super::intern::{Fields, Rows, Sink, UNFILLED};
+use super::records::{Breaks, LineBreaks, Records};
 
 /// Accepted names of each column, in order of preference.
 const ID_COLUMNS: [&str; 2] = ["version_id", "id"];
@@ -108,47 +112,50 @@ pub fn read(input: impl Read, options: &ReadOptions) -> Result<Observed, FitErro
     let whole = options
         .expected_bytes
         .is_some_and(|bytes| bytes <= WHOLE_BYTES);
-    if options.format == Format::Csv && whole {
-        return read_csv_in_halves(&read_whole(input)?, options);
-    }
-    let mut sink = Sink::new(options)?;
     match options.format {
-        Format::Csv => read_csv(input, options, &mut sink)?,
-        Format::JsonLines => read_json_lines(input, options, &mut sink)?,
+        Format::Csv if whole => {
+            read_csv_in_halves(&read_whole(input, options.expected_bytes)?, options)
+        }
+        Format::Csv => read_csv(BufReader::new(input), Breaks::Scan, options),
+        Format::JsonLines => {
+            let mut sink = Sink::new(options)?;
+            let mut rows = Rows::reserved(options);
+            read_json_lines(input, options, &mut sink, &mut rows)?;
+            sink.finish(rows.into_vec())
+        }
     }
-    sink.finish()
 }
 
 /// CSV texts from this size on are split between two threads (see
 /// [`read_csv_in_halves`]).
 const SPLIT_BYTES: u64 = 1 << 20;
-/// CSV inputs of a known size up to this are read whole, so that rows are
-/// numbered exactly ([`read_rows`]); larger ones, and inputs of unknown
-/// size, stream.
+/// CSV inputs of a known size up to this are read whole; larger ones, and
+/// inputs of unknown size, stream.
 const WHOLE_BYTES: u64 = 1 << 30;
 
-/// All of `input`.
-fn read_whole(mut input: impl Read) -> Result<Vec<u8>, FitError> {
-    let mut bytes = Vec::new();
+/// All of `input`, in one allocation when its size is known (a file may
+/// have grown since: then the vector grows too).
+fn read_whole(mut input: impl Read, expected_bytes: Option<u64>) -> Result<Vec<u8>, FitError> {
+    let expected = expected_bytes.map_or(0, |b| b.min(WHOLE_BYTES) as usize);
+    // One byte more, so that reading the end needs no second allocation.
+    let mut bytes = Vec::with_capacity(expected + 1);
     input
         .read_to_end(&mut bytes)
         .map_err(|e| FitError::Malformed {
-            line: lines_in(&bytes) + 1,
+            line: LineBreaks::in_text(&bytes).total() + 1,
             reason: format!("cannot read the file: {e}"),
         })?;
     Ok(bytes)
 }
 
-/// The line breaks in `bytes`: line feeds, and carriage returns not
-/// followed by one (the csv crate takes either, or both, as a line end).
-fn lines_in(bytes: &[u8]) -> u64 {
-    let feeds = bytes.iter().filter(|&&b| b == b'\n').count();
-    let returns = bytes
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
-        .count();
-    (feeds + returns) as u64
+/// How to count the lines of `text`: by its line feeds unless it has a
+/// carriage return of its own.
+fn breaks_of(lines: LineBreaks) -> Breaks {
+    if lines.lone_returns == 0 {
+        Breaks::Feeds
+    } else {
+        Breaks::Scan
+    }
 }
 
 /// Reads CSV text in two halves at once, split at a line break near the
@@ -160,12 +167,13 @@ fn lines_in(bytes: &[u8]) -> u64 {
 /// the file's first problem; one anywhere else, or halves that disagree
 /// (two kinds of time), send the whole text through one pass, so that every
 /// message is the one a single pass gives.
+///
+/// Both halves write into one table, each into its own part: a half has no
+/// more rows than line breaks (less the header's), plus one for a last line
+/// without. The table is filled first (in parallel), so that the halves
+/// need no vectors of their own to be copied into one.
 fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, FitError> {
-    let one_pass = || {
-        let mut sink = Sink::new(options)?;
-        read_csv_text(bytes, Some(bytes), options, &mut sink)?;
-        sink.finish()
-    };
+    let one_pass = || read_csv(bytes, breaks_of(LineBreaks::in_text(bytes)), options);
     if (bytes.len() as u64) < SPLIT_BYTES || bytes.contains(&b'"') {
         return one_pass();
     }
@@ -176,35 +184,61 @@ fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, F
     let (Some(header_end), Some(split)) = (header_end, split) else {
         return one_pass();
     };
-    if split <= header_end + 1 || split == bytes.len() {
+    let (head, tail) = bytes.split_at(split);
+    // A byte-order mark is dropped at the start of the text only.
+    if split <= header_end + 1 || tail.is_empty() || tail.starts_with(BYTE_ORDER_MARK) {
         return one_pass();
     }
-    let (head, tail) = bytes.split_at(split);
-    let mut reader = csv_reader(head, true);
-    let (layout, fields) = read_header(&mut reader, options)?;
+    let (head_lines, tail_lines) =
+        rayon::join(|| LineBreaks::in_text(head), || LineBreaks::in_text(tail));
+    let breaks = breaks_of(LineBreaks {
+        feeds: head_lines.feeds + tail_lines.feeds,
+        lone_returns: head_lines.lone_returns + tail_lines.lone_returns,
+    });
+    let mut records = Records::new(head, 1, breaks);
+    let (layout, fields) = read_header(&mut records, options)?;
     if layout.event_id {
         return one_pass();
     }
-    let offset = lines_in(head);
-    let half = |reader: &mut csv::Reader<&[u8]>, text: &[u8], offset: u64| {
+    let offset = head_lines.total();
+    // The header takes a line break of its own.
+    let head_slots = offset as usize - 1;
+    let mut table = Vec::new();
+    table.par_extend(rayon::iter::repeat_n(
+        UNFILLED,
+        head_slots + tail_lines.total() as usize + 1,
+    ));
+    let (head_table, tail_table) = table.split_at_mut(head_slots);
+    let half = |records: &mut Records<&[u8]>, mut rows: Rows| {
         let mut sink = Sink::new(options)?;
         sink.set_layout(layout.clone());
-        read_rows(reader, &fields, Some(text), offset, &mut sink)?;
-        Ok::<_, FitError>(sink)
+        read_rows(records, &fields, &mut sink, &mut rows)?;
+        Ok::<_, FitError>((sink, rows.filled()))
     };
     let (first, second) = rayon::join(
-        || half(&mut reader, head, 0),
+        || half(&mut records, Rows::into_slots(head_table)),
         || {
-            let mut reader = csv_reader(tail, false);
-            half(&mut reader, tail, offset)
+            let mut records = Records::new(tail, offset + 1, breaks);
+            half(&mut records, Rows::into_slots(tail_table))
         },
     );
-    let first = first?;
-    match second.ok().and_then(|second| first.merge(second)) {
-        Some(sink) => sink.finish(),
-        None => one_pass(),
+    let (mut sink, head_rows) = first?;
+    let (Some(head_rows), Ok((later, Some(tail_rows)))) = (head_rows, second) else {
+        return one_pass();
+    };
+    let tail_rows = head_slots..head_slots + tail_rows;
+    if !sink.merge(later, &mut table[tail_rows.clone()]) {
+        return one_pass();
     }
+    if head_rows < head_slots {
+        table.copy_within(tail_rows.clone(), head_rows);
+    }
+    table.truncate(head_rows + tail_rows.len());
+    sink.finish(table)
 }
+
+/// What a UTF-8 text may begin with; csv-core drops it.
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
 /// The column names a layout uses, resolved against a header.
 #[derive(Debug, Clone)]
@@ -260,33 +294,19 @@ fn resolve(header: &[&str], columns: &Columns) -> Result<Layout, FitError> {
     })
 }
 
-fn read_csv(input: impl Read, options: &ReadOptions, sink: &mut Sink) -> Result<(), FitError> {
-    read_csv_text(input, None, options, sink)
-}
-
-/// [`read_csv`], with the text itself when it is at hand (for exact line
-/// numbers, see [`read_rows`]).
-fn read_csv_text(
-    input: impl Read,
-    text: Option<&[u8]>,
+/// Reads CSV in one pass.
+fn read_csv(
+    input: impl BufRead,
+    breaks: Breaks,
     options: &ReadOptions,
-    sink: &mut Sink,
-) -> Result<(), FitError> {
-    // Fields are trimmed as they are used: the csv crate's own trimming
-    // copies every record, which costs more than the rest of the fit.
-    let mut reader = csv_reader(input, true);
-    let (layout, fields) = read_header(&mut reader, options)?;
+) -> Result<Observed, FitError> {
+    let mut sink = Sink::new(options)?;
+    let mut rows = Rows::reserved(options);
+    let mut records = Records::new(input, 1, breaks);
+    let (layout, fields) = read_header(&mut records, options)?;
     sink.set_layout(layout);
-    read_rows(&mut reader, &fields, text, 0, sink)
-}
-
-/// A CSV reader. Row lengths are checked against the header in
-/// [`read_rows`], which also reads rows without a header of their own.
-fn csv_reader<R: Read>(input: R, has_headers: bool) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(has_headers)
-        .from_reader(input)
+    read_rows(&mut records, &fields, &mut sink, &mut rows)?;
+    sink.finish(rows.into_vec())
 }
 
 /// Where in a CSV row each field a layout uses is.
@@ -302,14 +322,24 @@ struct FieldIndices {
 }
 
 fn read_header(
-    reader: &mut csv::Reader<impl Read>,
+    records: &mut Records<impl BufRead>,
     options: &ReadOptions,
 ) -> Result<(Layout, FieldIndices), FitError> {
-    let header = reader.headers().map_err(|e| csv_error(&e, 1))?.clone();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+    let Some(line) = records.next_record()? else {
+        return Err(FitError::Empty);
+    };
+    let text = records.text();
+    let names = (0..records.len())
+        .map(|i| {
+            text.get(i).ok_or_else(|| FitError::NotUtf8 {
+                line,
+                what: "the header".to_string(),
+            })
+        })
+        .collect::<Result<Vec<&str>, FitError>>()?;
+    if names.len() == 1 && names[0].is_empty() {
         return Err(FitError::Empty);
     }
-    let names: Vec<&str> = header.iter().map(str::trim_ascii).collect();
     let layout = resolve(&names, &options.columns)?;
     let index = |name: &str| names.iter().position(|n| *n == name);
     let fields = FieldIndices {
@@ -324,35 +354,13 @@ fn read_header(
     Ok((layout, fields))
 }
 
-/// The rows after the header (if any). With `text`, the bytes the reader
-/// reads, each row is numbered by the line breaks before it, plus `offset`;
-/// without, by the csv crate's count, which starts a row at the end of the
-/// row before it: one line early after a CRLF line end or a blank line.
+/// The rows after the header, each numbered by the line it starts on.
 fn read_rows(
-    reader: &mut csv::Reader<impl Read>,
+    records: &mut Records<impl BufRead>,
     fields: &FieldIndices,
-    text: Option<&[u8]>,
-    offset: u64,
     sink: &mut Sink,
+    rows: &mut Rows,
 ) -> Result<(), FitError> {
-    // The first byte not yet counted, and the line it is on.
-    let mut counted = (0, 1);
-    let mut line_of = |position: &csv::Position| -> u64 {
-        let Some(text) = text else {
-            return offset + position.line();
-        };
-        // The row begins after the line ends and blank lines the reader
-        // skipped to reach it.
-        let from = (position.byte() as usize).min(text.len());
-        let start = from
-            + text[from..]
-                .iter()
-                .take_while(|&&b| b == b'\r' || b == b'\n')
-                .count();
-        counted.1 += lines_in(&text[counted.0..start]);
-        counted.0 = start;
-        offset + counted.1
-    };
     let FieldIndices {
         names,
         id,
@@ -362,28 +370,21 @@ fn read_rows(
         event_id,
         source,
     } = fields;
-    // Bytes, not strings: only the fields used are checked to be UTF-8.
-    let mut record = csv::ByteRecord::new();
-    loop {
-        let line = offset + reader.position().line();
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(&e, line)),
-        }
-        let line = record.position().map_or(line, &mut line_of);
-        if record.len() != names.len() {
+    while let Some(line) = records.next_record()? {
+        if records.len() != names.len() {
             return Err(FitError::Malformed {
                 line,
                 reason: format!(
                     "the row has {} fields, the header has {}",
-                    record.len(),
+                    records.len(),
                     names.len()
                 ),
             });
         }
+        // Only the fields used need be UTF-8.
+        let record = records.text();
         let text = |i: usize| {
-            std::str::from_utf8(record[i].trim_ascii()).map_err(|_| FitError::NotUtf8 {
+            record.get(i).ok_or_else(|| FitError::NotUtf8 {
                 line,
                 what: format!("the {} field", names[i]),
             })
@@ -391,40 +392,27 @@ fn read_rows(
         let field = |i: Option<usize>| -> Result<Option<&str>, FitError> {
             Ok(i.map(text).transpose()?.filter(|s| !s.is_empty()))
         };
-        sink.push(Fields {
-            line,
-            id: field(*id)?,
-            time: text(*time)?,
-            state: text(*state)?,
-            from: field(*from)?,
-            event_id: field(*event_id)?,
-            source: field(*source)?,
-        })?;
+        sink.push(
+            Fields {
+                line,
+                id: field(*id)?,
+                time: text(*time)?,
+                state: text(*state)?,
+                from: field(*from)?,
+                event_id: field(*event_id)?,
+                source: field(*source)?,
+            },
+            rows,
+        )?;
     }
     Ok(())
-}
-
-fn csv_error(error: &csv::Error, line: u64) -> FitError {
-    let line = error.position().map_or(line, csv::Position::line);
-    let reason = match error.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("the row has {len} fields, the header has {expected_len}"),
-        csv::ErrorKind::Utf8 { .. } => {
-            return FitError::NotUtf8 {
-                line,
-                what: "the row".to_string(),
-            };
-        }
-        _ => error.to_string(),
-    };
-    FitError::Malformed { line, reason }
 }
 
 fn read_json_lines(
     input: impl Read,
     options: &ReadOptions,
     sink: &mut Sink,
+    rows: &mut Rows,
 ) -> Result<(), FitError> {
     let mut layout: Option<Layout> = None;
     for (number, text) in BufReader::new(input).lines().enumerate() {
@@ -482,15 +470,18 @@ fn read_json_lines(
         let from = value(FROM_COLUMN)?.filter(|s| !s.is_empty());
         let event_id = value(EVENT_ID_COLUMN)?.filter(|s| !s.is_empty());
         let source = value(SOURCE_COLUMN)?.filter(|s| !s.is_empty());
-        sink.push(Fields {
-            line,
-            id: id.as_deref(),
-            time: &time,
-            state: &state,
-            from: from.as_deref(),
-            event_id: event_id.as_deref(),
-            source: source.as_deref(),
-        })?;
+        sink.push(
+            Fields {
+                line,
+                id: id.as_deref(),
+                time: &time,
+                state: &state,
+                from: from.as_deref(),
+                event_id: event_id.as_deref(),
+                source: source.as_deref(),
+            },
+            rows,
+        )?;
     }
     if layout.is_none() {
         return Err(FitError::Empty);
@@ -523,31 +514,39 @@ mod tests {
         text
     }
 
-    /// What reading `text` in halves gives, and what one pass gives.
+    /// What reading `text` in halves gives, and what one pass gives
+    /// (streamed, as an input of unknown size is read).
     fn both_ways(text: &str, options: &ReadOptions) -> [Result<Observed, FitError>; 2] {
         let halves = ReadOptions {
             expected_bytes: Some(text.len() as u64),
             ..options.clone()
         };
-        let one_pass = || {
-            let mut sink = Sink::new(options)?;
-            super::read_csv_text(text.as_bytes(), Some(text.as_bytes()), options, &mut sink)?;
-            sink.finish()
+        let streamed = ReadOptions {
+            expected_bytes: None,
+            ..options.clone()
         };
-        [read(text.as_bytes(), &halves), one_pass()]
+        [
+            read(text.as_bytes(), &halves),
+            read(text.as_bytes(), &streamed),
+        ]
     }
 
     #[test]
     fn rows_are_numbered_by_their_lines_whatever_the_line_ends() {
-        // The csv crate's own count starts a row where the row before it
-        // ended: one line early after a CRLF or a blank line.
-        let read_csv_text = |text: &str| {
-            let options = ReadOptions {
-                expected_bytes: Some(text.len() as u64),
-                ..ReadOptions::default()
+        // Read whole (size known) and streamed (size unknown).
+        for expected_bytes in [true, false] {
+            let read_csv_text = |text: &str| {
+                let options = ReadOptions {
+                    expected_bytes: expected_bytes.then_some(text.len() as u64),
+                    ..ReadOptions::default()
+                };
+                read(text.as_bytes(), &options)
             };
-            read(text.as_bytes(), &options)
-        };
+            rows_numbered_by_lines(read_csv_text);
+        }
+    }
+
+    fn rows_numbered_by_lines(read_csv_text: impl Fn(&str) -> Result<Observed, FitError>) {
         for end in ["\n", "\r\n", "\r"] {
             let text = ["step,state", "1,a", "", "2,", "3,b", ""].join(end);
             let error = read_csv_text(&text).unwrap_err();

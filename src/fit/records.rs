@@ -1,0 +1,343 @@
+//! CSV records one at a time, each with the line it starts on.
+//!
+//! The csv-core crate (the csv crate's own parser) splits the text into
+//! records and fields; this module hands it the input, keeps its output, and
+//! numbers each record by the line its first byte is on. Blank lines
+//! before a record and all three line ends (LF, CRLF, a lone CR) count, so
+//! the number is the one an editor shows.
+
+use std::io::BufRead;
+
+use super::FitError;
+
+/// The line breaks in a text: line feeds, and carriage returns not followed
+/// by one (csv-core ends a record at either, or both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct LineBreaks {
+    pub(super) feeds: u64,
+    /// Carriage returns that are line breaks of their own.
+    pub(super) lone_returns: u64,
+}
+
+impl LineBreaks {
+    pub(super) fn in_text(bytes: &[u8]) -> Self {
+        // Counted in blocks small enough for a byte counter per lane, which
+        // the compiler turns into vector compares and adds.
+        let count = |bytes: &[u8], byte: u8| -> u64 {
+            bytes
+                .chunks(255)
+                .map(|block| u64::from(block.iter().map(|&b| u8::from(b == byte)).sum::<u8>()))
+                .sum()
+        };
+        let feeds = count(bytes, b'\n');
+        let lone_returns = if bytes.contains(&b'\r') {
+            let pairs: u64 = bytes
+                .chunks(255)
+                .map(|block| {
+                    let next = block.iter().skip(1).chain(std::iter::once(&b'\0'));
+                    u64::from(
+                        block
+                            .iter()
+                            .zip(next)
+                            .map(|(&a, &b)| u8::from(a == b'\r' && b == b'\n'))
+                            .sum::<u8>(),
+                    )
+                })
+                .sum();
+            // A pair split between two blocks was missed above.
+            let split = bytes
+                .chunks(255)
+                .zip(bytes.chunks(255).skip(1))
+                .filter(|(a, b)| a.last() == Some(&b'\r') && b.first() == Some(&b'\n'))
+                .count() as u64;
+            count(bytes, b'\r') - pairs - split
+        } else {
+            0
+        };
+        Self {
+            feeds,
+            lone_returns,
+        }
+    }
+
+    pub(super) fn total(self) -> u64 {
+        self.feeds + self.lone_returns
+    }
+}
+
+/// How the lines a record spans are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Breaks {
+    /// The text has no lone carriage return, so its line feeds, which
+    /// csv-core counts as it goes, are its line breaks.
+    Feeds,
+    /// Any text: the bytes are looked at as they are read.
+    Scan,
+}
+
+/// CSV records read by csv-core from a buffered input.
+pub(super) struct Records<R> {
+    input: R,
+    core: csv_core::Reader,
+    /// The fields of the last record, one after another, and where each
+    /// ends in `bytes`.
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    /// How many fields the last record has.
+    fields: usize,
+    breaks: Breaks,
+    /// The line the next byte is on.
+    line: u64,
+    /// The last byte read was a carriage return (`Scan` only): whether it
+    /// is a line break of its own depends on the next byte.
+    after_return: bool,
+}
+
+impl<R: BufRead> Records<R> {
+    /// Records from `input`, whose first byte is on line `line`.
+    pub(super) fn new(input: R, line: u64, breaks: Breaks) -> Self {
+        Self {
+            input,
+            core: csv_core::Reader::new(),
+            bytes: vec![0; 256],
+            ends: vec![0; 16],
+            fields: 0,
+            breaks,
+            line,
+            after_return: false,
+        }
+    }
+
+    /// Reads the next record, and returns the line it starts on; `None` at
+    /// the end of the input.
+    ///
+    /// # Errors
+    ///
+    /// [`FitError::Malformed`] when the input cannot be read.
+    pub(super) fn next_record(&mut self) -> Result<Option<u64>, FitError> {
+        use csv_core::ReadRecordResult;
+        let (mut written, mut ended) = (0, 0);
+        let mut start = None;
+        loop {
+            let line = self.line;
+            let input = self.input.fill_buf().map_err(|e| FitError::Malformed {
+                line,
+                reason: format!("cannot read the file: {e}"),
+            })?;
+            let feeds_before = self.core.line();
+            let (result, read, wrote, ends) =
+                self.core
+                    .read_record(input, &mut self.bytes[written..], &mut self.ends[ended..]);
+            let consumed = &input[..read];
+            if start.is_none() {
+                // csv-core skips blank lines before a record.
+                let blank = consumed
+                    .iter()
+                    .take_while(|&&b| b == b'\r' || b == b'\n')
+                    .count();
+                if blank < read {
+                    start = Some(match self.breaks {
+                        Breaks::Feeds => {
+                            line + consumed[..blank].iter().filter(|&&b| b == b'\n').count() as u64
+                        }
+                        Breaks::Scan => {
+                            let (breaks, after_return) =
+                                scan(&consumed[..blank], self.after_return);
+                            // The record's first byte ends a lone return.
+                            line + breaks + u64::from(after_return)
+                        }
+                    });
+                }
+            }
+            self.line += match self.breaks {
+                Breaks::Feeds => self.core.line() - feeds_before,
+                Breaks::Scan => {
+                    let (breaks, after_return) = scan(consumed, self.after_return);
+                    self.after_return = after_return;
+                    breaks
+                }
+            };
+            self.input.consume(read);
+            written += wrote;
+            ended += ends;
+            match result {
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => {
+                    let len = self.bytes.len();
+                    self.bytes.resize(2 * len, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let len = self.ends.len();
+                    self.ends.resize(2 * len, 0);
+                }
+                ReadRecordResult::Record => {
+                    self.fields = ended;
+                    return Ok(Some(start.unwrap_or(self.line)));
+                }
+                ReadRecordResult::End => return Ok(None),
+            }
+        }
+    }
+
+    /// How many fields the last record has.
+    pub(super) fn len(&self) -> usize {
+        self.fields
+    }
+
+    /// The last record's fields, checked to be UTF-8 all at once.
+    pub(super) fn text(&self) -> RecordText<'_> {
+        let ends = &self.ends[..self.fields];
+        let all = &self.bytes[..ends.last().copied().unwrap_or(0)];
+        RecordText {
+            ends,
+            bytes: &self.bytes,
+            all: std::str::from_utf8(all).ok(),
+        }
+    }
+}
+
+/// The fields of one record as text.
+pub(super) struct RecordText<'a> {
+    ends: &'a [usize],
+    bytes: &'a [u8],
+    /// All fields, when they are UTF-8 together.
+    all: Option<&'a str>,
+}
+
+impl<'a> RecordText<'a> {
+    /// Field `i`, trimmed; `None` when it is not UTF-8 text.
+    pub(super) fn get(&self, i: usize) -> Option<&'a str> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        let range = start..self.ends[i];
+        // A field of a valid text can still split a character in two: then
+        // the slice is refused and the field alone is checked (and fails).
+        let text = match self.all.and_then(|all| all.get(range.clone())) {
+            Some(text) => text,
+            None => std::str::from_utf8(&self.bytes[range]).ok()?,
+        };
+        Some(text.trim_ascii())
+    }
+}
+
+/// The line breaks in `bytes`, read after a carriage return when
+/// `after_return`; and whether the last byte is one.
+fn scan(bytes: &[u8], mut after_return: bool) -> (u64, bool) {
+    let mut breaks = 0;
+    for &b in bytes {
+        breaks += u64::from(b == b'\n' || after_return);
+        after_return = b == b'\r';
+    }
+    (breaks, after_return)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The records of `text` read through a buffer of `capacity` bytes:
+    /// their lines and fields.
+    fn records(text: &str, capacity: usize, breaks: Breaks) -> Vec<(u64, Vec<String>)> {
+        let input = std::io::BufReader::with_capacity(capacity, text.as_bytes());
+        let mut records = Records::new(input, 1, breaks);
+        let mut all = Vec::new();
+        while let Some(line) = records.next_record().unwrap() {
+            let fields = records.text();
+            let fields = (0..records.len())
+                .map(|i| fields.get(i).unwrap().to_string())
+                .collect();
+            all.push((line, fields));
+        }
+        all
+    }
+
+    #[test]
+    fn records_are_numbered_by_the_line_they_start_on() {
+        for end in ["\n", "\r\n", "\r"] {
+            let text = ["a,b", "", "c,d", "", "", "e,\"f", "g\"", "h,i"].join(end);
+            let want: Vec<(u64, Vec<String>)> = [
+                (1, ["a", "b"]),
+                (3, ["c", "d"]),
+                (6, ["e", &format!("f{end}g")]),
+                (8, ["h", "i"]),
+            ]
+            .into_iter()
+            .map(|(line, fields)| (line, fields.iter().map(|f| f.to_string()).collect()))
+            .collect();
+            // Through buffers of every small size, so that line ends are
+            // split between reads, and whole.
+            for capacity in (1..12).chain([1 << 16]) {
+                assert_eq!(
+                    records(&text, capacity, Breaks::Scan),
+                    want,
+                    "{end:?} {capacity}"
+                );
+            }
+            if end != "\r" {
+                assert_eq!(records(&text, 1 << 16, Breaks::Feeds), want, "{end:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_records_grow_the_buffers() {
+        let long = "x".repeat(1000);
+        let text = format!(
+            "{long},{}\n1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18\n",
+            "y"
+        );
+        let all = records(&text, 1 << 16, Breaks::Feeds);
+        assert_eq!(all[0].1, [long.as_str(), "y"]);
+        assert_eq!(all[1].1.len(), 18);
+        assert_eq!(all[1].0, 2);
+    }
+
+    #[test]
+    fn a_field_that_is_not_utf8_is_refused_alone() {
+        let text = b"ok,\xe9t\xe9,fine\n";
+        let mut records = Records::new(&text[..], 1, Breaks::Feeds);
+        records.next_record().unwrap();
+        let fields = records.text();
+        assert_eq!(fields.get(0), Some("ok"));
+        assert_eq!(fields.get(1), None);
+        assert_eq!(fields.get(2), Some("fine"));
+        // A character split by the comma between two fields: the text as a
+        // whole is UTF-8, neither field is.
+        let split = "é".as_bytes();
+        let text = [&split[..1], b",", &split[1..], b"\n"].concat();
+        let mut records = Records::new(&text[..], 1, Breaks::Feeds);
+        records.next_record().unwrap();
+        let fields = records.text();
+        assert_eq!((fields.get(0), fields.get(1)), (None, None));
+    }
+
+    #[test]
+    fn line_breaks_are_counted_in_any_text() {
+        let texts = ["", "a", "\r", "\n", "\r\n", "\n\r", "a\r\rb\r\n\nc\r"];
+        for text in texts {
+            let (breaks, after_return) = scan(text.as_bytes(), false);
+            let want = breaks + u64::from(after_return);
+            assert_eq!(
+                LineBreaks::in_text(text.as_bytes()).total(),
+                want,
+                "{text:?}"
+            );
+        }
+        // A CRLF pair across the blocks the count works in.
+        let text = format!("{}\r\n", "a".repeat(254));
+        assert_eq!(
+            LineBreaks::in_text(text.as_bytes()),
+            LineBreaks {
+                feeds: 1,
+                lone_returns: 0
+            }
+        );
+        let many = "a\rb\r\nc\n".repeat(300);
+        assert_eq!(
+            LineBreaks::in_text(many.as_bytes()),
+            LineBreaks {
+                feeds: 600,
+                lone_returns: 300
+            }
+        );
+    }
+}
