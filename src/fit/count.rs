@@ -84,20 +84,6 @@ impl Counts {
         }
     }
 
-    /// Counts one step from `from` to `to`, taken at `time` (line `line`).
-    fn add(&mut self, from: u32, to: u32, time: i64, line: u64) {
-        let (i, j) = (from as usize, to as usize);
-        self.matrix[i][j] += 1;
-        if let Some((split, windows)) = &mut self.windows {
-            windows[usize::from(time >= *split)][i][j] += 1;
-        }
-        if i != j {
-            self.arrivals[j] += 1;
-            let first = &mut self.first_exit_line[i];
-            *first = Some(first.map_or(line, |l| l.min(line)));
-        }
-    }
-
     fn start(&mut self, state: u32) {
         self.first_states[state as usize] += 1;
         self.arrivals[state as usize] += 1;
@@ -106,6 +92,68 @@ impl Counts {
     /// All steps counted.
     pub fn total(&self) -> u64 {
         self.matrix.iter().flatten().sum()
+    }
+}
+
+/// The steps as they are counted: flat tables, a few increments a step.
+/// [`Tally::finish`] puts them in [`Counts`].
+struct Tally {
+    n: usize,
+    /// `n × n`, row-major.
+    steps: Vec<u64>,
+    split: Option<i64>,
+    /// The steps before the split, then those after it (`2 n²`).
+    windows: Vec<u64>,
+    /// The line of the first row that leaves each state; `u64::MAX`: none.
+    first_exit: Vec<u64>,
+}
+
+impl Tally {
+    fn new(n: usize, split: Option<i64>) -> Self {
+        Self {
+            n,
+            steps: vec![0; n * n],
+            split,
+            windows: vec![0; if split.is_some() { 2 * n * n } else { 0 }],
+            first_exit: vec![u64::MAX; n],
+        }
+    }
+
+    /// Counts one step from `from` to `to`, taken at `time` (line `line`).
+    fn add(&mut self, from: u32, to: u32, time: i64, line: u64) {
+        let cell = from as usize * self.n + to as usize;
+        self.steps[cell] += 1;
+        if let Some(split) = self.split {
+            self.windows[usize::from(time >= split) * self.n * self.n + cell] += 1;
+        }
+        if from != to {
+            let first = &mut self.first_exit[from as usize];
+            *first = (*first).min(line);
+        }
+    }
+
+    /// The counts, the windows, the arrivals by a move and the first exits.
+    fn finish(self, counts: &mut Counts) {
+        let n = self.n;
+        for (i, row) in counts.matrix.iter_mut().enumerate() {
+            row.copy_from_slice(&self.steps[i * n..(i + 1) * n]);
+            for (j, &steps) in row.iter().enumerate() {
+                if i != j {
+                    counts.arrivals[j] += steps;
+                }
+            }
+        }
+        if let Some((_, windows)) = &mut counts.windows {
+            for (w, window) in windows.iter_mut().enumerate() {
+                for (i, row) in window.iter_mut().enumerate() {
+                    let at = w * n * n + i * n;
+                    row.copy_from_slice(&self.windows[at..at + n]);
+                }
+            }
+        }
+        for (first, line) in counts.first_exit_line.iter_mut().zip(self.first_exit) {
+            *first = (line != u64::MAX).then_some(line);
+        }
     }
 }
 
@@ -128,34 +176,48 @@ pub fn count(
 ) -> Result<Counts, FitError> {
     let is_absorbing = |s: u32| absorbing.get(s as usize).copied().unwrap_or(false);
     let mut counts = Counts::new(history, semantics, split);
+    let mut tally = Tally::new(history.states.len(), split);
     if let Semantics::Step { step } = semantics {
         check_step(history, step)?;
     }
     for k in 0..history.paths.len() {
         let path = history.path(k);
         match semantics {
-            Semantics::Jump => jumps(&mut counts, path, history.observed_to, &is_absorbing),
+            Semantics::Jump => jumps(
+                &mut counts,
+                &mut tally,
+                path,
+                history.observed_to,
+                &is_absorbing,
+            ),
             Semantics::Rows => {
                 counts.start(path[0].state);
                 for pair in path.windows(2) {
-                    counts.add(pair[0].state, pair[1].state, pair[1].time, pair[1].line);
+                    tally.add(pair[0].state, pair[1].state, pair[1].time, pair[1].line);
                 }
             }
-            Semantics::Step { step } => {
-                sampled(&mut counts, path, step, history.observed_to, &is_absorbing)
-            }
+            Semantics::Step { step } => sampled(
+                &mut counts,
+                &mut tally,
+                path,
+                step,
+                history.observed_to,
+                &is_absorbing,
+            ),
         }
         let last = path[path.len() - 1].state;
         if !is_absorbing(last) {
             counts.censored[last as usize] += 1;
         }
     }
+    tally.finish(&mut counts);
     Ok(counts)
 }
 
 /// The jump chain of one path: real moves, and the stays between them.
 fn jumps(
     counts: &mut Counts,
+    tally: &mut Tally,
     path: &[super::read::Observation],
     observed_to: i64,
     is_absorbing: &impl Fn(u32) -> bool,
@@ -166,7 +228,7 @@ fn jumps(
     match first.from {
         Some(from) if from != first.state => {
             counts.start(from);
-            counts.add(from, first.state, first.time, first.line);
+            tally.add(from, first.state, first.time, first.line);
         }
         _ => counts.start(first.state),
     }
@@ -176,7 +238,7 @@ fn jumps(
             counts.repeats += 1;
             continue;
         }
-        counts.add(state, row.state, row.time, row.line);
+        tally.add(state, row.state, row.time, row.line);
         if let Some(holding) = &mut counts.holding {
             holding[state as usize]
                 .completed
@@ -197,6 +259,7 @@ fn jumps(
 /// every boundary up to the end of the export.
 fn sampled(
     counts: &mut Counts,
+    tally: &mut Tally,
     path: &[super::read::Observation],
     step: i64,
     observed_to: i64,
@@ -220,7 +283,7 @@ fn sampled(
         }
         let next = path[at].state;
         counts.collapsed += changes - u64::from(next != state);
-        counts.add(state, next, boundary, path[at].line);
+        tally.add(state, next, boundary, path[at].line);
         state = next;
     }
 }

@@ -89,6 +89,25 @@ impl History {
             duplicate_event_ids,
             ..Cleaning::default()
         };
+        // Most exports are in order already and repeat nothing: one pass.
+        if let Some(clean) = in_order(&rows, &versions, &states)
+            && observed_to.is_none_or(|end| end >= clean.last_time)
+        {
+            cleaning.from_mismatches = clean.mismatches.0;
+            cleaning.mismatch_examples = clean.mismatches.1;
+            return Ok(Self {
+                states,
+                versions,
+                time_kind,
+                columns,
+                rows,
+                paths: clean.paths,
+                first_time: clean.first_time,
+                observed_to: observed_to.unwrap_or(clean.last_time),
+                cleaning,
+                sources,
+            });
+        }
         let scan = scan(&rows, versions.len());
         let first_time = scan.first_time;
         let observed_to = observed_to.unwrap_or(scan.last_time);
@@ -168,6 +187,76 @@ fn scan(rows: &[Observation], versions: usize) -> Scan {
     }
 }
 
+/// What [`in_order`] finds in rows that need no cleaning.
+struct InOrder {
+    first_time: i64,
+    last_time: i64,
+    paths: Vec<Range<usize>>,
+    /// Rows whose `from_state` disagrees, and the first few.
+    mismatches: (u64, Vec<Mismatch>),
+}
+
+/// The paths of rows sorted by version and time with no row repeating
+/// another, in one pass; `None` at the first row out of order or repeated
+/// (then [`scan`] and [`drop_repeated`] do the work).
+fn in_order(rows: &[Observation], versions: &[String], states: &[String]) -> Option<InOrder> {
+    let first = rows.first()?;
+    let mut clean = InOrder {
+        first_time: first.time,
+        last_time: first.time,
+        paths: Vec::new(),
+        mismatches: (0, Vec::new()),
+    };
+    let (mut path_start, mut group_start) = (0, 0);
+    for (i, pair) in rows.windows(2).enumerate() {
+        let (previous, row) = (pair[0], pair[1]);
+        let i = i + 1;
+        clean.first_time = clean.first_time.min(row.time);
+        clean.last_time = clean.last_time.max(row.time);
+        if (row.version, row.time) < (previous.version, previous.time) {
+            return None;
+        }
+        if previous.version != row.version {
+            clean.paths.push(path_start..i);
+            path_start = i;
+        }
+        if (previous.version, previous.time) != (row.version, row.time) {
+            group_start = i;
+        } else if rows[group_start..i].iter().any(|r| r.state == row.state) {
+            return None;
+        }
+        if previous.version == row.version {
+            check_from(&row, &previous, &mut clean.mismatches, versions, states);
+        }
+    }
+    clean.paths.push(path_start..rows.len());
+    Some(clean)
+}
+
+/// Counts `row`'s `from_state` when it is not the state of the row before
+/// it, of the same version, and keeps the first few as examples.
+fn check_from(
+    row: &Observation,
+    previous: &Observation,
+    mismatches: &mut (u64, Vec<Mismatch>),
+    versions: &[String],
+    states: &[String],
+) {
+    if let Some(from) = row.from
+        && from != previous.state
+    {
+        mismatches.0 += 1;
+        if mismatches.1.len() < MISMATCH_EXAMPLES {
+            mismatches.1.push(Mismatch {
+                line: row.line,
+                version: versions[row.version as usize].clone(),
+                declared: states[from as usize].clone(),
+                previous: states[previous.state as usize].clone(),
+            });
+        }
+    }
+}
+
 /// Drops rows equal to an earlier one in version, time and state (they sit
 /// together once sorted), counting them, checks each kept row's
 /// `from_state` against the version's previous row, and returns the range
@@ -182,6 +271,7 @@ fn drop_repeated(
 ) -> Vec<Range<usize>> {
     let before = rows.len();
     let mut paths = Vec::new();
+    let mut mismatches = (0, Vec::new());
     let (mut path_start, mut group_start, mut kept) = (0, 0, 0);
     for i in 0..rows.len() {
         let row = rows[i];
@@ -197,19 +287,8 @@ fn drop_repeated(
             if rows[group_start..kept].iter().any(|r| r.state == row.state) {
                 continue;
             }
-            if previous.version == row.version
-                && let Some(from) = row.from
-                && from != previous.state
-            {
-                cleaning.from_mismatches += 1;
-                if cleaning.mismatch_examples.len() < MISMATCH_EXAMPLES {
-                    cleaning.mismatch_examples.push(Mismatch {
-                        line: row.line,
-                        version: versions[row.version as usize].clone(),
-                        declared: states[from as usize].clone(),
-                        previous: states[previous.state as usize].clone(),
-                    });
-                }
+            if previous.version == row.version {
+                check_from(&row, &previous, &mut mismatches, versions, states);
             }
         }
         if kept != i {
@@ -222,6 +301,7 @@ fn drop_repeated(
     }
     rows.truncate(kept);
     cleaning.duplicate_rows = (before - kept) as u64;
+    (cleaning.from_mismatches, cleaning.mismatch_examples) = mismatches;
     paths
 }
 
@@ -255,6 +335,50 @@ pub(super) mod tests {
         assert_eq!(h.cleaning.duplicate_rows, 2);
         // v,1,a comes after v,3,c in the file: out of order; so do the repeats.
         assert_eq!(h.cleaning.out_of_order, 4);
+    }
+
+    #[test]
+    fn rows_in_order_get_what_the_cleaning_passes_give() {
+        // In order, with equal times, several versions and from_states
+        // that disagree: the one pass and the two passes agree.
+        let text = "version_id,timestamp,from_state,to_state\n\
+                    a,1,,x\na,2,x,y\na,2,x,z\na,5,x,x\nb,1,,y\nb,3,z,x\nc,4,,z\n";
+        let observed = read(text.as_bytes(), &ReadOptions::default()).unwrap();
+        let clean = in_order(&observed.rows, &observed.versions, &observed.states).unwrap();
+        let mut rows = observed.rows.clone();
+        let mut cleaning = Cleaning::default();
+        let paths = drop_repeated(
+            &mut rows,
+            &mut cleaning,
+            &observed.versions,
+            &observed.states,
+        );
+        assert_eq!(rows, observed.rows);
+        assert_eq!(clean.paths, paths);
+        assert_eq!(clean.paths, [0..4, 4..6, 6..7]);
+        assert_eq!(
+            clean.mismatches,
+            (cleaning.from_mismatches, cleaning.mismatch_examples)
+        );
+        assert_eq!(clean.mismatches.0, 3);
+        let scan = scan(&observed.rows, observed.versions.len());
+        assert!(scan.sorted);
+        assert_eq!(
+            (clean.first_time, clean.last_time),
+            (scan.first_time, scan.last_time)
+        );
+        // Out of order, or a row repeated: left to the two passes.
+        for text in [
+            "version_id,timestamp,to_state\na,2,x\na,1,y\n",
+            "version_id,timestamp,to_state\na,1,x\nb,1,y\na,2,y\n",
+            "version_id,timestamp,to_state\na,1,x\na,1,y\na,1,x\n",
+        ] {
+            let observed = read(text.as_bytes(), &ReadOptions::default()).unwrap();
+            assert!(
+                in_order(&observed.rows, &observed.versions, &observed.states).is_none(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

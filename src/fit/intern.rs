@@ -379,13 +379,14 @@ impl<'a> Sink<'a> {
     }
 
     /// Takes in `later`, which read the text after this sink's: its
-    /// versions and states join this sink's, and its rows, `later_rows`,
-    /// are renumbered in place. `false` (and nothing changed) when the two
-    /// read different kinds of time. Neither may have read event ids.
-    pub(super) fn merge(&mut self, later: Sink, later_rows: &mut [Observation]) -> bool {
+    /// versions and states join this sink's, and how its rows are to be
+    /// renumbered is returned (for [`Sink::finish_parts`]); `None` (and
+    /// nothing changed) when the two read different kinds of time. Neither
+    /// may have read event ids.
+    pub(super) fn merge(&mut self, later: Sink) -> Option<Renumbering> {
         debug_assert!(self.event_ids.is_empty() && later.event_ids.is_empty());
         match (self.time_kind, later.time_kind) {
-            (Some(a), Some(b)) if a != b => return false,
+            (Some(a), Some(b)) if a != b => return None,
             (None, kind) => self.time_kind = kind,
             _ => {}
         }
@@ -403,6 +404,7 @@ impl<'a> Sink<'a> {
                 })
             })
             .collect();
+        let has_ids = self.layout.as_ref().is_some_and(|l| l.id.is_some());
         let versions: Vec<u32> = later
             .versions
             .into_iter()
@@ -416,25 +418,28 @@ impl<'a> Sink<'a> {
                 }
             })
             .collect();
-        let has_ids = self.layout.as_ref().is_some_and(|l| l.id.is_some());
-        let same = |map: &[u32]| map.iter().enumerate().all(|(i, &j)| i as u32 == j);
-        if !(same(&states) && (!has_ids || same(&versions))) {
-            for row in later_rows {
-                if has_ids {
-                    row.version = versions[row.version as usize];
-                }
-                row.state = states[row.state as usize];
-                row.from = row.from.map(|f| states[f as usize]);
-            }
-        }
         for (source, count) in later.sources {
             *self.sources.entry(source).or_default() += count;
         }
-        true
+        Some(Renumbering {
+            states,
+            versions: has_ids.then_some(versions),
+        })
     }
 
     /// What was read, with `rows`, the rows pushed.
-    pub(super) fn finish(mut self, mut rows: Vec<Observation>) -> Result<Observed, FitError> {
+    pub(super) fn finish(self, rows: Vec<Observation>) -> Result<Observed, FitError> {
+        self.finish_parts(rows, None)
+    }
+
+    /// [`Sink::finish`] for the rows of this sink followed, from index
+    /// `start`, by those of a sink it took in, to be renumbered as
+    /// `later` says. The two parts are renumbered side by side.
+    pub(super) fn finish_parts(
+        mut self,
+        mut rows: Vec<Observation>,
+        later: Option<(usize, Renumbering)>,
+    ) -> Result<Observed, FitError> {
         let layout = self.layout.take().ok_or(FitError::Empty)?;
         let Some(time_kind) = self.time_kind else {
             return Err(if self.duplicate_event_ids > 0 {
@@ -448,22 +453,33 @@ impl<'a> Sink<'a> {
         };
         // Without a policy, states are sorted by name so the order does not
         // depend on which version happens to come first in the export.
+        let mut rank = None;
         if self.options.known_states.is_none() && !self.states.is_sorted() {
             let mut order: Vec<u32> = (0..self.states.len() as u32).collect();
             order.sort_by(|&a, &b| self.states[a as usize].cmp(&self.states[b as usize]));
-            let mut rank = vec![0u32; order.len()];
+            let mut ranks = vec![0u32; order.len()];
             for (new, &old) in order.iter().enumerate() {
-                rank[old as usize] = new as u32;
+                ranks[old as usize] = new as u32;
             }
             self.states = order
                 .iter()
                 .map(|&i| self.states[i as usize].clone())
                 .collect();
-            for row in &mut rows {
-                row.state = rank[row.state as usize];
-                row.from = row.from.map(|f| rank[f as usize]);
-            }
+            rank = Some(ranks);
         }
+        let start = later.as_ref().map_or(rows.len(), |(start, _)| *start);
+        let (head, tail) = rows.split_at_mut(start);
+        let tail_states = later.as_ref().map(|(_, later)| match &rank {
+            Some(rank) => later.states.iter().map(|&s| rank[s as usize]).collect(),
+            None => later.states.clone(),
+        });
+        let tail_versions = later
+            .as_ref()
+            .and_then(|(_, later)| later.versions.as_deref());
+        rayon::join(
+            || renumber(head, rank.as_deref(), None),
+            || renumber(tail, tail_states.as_deref(), tail_versions),
+        );
         if layout.id.is_none() {
             self.versions.push("sequence".to_string());
         }
@@ -476,6 +492,33 @@ impl<'a> Sink<'a> {
             duplicate_event_ids: self.duplicate_event_ids,
             sources: self.sources,
         })
+    }
+}
+
+/// How the rows a sink read are renumbered into another's versions and
+/// states (see [`Sink::merge`]).
+pub(super) struct Renumbering {
+    /// The new index of each state.
+    states: Vec<u32>,
+    /// The new index of each version; `None` when rows have no version id.
+    versions: Option<Vec<u32>>,
+}
+
+/// Gives `rows` the new state and version indices (`None`: unchanged).
+fn renumber(rows: &mut [Observation], states: Option<&[u32]>, versions: Option<&[u32]>) {
+    let moved = |map: &&[u32]| map.iter().enumerate().any(|(i, &j)| i as u32 != j);
+    let (states, versions) = (states.filter(moved), versions.filter(moved));
+    if states.is_none() && versions.is_none() {
+        return;
+    }
+    for row in rows {
+        if let Some(states) = states {
+            row.state = states[row.state as usize];
+            row.from = row.from.map(|f| states[f as usize]);
+        }
+        if let Some(versions) = versions {
+            row.version = versions[row.version as usize];
+        }
     }
 }
 

@@ -226,15 +226,14 @@ fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, F
     let (Some(head_rows), Ok((later, Some(tail_rows)))) = (head_rows, second) else {
         return one_pass();
     };
-    let tail_rows = head_slots..head_slots + tail_rows;
-    if !sink.merge(later, &mut table[tail_rows.clone()]) {
+    let Some(renumbering) = sink.merge(later) else {
         return one_pass();
-    }
+    };
     if head_rows < head_slots {
-        table.copy_within(tail_rows.clone(), head_rows);
+        table.copy_within(head_slots..head_slots + tail_rows, head_rows);
     }
-    table.truncate(head_rows + tail_rows.len());
-    sink.finish(table)
+    table.truncate(head_rows + tail_rows);
+    sink.finish_parts(table, Some((head_rows, renumbering)))
 }
 
 /// What a UTF-8 text may begin with; csv-core drops it.

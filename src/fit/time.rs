@@ -68,7 +68,7 @@ pub fn parse_time_argument(text: &str, kind: TimeKind) -> Result<i64, String> {
         return Ok(n);
     }
     match (kind, OffsetDateTime::parse(text.trim(), &Rfc3339)) {
-        (TimeKind::Timestamp, Ok(t)) => Ok((t.unix_timestamp_nanos() / 1_000_000) as i64),
+        (TimeKind::Timestamp, Ok(t)) => Ok(epoch_millis(t)),
         (TimeKind::Step, Ok(_)) => Err(format!(
             "{text:?} is a timestamp, but the history's times are step numbers; give a step number"
         )),
@@ -89,12 +89,45 @@ pub fn parse_time(text: &str, epoch_column: bool) -> Result<(i64, TimeKind), Str
         Ok(n) if epoch_column => Ok((n, TimeKind::Timestamp)),
         Ok(n) => Ok((n, TimeKind::Step)),
         Err(_) => OffsetDateTime::parse(text, &Rfc3339)
-            .map(|t| {
-                (
-                    (t.unix_timestamp_nanos() / 1_000_000) as i64,
-                    TimeKind::Timestamp,
-                )
-            })
+            .map(|t| (epoch_millis(t), TimeKind::Timestamp))
             .map_err(|e| e.to_string()),
+    }
+}
+
+/// Milliseconds since 1970-01-01T00:00:00Z, rounded down (no 128-bit
+/// division: this runs for every row). The time crate's years (±9999) fit.
+fn epoch_millis(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp() * 1000 + i64::from(t.millisecond())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_become_milliseconds_rounded_down() {
+        let cases = [
+            ("1970-01-01T00:00:00Z", 0),
+            ("2024-05-01T12:00:00.1239Z", 1_714_564_800_123),
+            ("2024-05-01T14:00:00.5+02:00", 1_714_564_800_500),
+            ("1969-12-31T23:59:59.9995Z", -1),
+            ("9999-12-31T23:59:59.999Z", 253_402_300_799_999),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                parse_time(text, true),
+                Ok((want, TimeKind::Timestamp)),
+                "{text}"
+            );
+            // The same as the nanoseconds divided, rounded down.
+            let t = OffsetDateTime::parse(text, &Rfc3339).unwrap();
+            assert_eq!(
+                i128::from(want),
+                t.unix_timestamp_nanos().div_euclid(1_000_000)
+            );
+        }
+        assert_eq!(parse_time("42", false), Ok((42, TimeKind::Step)));
+        assert_eq!(parse_time("42", true), Ok((42, TimeKind::Timestamp)));
+        assert!(parse_time("2024-05-01T12:00:00", true).is_err());
     }
 }
