@@ -14,7 +14,10 @@
 
 use serde::Serialize;
 
+use std::ops::Range;
+
 use super::history::History;
+use super::read::Observation;
 use super::read::TimeKind;
 use super::{FitError, Semantics};
 
@@ -95,6 +98,9 @@ impl Counts {
     }
 }
 
+/// Steps from this many on are counted in two parts at once.
+const PARALLEL_STEPS: usize = 1 << 18;
+
 /// The steps as they are counted: flat tables, a few increments a step.
 /// [`Tally::finish`] puts them in [`Counts`].
 struct Tally {
@@ -130,6 +136,43 @@ impl Tally {
             let first = &mut self.first_exit[from as usize];
             *first = (*first).min(line);
         }
+    }
+
+    /// Adds the steps `other` counted.
+    fn absorb(&mut self, other: Self) {
+        for (a, b) in self.steps.iter_mut().zip(other.steps) {
+            *a += b;
+        }
+        for (a, b) in self.windows.iter_mut().zip(other.windows) {
+            *a += b;
+        }
+        for (a, b) in self.first_exit.iter_mut().zip(other.first_exit) {
+            *a = (*a).min(b);
+        }
+    }
+
+    /// The row chain's steps among `rows[range]`: each row and the one
+    /// before it, when both are of one version (rows are sorted by version,
+    /// so they are then on one path). Many rows are counted in two parts at
+    /// once.
+    fn rows(rows: &[Observation], range: Range<usize>, n: usize, split: Option<i64>) -> Self {
+        if range.len() >= PARALLEL_STEPS {
+            let middle = range.start + range.len() / 2;
+            let (mut head, tail) = rayon::join(
+                || Self::rows(rows, range.start..middle, n, split),
+                || Self::rows(rows, middle..range.end, n, split),
+            );
+            head.absorb(tail);
+            return head;
+        }
+        let mut tally = Self::new(n, split);
+        for i in range.start.max(1)..range.end {
+            let (previous, row) = (&rows[i - 1], &rows[i]);
+            if previous.version == row.version {
+                tally.add(previous.state, row.state, row.time, row.line);
+            }
+        }
+        tally
     }
 
     /// The counts, the windows, the arrivals by a move and the first exits.
@@ -176,7 +219,11 @@ pub fn count(
 ) -> Result<Counts, FitError> {
     let is_absorbing = |s: u32| absorbing.get(s as usize).copied().unwrap_or(false);
     let mut counts = Counts::new(history, semantics, split);
-    let mut tally = Tally::new(history.states.len(), split);
+    let n = history.states.len();
+    let mut tally = match semantics {
+        Semantics::Rows => Tally::rows(&history.rows, 0..history.rows.len(), n, split),
+        _ => Tally::new(n, split),
+    };
     if let Semantics::Step { step } = semantics {
         check_step(history, step)?;
     }
@@ -190,12 +237,8 @@ pub fn count(
                 history.observed_to,
                 &is_absorbing,
             ),
-            Semantics::Rows => {
-                counts.start(path[0].state);
-                for pair in path.windows(2) {
-                    tally.add(pair[0].state, pair[1].state, pair[1].time, pair[1].line);
-                }
-            }
+            // The steps are counted already.
+            Semantics::Rows => counts.start(path[0].state),
             Semantics::Step { step } => sampled(
                 &mut counts,
                 &mut tally,
@@ -411,6 +454,36 @@ mod tests {
 
     const EVENTS: &str = "version_id,timestamp,to_state\n\
         v,0,a\nv,10,b\nv,12,b\nv,15,c\nv,16,a\nw,0,a\nw,4,b\n";
+
+    #[test]
+    fn many_rows_are_counted_in_parts_as_in_one() {
+        // Versions of uneven lengths, so paths cross the parts' borders.
+        let (n, split) = (4, Some(400_000));
+        let rows: Vec<Observation> = (0..3 * PARALLEL_STEPS as u32)
+            .map(|k| Observation {
+                version: k / 100_003,
+                time: i64::from(k),
+                state: (k * k + k / 7) % 4,
+                from: None,
+                line: u64::from(k) + 2,
+            })
+            .collect();
+        let parts = Tally::rows(&rows, 0..rows.len(), n, split);
+        let mut one = Tally::new(n, split);
+        for pair in rows.windows(2) {
+            if pair[0].version == pair[1].version {
+                one.add(pair[0].state, pair[1].state, pair[1].time, pair[1].line);
+            }
+        }
+        assert_eq!(parts.steps, one.steps);
+        assert_eq!(parts.windows, one.windows);
+        assert_eq!(parts.first_exit, one.first_exit);
+        assert_eq!(
+            one.steps.iter().sum::<u64>(),
+            rows.len() as u64 - 8,
+            "one step less per version"
+        );
+    }
 
     #[test]
     fn the_jump_chain_counts_real_moves_and_holding_times() {

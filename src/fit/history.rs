@@ -196,29 +196,85 @@ struct InOrder {
     mismatches: (u64, Vec<Mismatch>),
 }
 
+/// Rows from this many on are looked at in two parts at once.
+const PARALLEL_ROWS: usize = 1 << 16;
+
 /// The paths of rows sorted by version and time with no row repeating
-/// another, in one pass; `None` at the first row out of order or repeated
-/// (then [`scan`] and [`drop_repeated`] do the work).
+/// another, in one pass (two parts side by side for many rows); `None` at
+/// the first row out of order or repeated (then [`scan`] and
+/// [`drop_repeated`] do the work).
 fn in_order(rows: &[Observation], versions: &[String], states: &[String]) -> Option<InOrder> {
-    let first = rows.first()?;
-    let mut clean = InOrder {
-        first_time: first.time,
-        last_time: first.time,
-        paths: Vec::new(),
+    if rows.is_empty() {
+        return None;
+    }
+    let key = |row: &Observation| (row.version, row.time);
+    let mut middle = rows.len();
+    if rows.len() >= PARALLEL_ROWS {
+        // Where the version or time changes, so that no group of rows
+        // with equal times spans the two parts.
+        middle = rows.len() / 2;
+        while middle < rows.len() && key(&rows[middle]) == key(&rows[middle - 1]) {
+            middle += 1;
+        }
+    }
+    let (head, tail) = rayon::join(
+        || in_order_part(rows, 0..middle, versions, states),
+        || in_order_part(rows, middle..rows.len(), versions, states),
+    );
+    let (head, tail) = (head?, tail?);
+    let mut starts = head.starts;
+    starts.extend(tail.starts);
+    starts.push(rows.len());
+    let (mut count, mut examples) = head.mismatches;
+    count += tail.mismatches.0;
+    examples.extend(tail.mismatches.1);
+    examples.truncate(MISMATCH_EXAMPLES);
+    Some(InOrder {
+        first_time: head.first_time.min(tail.first_time),
+        last_time: head.last_time.max(tail.last_time),
+        paths: starts.windows(2).map(|w| w[0]..w[1]).collect(),
+        mismatches: (count, examples),
+    })
+}
+
+/// What [`in_order_part`] finds in its part of the rows.
+struct Part {
+    first_time: i64,
+    last_time: i64,
+    /// The rows that begin a version's path.
+    starts: Vec<usize>,
+    mismatches: (u64, Vec<Mismatch>),
+}
+
+/// [`in_order`] for the rows in `range`, each compared with the row before
+/// it (also when that is in the part before); `range` starts at a change
+/// of version or time.
+fn in_order_part(
+    rows: &[Observation],
+    range: Range<usize>,
+    versions: &[String],
+    states: &[String],
+) -> Option<Part> {
+    let mut part = Part {
+        first_time: i64::MAX,
+        last_time: i64::MIN,
+        starts: Vec::new(),
         mismatches: (0, Vec::new()),
     };
-    let (mut path_start, mut group_start) = (0, 0);
-    for (i, pair) in rows.windows(2).enumerate() {
-        let (previous, row) = (pair[0], pair[1]);
-        let i = i + 1;
-        clean.first_time = clean.first_time.min(row.time);
-        clean.last_time = clean.last_time.max(row.time);
+    let mut group_start = range.start;
+    for i in range {
+        let row = rows[i];
+        part.first_time = part.first_time.min(row.time);
+        part.last_time = part.last_time.max(row.time);
+        let Some(&previous) = i.checked_sub(1).map(|before| &rows[before]) else {
+            part.starts.push(0);
+            continue;
+        };
         if (row.version, row.time) < (previous.version, previous.time) {
             return None;
         }
         if previous.version != row.version {
-            clean.paths.push(path_start..i);
-            path_start = i;
+            part.starts.push(i);
         }
         if (previous.version, previous.time) != (row.version, row.time) {
             group_start = i;
@@ -226,15 +282,15 @@ fn in_order(rows: &[Observation], versions: &[String], states: &[String]) -> Opt
             return None;
         }
         if previous.version == row.version {
-            check_from(&row, &previous, &mut clean.mismatches, versions, states);
+            check_from(&row, &previous, &mut part.mismatches, versions, states);
         }
     }
-    clean.paths.push(path_start..rows.len());
-    Some(clean)
+    Some(part)
 }
 
 /// Counts `row`'s `from_state` when it is not the state of the row before
 /// it, of the same version, and keeps the first few as examples.
+#[inline]
 fn check_from(
     row: &Observation,
     previous: &Observation,
@@ -366,6 +422,35 @@ pub(super) mod tests {
         assert_eq!(
             (clean.first_time, clean.last_time),
             (scan.first_time, scan.last_time)
+        );
+        // Long enough to be looked at in two parts, with versions, equal
+        // times (two rows each, one pair across the middle, so the split
+        // moves on a row) and disagreeing from_states on both sides.
+        let versions: Vec<String> = (0..8).map(|v| format!("v{v}")).collect();
+        let states: Vec<String> = (0..3).map(|s| format!("s{s}")).collect();
+        let rows: Vec<Observation> = (0..PARALLEL_ROWS as u32 + 5002)
+            .map(|k| Observation {
+                version: k / 10_000,
+                time: i64::from(k / 2),
+                state: k % 3,
+                from: (k % 7 == 0).then_some(k % 2),
+                line: u64::from(k) + 2,
+            })
+            .collect();
+        let clean = in_order(&rows, &versions, &states).unwrap();
+        let mut dropped = rows.clone();
+        let mut cleaning = Cleaning::default();
+        let paths = drop_repeated(&mut dropped, &mut cleaning, &versions, &states);
+        assert_eq!(dropped, rows);
+        assert_eq!(clean.paths, paths);
+        assert_eq!(clean.paths.len(), 8);
+        assert_eq!(
+            clean.mismatches,
+            (cleaning.from_mismatches, cleaning.mismatch_examples)
+        );
+        assert_eq!(
+            (clean.first_time, clean.last_time),
+            (0, i64::from(PARALLEL_ROWS as u32 + 5001) / 2)
         );
         // Out of order, or a row repeated: left to the two passes.
         for text in [
