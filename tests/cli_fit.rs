@@ -475,3 +475,234 @@ fn a_state_name_with_a_line_break_is_refused_with_its_line() {
         outcome.stderr
     );
 }
+
+/// `check SCENARIO --against EVENTS` with `extra` (`--format json`, `--junit -`, …).
+fn check_against(scenario: &Path, events: &Path, extra: &[&str]) -> Outcome {
+    run(verchain()
+        .arg("check")
+        .arg(scenario)
+        .arg("--against")
+        .arg(events)
+        .args(["--state-map", LABELS, "-q"])
+        .args(extra))
+}
+
+/// The records of `--format json` and `--format csv`, which must agree, as
+/// (file, line, message, help).
+fn records(scenario: &Path, events: &Path, code: i32) -> Vec<(String, u64, String, String)> {
+    let json = check_against(scenario, events, &["--format", "json"]);
+    assert_eq!(json.code, code, "{}", json.stderr);
+    let json: Vec<Value> = serde_json::from_str(&json.stdout).expect("one JSON document");
+    let from_json: Vec<_> = json
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+                r["message"].as_str().unwrap().to_string(),
+                r["help"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+
+    let csv = check_against(scenario, events, &["--format", "csv"]);
+    assert_eq!(csv.code, code, "{}", csv.stderr);
+    let mut reader = csv::Reader::from_reader(csv.stdout.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["file", "line", "column", "message", "label", "help"]
+    );
+    let from_csv: Vec<_> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[0].to_string(),
+                r[1].parse().unwrap(),
+                r[3].to_string(),
+                r[5].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(from_json, from_csv);
+    from_json
+}
+
+/// The `<testcase>` of the history in `--junit -`, as (kind, type, text) of
+/// its failure or error, after checking the totals.
+fn junit_history_case(
+    scenario: &Path,
+    events: &Path,
+    code: i32,
+    totals: (&str, &str, &str),
+) -> Option<(String, String, String)> {
+    let outcome = check_against(scenario, events, &["--junit", "-"]);
+    assert_eq!(outcome.code, code, "{}", outcome.stderr);
+    let xml = roxmltree::Document::parse(&outcome.stdout).expect("well-formed JUnit XML");
+    let suites = xml.root_element();
+    let got = (
+        suites.attribute("tests").unwrap(),
+        suites.attribute("failures").unwrap(),
+        suites.attribute("errors").unwrap(),
+    );
+    assert_eq!(got, totals, "{}", outcome.stdout);
+    let name = format!("agrees with the history {}", events.display());
+    let case = xml
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(name.as_str()))
+        .unwrap_or_else(|| panic!("no test case {name:?}: {}", outcome.stdout));
+    case.children().find(|n| n.is_element()).map(|n| {
+        (
+            n.tag_name().name().to_string(),
+            n.attribute("type").unwrap().to_string(),
+            n.text().unwrap_or_default().to_string(),
+        )
+    })
+}
+
+/// The `::error` lines of `--format github`.
+fn annotations(scenario: &Path, events: &Path, code: i32) -> Vec<String> {
+    let outcome = check_against(scenario, events, &["--format", "github"]);
+    assert_eq!(outcome.code, code, "{}", outcome.stderr);
+    outcome.stdout.lines().map(str::to_string).collect()
+}
+
+/// Regression: a departure failed `check --against` (exit 1) but was in none
+/// of the machine-readable outputs: `--format json` printed `[]`, `csv` and
+/// `github` nothing, and `--junit` counted no failure.
+#[test]
+fn check_against_departures_are_findings_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let policy = root.join(POLICY);
+
+    // A version that goes from candidate straight to production, which the
+    // policy forbids.
+    let history = fs::read_to_string(root.join(HISTORY)).unwrap();
+    assert!(history.starts_with("event_id,version_id,timestamp,from_state,to_state,source\n"));
+    let forbidden = file_in(
+        dir.path(),
+        "forbidden.csv",
+        &format!(
+            "{history}e9,m-z,2025-01-05T00:00:00Z,,None,r\n\
+             e8,m-z,2025-01-06T00:00:00Z,,Production,r\n\
+             e7,m-z,2025-01-07T00:00:00Z,,Archived,r\n"
+        ),
+    );
+    let found = records(&policy, &forbidden, 1);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (file, line, message, help) = &found[0];
+    assert_eq!(file, &policy.display().to_string());
+    assert_eq!(*line, 0, "the whole file");
+    assert!(message.contains("forbidden.csv departs from"), "{message}");
+    assert!(
+        message.contains("candidate → production is forbidden and happened 1 time"),
+        "{message}"
+    );
+    assert!(help.contains("verchain fit EVENTS --policy FILE"), "{help}");
+
+    let lines = annotations(&policy, &forbidden, 1);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let file = policy.display().to_string().replace(':', "%3A");
+    assert!(
+        lines[0].starts_with(&format!(
+            "::error file={file},title=verchain%3A history departs::"
+        )),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains("%0A  candidate → production is forbidden"),
+        "{}",
+        lines[0]
+    );
+
+    // Three expectations, validity and the history: one test fails.
+    let (kind, kind_type, text) =
+        junit_history_case(&policy, &forbidden, 1, ("5", "1", "0")).expect("a failure");
+    assert_eq!((kind.as_str(), kind_type.as_str()), ("failure", "history"));
+    assert!(
+        text.contains("candidate → production is forbidden"),
+        "{text}"
+    );
+
+    // An entry outside its simultaneous interval: canary_pass lowered to 0.3
+    // declares canary → production 0.43 in the jump chain, against 0.89.
+    let text = fs::read_to_string(&policy).unwrap();
+    let stricter = file_in(
+        dir.path(),
+        "stricter.yaml",
+        &text.replace("value: 0.6", "value: 0.3"),
+    );
+    // It also breaks an expectation: both are listed, the history's last.
+    let found = records(&stricter, &root.join(HISTORY), 1);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].2.starts_with("expectation `"), "{}", found[0].2);
+    let message = &found[1].2;
+    assert!(
+        message.contains("canary → production is declared 0.4286, the history gives"),
+        "{message}"
+    );
+    assert!(
+        message.contains("outside even the simultaneous interval"),
+        "{message}"
+    );
+}
+
+/// Regression: a history that cannot be read stopped `check --against`
+/// (exit 2) with no record, annotation or JUnit error.
+#[test]
+fn an_unreadable_history_is_an_error_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join(POLICY);
+    let empty = file_in(dir.path(), "empty.csv", "");
+
+    let found = records(&policy, &empty, 2);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (file, _, message, help) = &found[0];
+    assert_eq!(file, &policy.display().to_string());
+    assert!(
+        message.contains("empty.csv: the file is empty"),
+        "{message}"
+    );
+    assert!(help.contains("header"), "{help}");
+
+    let lines = annotations(&policy, &empty, 2);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains(",title=verchain%3A invalid history::") && lines[0].contains("empty"),
+        "{}",
+        lines[0]
+    );
+
+    let (kind, kind_type, text) =
+        junit_history_case(&policy, &empty, 2, ("5", "0", "1")).expect("an error");
+    assert_eq!(
+        (kind.as_str(), kind_type.as_str()),
+        ("error", "invalid history")
+    );
+    assert!(text.contains("the file is empty"), "{text}");
+}
+
+/// Regression: the `ok:` line of a history that agrees was printed after
+/// the JSON document, which then no longer parsed.
+#[test]
+fn a_history_that_agrees_adds_a_passing_case_and_no_record() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (policy, history) = (root.join(POLICY), root.join(HISTORY));
+    let json = run(verchain()
+        .arg("check")
+        .arg(&policy)
+        .arg("--against")
+        .arg(&history)
+        .args(["--state-map", LABELS, "--format", "json"]));
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let parsed: Value = serde_json::from_str(&json.stdout).expect("one JSON document");
+    assert_eq!(parsed, serde_json::json!([]));
+
+    assert_eq!(
+        junit_history_case(&policy, &history, 0, ("5", "0", "0")),
+        None,
+        "the history's case passes"
+    );
+}

@@ -3,10 +3,13 @@
 //! Every scenario named (or found under a folder named) is read and
 //! validated: its base chain, every phase and every sweep point. Then every
 //! expectation is checked at the base scenario, at each phase's chain and at
-//! each sweep point. Each file's outcome is a list of [`Finding`]s with their
-//! positions, which are printed for a person, as GitHub Actions annotations,
-//! or written as JUnit XML. Exit 0 when all is well, 1 when an expectation
-//! fails, 2 when a scenario is invalid.
+//! each sweep point. With `--against EVENTS`, each valid scenario is also
+//! compared with the history fitted from `EVENTS`. Each file's outcome is a
+//! list of [`Finding`]s with their positions, which are printed for a
+//! person, as GitHub Actions annotations or as records (JSON, CSV), or
+//! written as JUnit XML. Exit 0 when all is well, 1 when an expectation
+//! fails or the history departs from a scenario, 2 when a scenario or the
+//! history is invalid.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,6 +20,7 @@ use verchain::sweep::{self, Evaluation, expect::Verdict};
 
 use super::args::{CheckArgs, CheckFormat};
 use super::diagnostics;
+use super::fit::{Against, AgainstArgs, DEPARTS_HELP};
 use super::progress::Progress;
 use super::records::ProblemRecord;
 use verchain::report::format::{Format, records};
@@ -42,6 +46,28 @@ pub enum Finding {
         /// Subjects where it fails, beyond those in `details`.
         more: usize,
     },
+    /// The history of `--against EVENTS` departs from the scenario: a
+    /// failure, as a failed expectation is.
+    Departs {
+        /// The history, as named on the command line.
+        history: String,
+        /// How the policy was read for the comparison.
+        basis: String,
+        /// One line per forbidden move or entry outside its interval.
+        departures: Vec<String>,
+    },
+    /// The history of `--against EVENTS` cannot be read, or not fitted with
+    /// the scenario as its policy: an error, as an invalid scenario is.
+    InvalidHistory(Problem),
+}
+
+/// A file's comparison with the history of `--against EVENTS`.
+#[derive(Debug, Clone)]
+pub struct HistoryCheck {
+    /// The history, as named on the command line.
+    pub history: String,
+    /// How the policy was read; `None` when the history could not be fitted.
+    pub basis: Option<String>,
 }
 
 /// The outcome of checking one file.
@@ -54,6 +80,8 @@ pub struct FileCheck {
     pub chains: usize,
     /// Expectations checked, each at every chain.
     pub expectations: Vec<String>,
+    /// With `--against EVENTS`, for a valid file: the comparison made.
+    pub history: Option<HistoryCheck>,
     pub findings: Vec<Finding>,
 }
 
@@ -68,6 +96,18 @@ impl FileCheck {
         self.findings
             .iter()
             .any(|f| matches!(f, Finding::Failed { .. }))
+    }
+
+    fn history_invalid(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| matches!(f, Finding::InvalidHistory(_)))
+    }
+
+    fn departs(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| matches!(f, Finding::Departs { .. }))
     }
 }
 
@@ -86,7 +126,7 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
     };
     let checks: Vec<FileCheck> = files
         .iter()
-        .map(|f| check_file(f, quiet, &limits))
+        .map(|f| check_file(f, quiet, &limits, &args.against))
         .collect();
 
     if let Some(junit) = &args.junit {
@@ -128,13 +168,13 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
     };
 
     let mut reports = reports;
-    let against = check_against(args, &checks, &limits.limits, quiet, &mut reports);
-    if against == Some(INVALID) {
+    // The history's own reports say what is wrong with it.
+    if checks.iter().any(FileCheck::history_invalid) {
         return Err((reports, INVALID));
     }
     let invalid = checks.iter().filter(|c| c.invalid()).count();
     let failed = checks.iter().filter(|c| !c.invalid() && c.failed()).count();
-    if invalid == 0 && failed == 0 && against == Some(FAILED) {
+    if invalid == 0 && failed == 0 && checks.iter().any(FileCheck::departs) {
         return Err((reports, FAILED));
     }
     let total = checks.len();
@@ -194,35 +234,54 @@ fn finding_records(checks: &[FileCheck]) -> Vec<ProblemRecord> {
                         ..ProblemRecord::whole_file(&check.path, String::new())
                     }
                 }
+                Finding::Departs {
+                    history,
+                    basis,
+                    departures,
+                } => ProblemRecord {
+                    help: Some(DEPARTS_HELP.into()),
+                    ..ProblemRecord::whole_file(
+                        &check.path,
+                        format!(
+                            "{history} departs from {} ({basis}): {}",
+                            check.path.display(),
+                            departures.join("; ")
+                        ),
+                    )
+                },
+                Finding::InvalidHistory(problem) => ProblemRecord::of(&check.path, problem),
             });
         }
     }
     all
 }
 
-/// With `--against EVENTS`: each valid scenario compared with the history
-/// fitted from `EVENTS`; the worst exit code of the comparisons (1 when the
-/// history departs from a scenario, 2 when the history cannot be read), its
-/// reports added to `reports`.
-fn check_against(
-    args: &CheckArgs,
-    checks: &[FileCheck],
-    limits: &verchain::limits::Limits,
-    quiet: bool,
-    reports: &mut Vec<Report>,
-) -> Option<u8> {
-    args.against.against.as_ref()?;
-    let mut worst = None;
-    for check in checks.iter().filter(|c| !c.invalid()) {
-        let outcome = crate::load(&check.path, limits).and_then(|scenario| {
-            super::fit::check_against(&scenario, &check.path, &args.against, quiet)
-        });
-        if let Err(failure) = outcome {
-            reports.extend(failure.reports);
-            worst = worst.max(Some(failure.code));
+/// Compares the scenario with the history of `--against EVENTS`, if one
+/// is named: a departure is a finding like a failed expectation, a history
+/// that cannot be fitted one like an invalid file.
+fn check_against(scenario: &Scenario, against: &AgainstArgs, check: &mut FileCheck) {
+    let Some(events) = &against.against else {
+        return;
+    };
+    let history = events.display().to_string();
+    let basis = match super::fit::check_against(scenario, events, &against.history) {
+        Against::Agrees { basis } => Some(basis),
+        Against::Departs { basis, departures } => {
+            check.findings.push(Finding::Departs {
+                history: history.clone(),
+                basis: basis.clone(),
+                departures,
+            });
+            Some(basis)
         }
-    }
-    worst
+        Against::Invalid(problems) => {
+            check
+                .findings
+                .extend(problems.into_iter().map(Finding::InvalidHistory));
+            None
+        }
+    };
+    check.history = Some(HistoryCheck { history, basis });
 }
 
 /// The scenario files named, folders searched (recursively, hidden
@@ -287,13 +346,15 @@ pub struct Limits {
     pub sweep_points: usize,
 }
 
-/// Reads, validates and checks one file.
-pub fn check_file(path: &Path, quiet: bool, limits: &Limits) -> FileCheck {
+/// Reads, validates and checks one file; compares a valid one with the
+/// history of `--against EVENTS`.
+pub fn check_file(path: &Path, quiet: bool, limits: &Limits, against: &AgainstArgs) -> FileCheck {
     let mut check = FileCheck {
         path: path.to_path_buf(),
         text: String::new(),
         chains: 0,
         expectations: Vec::new(),
+        history: None,
         findings: Vec::new(),
     };
     let unreadable = |reason: String| {
@@ -332,6 +393,10 @@ pub fn check_file(path: &Path, quiet: bool, limits: &Limits) -> FileCheck {
         return check;
     }
     expectations(&scenario, &mut check, quiet);
+    // A sweep point may be invalid: the history is compared with valid files only.
+    if !check.invalid() {
+        check_against(&scenario, against, &mut check);
+    }
     check
 }
 
@@ -484,44 +549,79 @@ pub fn failure_message(expectation: &str, details: &[String], more: usize) -> St
     message
 }
 
+/// The message of a history that departs from `file`, one departure a line.
+pub fn departure_message(history: &str, file: &Path, basis: &str, departures: &[String]) -> String {
+    let mut message = format!("{history} departs from {} ({basis}):", file.display());
+    for departure in departures {
+        let _ = write!(message, "\n  {departure}");
+    }
+    message
+}
+
 /// Reports for a person; `ok:` lines on stdout unless quiet.
 fn print_table(checks: &[FileCheck], quiet: bool) -> Vec<Report> {
     let mut reports = Vec::new();
     for check in checks {
         let name = check.path.display().to_string();
-        if check.findings.is_empty() {
-            if !quiet {
-                let expectations = match check.expectations.len() {
-                    0 => "no expectations".to_string(),
-                    1 => "1 expectation holds".to_string(),
-                    n => format!("{n} expectations hold"),
-                };
-                let chains = match check.chains {
-                    1 => "1 chain".to_string(),
-                    n => format!("{n} chains"),
-                };
-                crate::cli::println_out!("ok: {name} ({chains} valid, {expectations})");
-            }
-            continue;
+        let scenario_ok = !check.invalid() && !check.failed();
+        if scenario_ok && !quiet {
+            let expectations = match check.expectations.len() {
+                0 => "no expectations".to_string(),
+                1 => "1 expectation holds".to_string(),
+                n => format!("{n} expectations hold"),
+            };
+            let chains = match check.chains {
+                1 => "1 chain".to_string(),
+                n => format!("{n} chains"),
+            };
+            crate::cli::println_out!("ok: {name} ({chains} valid, {expectations})");
+        }
+        if let Some(HistoryCheck {
+            history,
+            basis: Some(basis),
+        }) = &check.history
+            && !check.departs()
+            && !quiet
+        {
+            crate::cli::println_out!("ok: {history} agrees with {name} ({basis})");
         }
         for finding in &check.findings {
-            let problem = match finding {
-                Finding::Invalid(p) => p.clone(),
+            let report = match finding {
+                Finding::Invalid(p) => diagnostics::problem_report(p.clone(), &name, &check.text),
                 Finding::Failed {
                     expectation,
                     position,
                     details,
                     more,
-                } => Problem {
-                    message: failure_message(expectation, details, *more),
-                    position: *position,
-                    label: Some("does not hold".into()),
-                    help: Some(
-                        "change the policy, or the expectation if the promise has changed".into(),
-                    ),
+                } => diagnostics::problem_report(
+                    Problem {
+                        message: failure_message(expectation, details, *more),
+                        position: *position,
+                        label: Some("does not hold".into()),
+                        help: Some(
+                            "change the policy, or the expectation if the promise has changed"
+                                .into(),
+                        ),
+                    },
+                    &name,
+                    &check.text,
+                ),
+                // The history's lines are not the scenario's: no snippet.
+                Finding::Departs {
+                    history,
+                    basis,
+                    departures,
+                } => miette::miette!(
+                    help = DEPARTS_HELP,
+                    "{}",
+                    departure_message(history, &check.path, basis, departures)
+                ),
+                Finding::InvalidHistory(p) => match &p.help {
+                    Some(help) => miette::miette!(help = help.clone(), "{}", p.message),
+                    None => miette::miette!("{}", p.message),
                 },
             };
-            reports.push(diagnostics::problem_report(problem, &name, &check.text));
+            reports.push(report);
         }
     }
     reports
@@ -534,13 +634,7 @@ pub fn github(checks: &[FileCheck]) -> String {
         let file = escape_property(&check.path.display().to_string());
         for finding in &check.findings {
             let (title, position, message) = match finding {
-                Finding::Invalid(p) => {
-                    let message = match &p.help {
-                        Some(help) => format!("{}\nhelp: {help}", p.message),
-                        None => p.message.clone(),
-                    };
-                    ("invalid scenario", p.position, message)
-                }
+                Finding::Invalid(p) => ("invalid scenario", p.position, with_help(p)),
                 Finding::Failed {
                     expectation,
                     position,
@@ -551,6 +645,19 @@ pub fn github(checks: &[FileCheck]) -> String {
                     *position,
                     failure_message(expectation, details, *more),
                 ),
+                Finding::Departs {
+                    history,
+                    basis,
+                    departures,
+                } => (
+                    "history departs",
+                    Position::default(),
+                    format!(
+                        "{}\nhelp: {DEPARTS_HELP}",
+                        departure_message(history, &check.path, basis, departures)
+                    ),
+                ),
+                Finding::InvalidHistory(p) => ("invalid history", p.position, with_help(p)),
             };
             let place = if position.line > 0 {
                 format!(",line={},col={}", position.line, position.column)
@@ -566,6 +673,14 @@ pub fn github(checks: &[FileCheck]) -> String {
         }
     }
     out
+}
+
+/// A problem's message with its hint, if any, on a line of its own.
+fn with_help(problem: &Problem) -> String {
+    match &problem.help {
+        Some(help) => format!("{}\nhelp: {help}", problem.message),
+        None => problem.message.clone(),
+    }
 }
 
 /// Escapes a workflow command's message.

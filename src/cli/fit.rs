@@ -11,13 +11,10 @@ use miette::Report;
 use verchain::fit::read::{Columns, Format as InputFormat, ReadOptions};
 use verchain::fit::{self, Choice, FitError, FitSummary, Request};
 use verchain::report::{fit_files, fit_table};
-use verchain::scenario::Scenario;
+use verchain::scenario::{Position, Problem, Scenario};
 
 use super::args::Format;
 use crate::Failure;
-
-/// The exit code of a history that departs from the policy it is checked against.
-const DEPARTS: u8 = 1;
 
 pub const FIT_EXAMPLES: &str = "\
 Examples:
@@ -251,45 +248,68 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+/// What a history says of one scenario, for `check --against EVENTS`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Against {
+    /// No forbidden move happened and every entry lies inside its
+    /// simultaneous interval.
+    Agrees {
+        /// How the policy was read, in one sentence.
+        basis: String,
+    },
+    /// A forbidden move happened, or an entry lies outside its simultaneous
+    /// interval: the gate fails (exit 1), as on a failed expectation.
+    Departs {
+        /// How the policy was read, in one sentence.
+        basis: String,
+        /// One line per departure: "a → b is forbidden and happened 3 times".
+        departures: Vec<String>,
+    },
+    /// The history cannot be read, or not fitted with the scenario as its
+    /// policy (a label mapped to no state of it): the gate stops (exit 2),
+    /// as on an invalid scenario. Each problem names the history.
+    Invalid(Vec<Problem>),
+}
+
+/// What would bring a history and a policy that departs from it together.
+pub const DEPARTS_HELP: &str = "update the policy to what happens, or find out why the process \
+                                departs from it; `verchain fit EVENTS --policy FILE` shows the \
+                                whole comparison";
+
 /// `check --against EVENTS` for one scenario: fit the history with the
-/// scenario as the policy; fail with exit 1 when it departs.
-pub fn check_against(
-    scenario: &Scenario,
-    file: &Path,
-    args: &AgainstArgs,
-    quiet: bool,
-) -> Result<(), Failure> {
-    let Some(events) = &args.against else {
-        return Ok(());
-    };
+/// scenario as the policy and compare the two. Prints nothing; the gate
+/// reports the outcome with the scenario's other findings.
+pub fn check_against(scenario: &Scenario, events: &Path, history: &HistoryArgs) -> Against {
     // Every label must map to one of the scenario's states, which its own
     // limit bounded.
-    let summary = run_fit(events, &args.history, Some(scenario), 0.0, None, None)?;
+    let summary = match run_fit(events, history, Some(scenario), 0.0, None, None) {
+        Ok(summary) => summary,
+        Err(failure) => return Against::Invalid(problems_of(&failure)),
+    };
     let comparison = summary
         .comparison
         .expect("a fit with a policy has a comparison");
     if comparison.agrees {
-        if !quiet {
-            crate::cli::println_out!(
-                "ok: {} agrees with {} ({})",
-                display_name(events),
-                file.display(),
-                comparison.basis
-            );
-        }
-        return Ok(());
+        return Against::Agrees {
+            basis: comparison.basis,
+        };
     }
-    let mut lines: Vec<String> = comparison
+
+    let times = |n: u64| if n == 1 { "time" } else { "times" };
+    let mut departures: Vec<String> = comparison
         .forbidden
         .iter()
         .map(|f| {
             format!(
-                "{} → {} is forbidden and happened {} times",
-                f.from, f.to, f.count
+                "{} → {} is forbidden and happened {} {}",
+                f.from,
+                f.to,
+                f.count,
+                times(f.count)
             )
         })
         .collect();
-    lines.extend(comparison.outside.iter().filter(|o| o.beyond_simultaneous).map(|o| {
+    departures.extend(comparison.outside.iter().filter(|o| o.beyond_simultaneous).map(|o| {
         format!(
             "{} → {} is declared {:.4}, the history gives {:.4} ({} of {}), outside even the \
              simultaneous interval [{:.4}, {:.4}] of the {} entries compared",
@@ -304,18 +324,26 @@ pub fn check_against(
             comparison.entries_compared
         )
     }));
-    Err(Failure {
-        reports: vec![miette::miette!(
-            help = "update the policy to what happens, or find out why the process departs from it; \
-                    `verchain fit EVENTS --policy FILE` shows the whole comparison",
-            "{} departs from {} ({}):\n  {}",
-            display_name(events),
-            file.display(),
-            comparison.basis,
-            lines.join("\n  ")
-        )],
-        code: DEPARTS,
-    })
+    Against::Departs {
+        basis: comparison.basis,
+        departures,
+    }
+}
+
+/// The reports of a failed read as problems of the whole history: the
+/// message (which names the file, and the line when there is one) and the
+/// hint.
+fn problems_of(failure: &Failure) -> Vec<Problem> {
+    failure
+        .reports
+        .iter()
+        .map(|report| Problem {
+            message: report.to_string(),
+            position: Position::default(),
+            label: None,
+            help: report.help().map(|help| help.to_string()),
+        })
+        .collect()
 }
 
 fn display_name(path: &Path) -> String {

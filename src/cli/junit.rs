@@ -4,7 +4,9 @@
 //! One `<testsuite>` per scenario file, named by its path. Its first
 //! `<testcase>`, "valid scenario", carries an `<error>` listing every
 //! problem (`line:column: message`) when the file is invalid; then one
-//! `<testcase>` per expectation, with a `<failure>` naming where it fails.
+//! `<testcase>` per expectation, with a `<failure>` naming where it fails;
+//! then, with `--against EVENTS`, one for the history, with a `<failure>`
+//! listing its departures or an `<error>` when it cannot be fitted.
 //! The file is written whole or not at all (a temporary file beside it, then
 //! a rename).
 
@@ -14,7 +16,7 @@ use std::path::Path;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::check::{FileCheck, Finding, failure_message};
+use super::check::{FileCheck, Finding, HistoryCheck, departure_message, failure_message};
 
 /// The JUnit document of a gate run.
 pub fn render(checks: &[FileCheck]) -> Vec<u8> {
@@ -28,18 +30,17 @@ pub fn render(checks: &[FileCheck]) -> Vec<u8> {
 
 /// Counts of one file: (tests, failures, errors).
 fn counts(check: &FileCheck) -> (usize, usize, usize) {
-    let errors = usize::from(
-        check
-            .findings
-            .iter()
-            .any(|f| matches!(f, Finding::Invalid(_))),
-    );
+    let any = |invalid: fn(&Finding) -> bool| usize::from(check.findings.iter().any(invalid));
+    // One error for the validity case, one for the history's.
+    let errors = any(|f| matches!(f, Finding::Invalid(_)))
+        + any(|f| matches!(f, Finding::InvalidHistory(_)));
     let failures = check
         .findings
         .iter()
-        .filter(|f| matches!(f, Finding::Failed { .. }))
+        .filter(|f| matches!(f, Finding::Failed { .. } | Finding::Departs { .. }))
         .count();
-    (1 + check.expectations.len(), failures, errors)
+    let tests = 1 + check.expectations.len() + usize::from(check.history.is_some());
+    (tests, failures, errors)
 }
 
 fn document(writer: &mut Writer<Vec<u8>>, checks: &[FileCheck]) -> io::Result<()> {
@@ -75,7 +76,7 @@ fn suite(writer: &mut Writer<Vec<u8>>, check: &FileCheck) -> io::Result<()> {
                 p.position.line, p.position.column, p.message
             )),
             Finding::Invalid(p) => Some(format!("{path}: {}", p.message)),
-            Finding::Failed { .. } => None,
+            _ => None,
         })
         .collect();
     writer
@@ -103,6 +104,9 @@ fn suite(writer: &mut Writer<Vec<u8>>, check: &FileCheck) -> io::Result<()> {
             }
             for expectation in &check.expectations {
                 expectation_case(w, check, &path, expectation)?;
+            }
+            if let Some(history) = &check.history {
+                history_case(w, check, &path, history)?;
             }
             Ok(())
         })?;
@@ -144,6 +148,61 @@ fn expectation_case(
             })?;
         }
     }
+    Ok(())
+}
+
+/// The case of `--against EVENTS`: a `<failure>` when the history departs
+/// from the scenario, an `<error>` when it cannot be fitted.
+fn history_case(
+    writer: &mut Writer<Vec<u8>>,
+    check: &FileCheck,
+    path: &str,
+    history: &HistoryCheck,
+) -> io::Result<()> {
+    let departs = check.findings.iter().find_map(|f| match f {
+        Finding::Departs {
+            history,
+            basis,
+            departures,
+        } => Some(departure_message(history, &check.path, basis, departures)),
+        _ => None,
+    });
+    let problems: Vec<&str> = check
+        .findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::InvalidHistory(p) => Some(p.message.as_str()),
+            _ => None,
+        })
+        .collect();
+    let name = format!("agrees with the history {}", history.history);
+    let case = writer
+        .create_element("testcase")
+        .with_attribute(("name", name.as_str()))
+        .with_attribute(("classname", path));
+    let (element, kind, message, text) = match (departs, problems.first()) {
+        (Some(message), _) => {
+            let first = message.lines().next().unwrap_or_default().to_string();
+            ("failure", "history", first, format!("{path}: {message}"))
+        }
+        (None, Some(first)) => (
+            "error",
+            "invalid history",
+            (*first).to_string(),
+            problems.join("\n"),
+        ),
+        (None, None) => {
+            case.write_empty()?;
+            return Ok(());
+        }
+    };
+    case.write_inner_content(|w| {
+        w.create_element(element)
+            .with_attribute(("message", message.as_str()))
+            .with_attribute(("type", kind))
+            .write_text_content(BytesText::new(&text))?;
+        Ok(())
+    })?;
     Ok(())
 }
 
