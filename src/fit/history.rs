@@ -75,6 +75,16 @@ impl History {
     ///
     /// [`FitError::NothingObserved`] when `observed_to` comes before every row.
     pub fn new(observed: Observed, observed_to: Option<i64>) -> Result<Self, FitError> {
+        let maybe_unused = observed.maybe_unused_states;
+        let mut history = Self::ordered(observed, observed_to)?;
+        if maybe_unused {
+            history.drop_unused_states();
+        }
+        Ok(history)
+    }
+
+    /// The rows in order and cleaned, all states kept.
+    fn ordered(observed: Observed, observed_to: Option<i64>) -> Result<Self, FitError> {
         let Observed {
             states,
             versions,
@@ -83,6 +93,7 @@ impl History {
             columns,
             duplicate_event_ids,
             sources,
+            maybe_unused_states: _,
         } = observed;
         let mut cleaning = Cleaning {
             rows_read: rows.len() as u64 + duplicate_event_ids,
@@ -141,6 +152,39 @@ impl History {
             cleaning,
             sources,
         })
+    }
+
+    /// Drops the states that are neither a row's state nor the state a
+    /// version's first row moved from: named only by the state map, or by
+    /// a `from_state` that disagrees with the row before it (and counted
+    /// as such), they are no part of the history.
+    fn drop_unused_states(&mut self) {
+        let mut used = vec![false; self.states.len()];
+        for row in &self.rows {
+            used[row.state as usize] = true;
+        }
+        for path in &self.paths {
+            if let Some(from) = self.rows[path.start].from {
+                used[from as usize] = true;
+            }
+        }
+        if used.iter().all(|&u| u) {
+            return;
+        }
+        let mut index = vec![None; used.len()];
+        let mut kept = Vec::new();
+        for (s, name) in std::mem::take(&mut self.states).into_iter().enumerate() {
+            if used[s] {
+                index[s] = Some(kept.len() as u32);
+                kept.push(name);
+            }
+        }
+        self.states = kept;
+        for row in &mut self.rows {
+            row.state = index[row.state as usize].expect("a row's state is used");
+            // Only a first row's `from_state` is read from here on.
+            row.from = row.from.and_then(|from| index[from as usize]);
+        }
     }
 
     /// The rows of one version's path.

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::FitError;
 use super::read::{FROM_COLUMN, Layout, Observation, Observed, ReadOptions};
-use super::time::{TimeKind, parse_time};
+use super::time::{TimeError, TimeKind, parse_time};
 
 /// One row's fields as text.
 pub(super) struct Fields<'a> {
@@ -40,6 +40,7 @@ const EMPTY: u128 = u128::MAX;
 /// in the last byte, so two labels are equal exactly when their keys are.
 /// Built in registers from overlapping loads: bytes copied to the stack
 /// and read back as one integer stall the processor on every row.
+#[inline]
 fn packed(label: &str) -> Option<u128> {
     let bytes = label.as_bytes();
     let n = bytes.len();
@@ -55,6 +56,7 @@ fn packed(label: &str) -> Option<u128> {
 /// At most 8 bytes as the low bytes of an integer (little-endian), the
 /// others zero: the first and last 4 (or 2) bytes, which overlap when there
 /// are fewer than 8 (or 4), shifted into place.
+#[inline]
 fn word(bytes: &[u8]) -> u64 {
     let n = bytes.len();
     let pair =
@@ -78,7 +80,16 @@ fn word(bytes: &[u8]) -> u64 {
     }
 }
 
+/// A field's text for a message: the first 60 characters of a long one.
+fn shown(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 /// The slot of a packed key: a multiplicative hash of its two halves.
+#[inline]
 fn slot(key: u128) -> usize {
     let folded = key as u64 ^ (key >> 64) as u64;
     (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOTS.trailing_zeros())) as usize
@@ -187,6 +198,9 @@ pub(super) struct Sink<'a> {
     event_ids: HashSet<String, foldhash::fast::FixedState>,
     duplicate_event_ids: u64,
     sources: BTreeMap<String, u64>,
+    /// A state was named by the state map or first by a `from_state`, not
+    /// by a policy or a row's state: it may be the state of no row.
+    maybe_unused: bool,
 }
 
 impl<'a> Sink<'a> {
@@ -196,6 +210,7 @@ impl<'a> Sink<'a> {
             .map(<[String]>::to_vec)
             .unwrap_or_default();
         let mut allowed = None;
+        let mut maybe_unused = false;
         if options.known_states.is_some() || options.state_map.is_some() {
             let mut map: HashMap<String, u32> = HashMap::new();
             for (i, s) in states.iter().enumerate() {
@@ -214,6 +229,7 @@ impl<'a> Sink<'a> {
                     None => {
                         check_state_name(state, 0)?;
                         states.push(state.clone());
+                        maybe_unused = true;
                         (states.len() - 1) as u32
                     }
                 };
@@ -237,6 +253,7 @@ impl<'a> Sink<'a> {
             event_ids: HashSet::default(),
             duplicate_event_ids: 0,
             sources: BTreeMap::new(),
+            maybe_unused,
         })
     }
 
@@ -247,6 +264,7 @@ impl<'a> Sink<'a> {
     }
 
     /// Interns one row into `rows`.
+    #[inline]
     pub(super) fn push(&mut self, fields: Fields, rows: &mut Rows) -> Result<(), FitError> {
         let layout = self
             .layout
@@ -302,6 +320,7 @@ impl<'a> Sink<'a> {
         Ok(())
     }
 
+    #[inline]
     fn time(&mut self, text: &str, line: u64) -> Result<i64, FitError> {
         let layout = self.layout.as_ref().expect("resolved");
         let column = &layout.time;
@@ -311,20 +330,27 @@ impl<'a> Sink<'a> {
                 column: column.clone(),
             });
         }
-        let (time, kind) =
-            parse_time(text, self.epoch_column).map_err(|reason| FitError::Time {
+        let (time, kind) = parse_time(text, self.epoch_column).map_err(|e| match e {
+            TimeError::Unparsable(reason) => FitError::Time {
                 line,
                 column: column.clone(),
-                value: text.to_string(),
+                value: shown(text),
                 reason,
-            })?;
+            },
+            TimeError::OutOfRange(range) => FitError::TimeRange {
+                line,
+                column: column.clone(),
+                value: shown(text),
+                range,
+            },
+        })?;
         match self.time_kind {
             None => self.time_kind = Some(kind),
             Some(expected) if expected != kind => {
                 return Err(FitError::MixedTime {
                     line,
                     column: column.clone(),
-                    value: text.to_string(),
+                    value: shown(text),
                     found: kind.name(),
                     expected: expected.name(),
                 });
@@ -335,6 +361,7 @@ impl<'a> Sink<'a> {
     }
 
     /// The state a label stands for; `from`: the label is a `from_state`.
+    #[inline]
     fn state(&mut self, label: &str, line: u64, from: bool) -> Result<u32, FitError> {
         let key = packed(label);
         if let Some(key) = key {
@@ -358,14 +385,14 @@ impl<'a> Sink<'a> {
             });
         }
         let index = match &self.allowed {
-            Some(allowed) => *allowed.get(label).ok_or_else(|| FitError::UnknownState {
-                line,
-                label: label.to_string(),
-                known: self.states.join(", "),
-            })?,
+            Some(allowed) => match allowed.get(label) {
+                Some(&index) => index,
+                None => return Err(self.unknown(label, line)),
+            },
             None => {
                 check_state_name(label, line)?;
                 self.states.push(label.to_string());
+                self.maybe_unused |= from;
                 (self.states.len() - 1) as u32
             }
         };
@@ -376,6 +403,45 @@ impl<'a> Sink<'a> {
             self.short_labels[slot(key)] = (key, index);
         }
         Ok(index)
+    }
+
+    /// The error for a label that is neither mapped nor a state.
+    #[cold]
+    fn unknown(&self, label: &str, line: u64) -> FitError {
+        const SHOWN: usize = 30;
+        let allowed = self.allowed.as_ref().expect("states are restricted");
+        let mut known: Vec<&str> = allowed.keys().map(String::as_str).collect();
+        known.sort_unstable();
+        let suggestion = known
+            .iter()
+            .map(|k| {
+                (
+                    strsim::levenshtein(&k.to_lowercase(), &label.to_lowercase()),
+                    *k,
+                )
+            })
+            .filter(|&(distance, k)| distance <= 2.max(k.chars().count() / 4))
+            .min()
+            .map(|(_, k)| k.to_string());
+        let mut shown = known
+            .iter()
+            .take(SHOWN)
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>();
+        if known.len() > SHOWN {
+            shown.push(format!("and {} more", known.len() - SHOWN));
+        }
+        FitError::UnknownState {
+            line,
+            label: label.to_string(),
+            known: if shown.is_empty() {
+                "none".to_string()
+            } else {
+                shown.join(", ")
+            },
+            suggestion,
+            policy: self.options.known_states.is_some(),
+        }
     }
 
     /// Takes in `later`, which read the text after this sink's: its
@@ -390,6 +456,7 @@ impl<'a> Sink<'a> {
             (None, kind) => self.time_kind = kind,
             _ => {}
         }
+        self.maybe_unused |= later.maybe_unused;
         let mut state_index: Map<u32> = Map::default();
         for (i, name) in self.states.iter().enumerate() {
             state_index.insert(name.clone(), i as u32);
@@ -446,6 +513,7 @@ impl<'a> Sink<'a> {
                 FitError::Malformed {
                     line: 2,
                     reason: "every row repeats an earlier event_id".to_string(),
+                    help: "give each event an event_id of its own, or drop the column",
                 }
             } else {
                 FitError::NoRows
@@ -491,6 +559,7 @@ impl<'a> Sink<'a> {
             columns: (layout.id, layout.time, layout.state),
             duplicate_event_ids: self.duplicate_event_ids,
             sources: self.sources,
+            maybe_unused_states: self.maybe_unused,
         })
     }
 }

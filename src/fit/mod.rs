@@ -114,9 +114,14 @@ pub enum FitError {
         /// The flag that names the column.
         flag: &'static str,
     },
-    /// A row that is not valid CSV or JSON, or has the wrong shape.
+    /// A row that is not valid CSV or JSON, or has the wrong shape; `help`
+    /// says how to fix it.
     #[error("line {line}: {reason}")]
-    Malformed { line: u64, reason: String },
+    Malformed {
+        line: u64,
+        reason: String,
+        help: &'static str,
+    },
     /// Bytes that are not UTF-8: `what` is "the row", "the line" or a field.
     #[error("line {line}: {what} is not UTF-8 text")]
     NotUtf8 { line: u64, what: String },
@@ -134,6 +139,14 @@ pub enum FitError {
         value: String,
         reason: String,
     },
+    /// An integer time outside the range its kind allows.
+    #[error("line {line}: {column} {value:?} is out of range: {range}")]
+    TimeRange {
+        line: u64,
+        column: String,
+        value: String,
+        range: &'static str,
+    },
     /// Timestamps and plain step numbers in one file.
     #[error(
         "line {line}: {column} {value:?} is {found}, but the rows before it are {expected}; \
@@ -147,11 +160,22 @@ pub enum FitError {
         expected: &'static str,
     },
     /// A state label that is neither mapped nor a known state.
-    #[error("line {line}: unknown state `{label}`; the known states are: {known}")]
+    #[error(
+        "line {line}: unknown state `{label}`{}; the known labels are: {known}",
+        match suggestion {
+            Some(s) => format!(" (did you mean `{s}`?)"),
+            None => String::new(),
+        }
+    )]
     UnknownState {
         line: u64,
         label: String,
+        /// The labels a row may use, sorted (the first few of many).
         known: String,
+        /// A known label close to `label`.
+        suggestion: Option<String>,
+        /// States are the policy's.
+        policy: bool,
     },
     /// A state map that sends a label to a state the policy does not have.
     #[error(
@@ -221,6 +245,18 @@ fn times(n: u64) -> String {
     }
 }
 
+/// Help for a CSV row of the wrong shape.
+pub(crate) const CSV_ROW_HELP: &str =
+    "every row needs as many fields as the header; quote fields that contain commas";
+/// Help for a CSV row whose quotes do not pair up.
+pub(crate) const QUOTE_HELP: &str = "quote a whole field and double each quote inside it: \
+    \"said \"\"hello\"\"\"";
+/// Help for a JSON Lines line that is not an event.
+pub(crate) const JSON_LINE_HELP: &str = "write one JSON object a line: \
+    {\"version_id\": \"v1\", \"timestamp\": \"2024-05-01T12:00:00Z\", \"to_state\": \"test\"}";
+/// Help for an input that cannot be read.
+pub(crate) const READ_HELP: &str = "check that the file can be read, and read it again";
+
 impl FitError {
     /// What to do about it, for the help line under the message.
     pub fn help(&self) -> Option<String> {
@@ -231,19 +267,22 @@ impl FitError {
             Self::MissingColumn { flag, .. } => {
                 format!("rename the column in the header, or name it with {flag} NAME")
             }
-            Self::Malformed { .. } => {
-                "every row needs as many fields as the header; quote fields that contain commas"
-                    .to_string()
-            }
+            Self::Malformed { help, .. } => help.to_string(),
             Self::NotUtf8 { .. } => "save the file as UTF-8".to_string(),
             Self::EmptyField { .. } => "fill in the field or remove the row".to_string(),
+            Self::TimeRange { .. } => "write epoch milliseconds (not seconds or microseconds) \
+                in a `timestamp` column, RFC 3339 with an offset, or step numbers"
+                .to_string(),
             Self::Time { .. } | Self::MixedTime { .. } => "write times as RFC 3339 with an \
                 offset (2024-05-01T12:00:00Z, 2024-05-01T14:00:00+02:00), epoch milliseconds in \
                 a `timestamp` column, or integer step numbers"
                 .to_string(),
-            Self::UnknownState { .. } => "add the label to the --state-map file (`label: state`), \
-                or add the state to the --policy scenario"
+            Self::UnknownState { policy: true, .. } => "add the label to the --state-map file \
+                (`label: state`), or add the state to the --policy scenario"
                 .to_string(),
+            Self::UnknownState { policy: false, .. } => {
+                "add the label to the --state-map file (`label: state`)".to_string()
+            }
             Self::MapTarget { .. } => {
                 "fix the state map, or add the state to the policy".to_string()
             }

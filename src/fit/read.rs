@@ -22,9 +22,9 @@ use std::io::{BufRead, BufReader, Read};
 
 use rayon::iter::ParallelExtend;
 
-use super::FitError;
 use super::intern::{Fields, Rows, Sink, UNFILLED};
 use super::records::{Breaks, LineBreaks, Records};
+use super::{CSV_ROW_HELP, FitError, JSON_LINE_HELP, READ_HELP};
 
 /// Accepted names of each column, in order of preference.
 const ID_COLUMNS: [&str; 2] = ["version_id", "id"];
@@ -99,6 +99,11 @@ pub struct Observed {
     pub duplicate_event_ids: u64,
     /// Rows per value of the `source` column, when there is one.
     pub sources: BTreeMap<String, u64>,
+    /// Some state was named only by the state map or a `from_state`, so
+    /// it may be the state of no row (see [`History`]).
+    ///
+    /// [`History`]: super::history::History
+    pub maybe_unused_states: bool,
 }
 
 /// Reads a history.
@@ -144,14 +149,15 @@ fn read_whole(mut input: impl Read, expected_bytes: Option<u64>) -> Result<Vec<u
         .map_err(|e| FitError::Malformed {
             line: LineBreaks::in_text(&bytes).total() + 1,
             reason: format!("cannot read the file: {e}"),
+            help: READ_HELP,
         })?;
     Ok(bytes)
 }
 
 /// How to count the lines of `text`: by its line feeds unless it has a
 /// carriage return of its own.
-fn breaks_of(lines: LineBreaks) -> Breaks {
-    if lines.lone_returns == 0 {
+fn breaks_of(lone_returns: u64) -> Breaks {
+    if lone_returns == 0 {
         Breaks::Feeds
     } else {
         Breaks::Scan
@@ -169,11 +175,16 @@ fn breaks_of(lines: LineBreaks) -> Breaks {
 /// message is the one a single pass gives.
 ///
 /// Both halves write into one table, each into its own part: a half has no
-/// more rows than line breaks (less the header's), plus one for a last line
-/// without. The table is filled first (in parallel), so that the halves
+/// more rows than lines that are not blank (less the header). The table is filled first (in parallel), so that the halves
 /// need no vectors of their own to be copied into one.
 fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, FitError> {
-    let one_pass = || read_csv(bytes, breaks_of(LineBreaks::in_text(bytes)), options);
+    let one_pass = || {
+        read_csv(
+            bytes,
+            breaks_of(LineBreaks::in_text(bytes).lone_returns),
+            options,
+        )
+    };
     if (bytes.len() as u64) < SPLIT_BYTES || bytes.contains(&b'"') {
         return one_pass();
     }
@@ -191,22 +202,19 @@ fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, F
     }
     let (head_lines, tail_lines) =
         rayon::join(|| LineBreaks::in_text(head), || LineBreaks::in_text(tail));
-    let breaks = breaks_of(LineBreaks {
-        feeds: head_lines.feeds + tail_lines.feeds,
-        lone_returns: head_lines.lone_returns + tail_lines.lone_returns,
-    });
-    let mut records = Records::new(head, 1, breaks);
+    let breaks = breaks_of(head_lines.lone_returns + tail_lines.lone_returns);
+    let mut records = Records::new(head, 1, breaks).without_quotes();
     let (layout, fields) = read_header(&mut records, options)?;
     if layout.event_id {
         return one_pass();
     }
     let offset = head_lines.total();
-    // The header takes a line break of its own.
-    let head_slots = offset as usize - 1;
+    // The header is a line of its own; blank lines need no slot.
+    let head_slots = head_lines.line_starts as usize - 1;
     let mut table = Vec::new();
     table.par_extend(rayon::iter::repeat_n(
         UNFILLED,
-        head_slots + tail_lines.total() as usize + 1,
+        head_slots + tail_lines.line_starts as usize,
     ));
     let (head_table, tail_table) = table.split_at_mut(head_slots);
     let half = |records: &mut Records<&[u8]>, mut rows: Rows| {
@@ -218,7 +226,7 @@ fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, F
     let (first, second) = rayon::join(
         || half(&mut records, Rows::into_slots(head_table)),
         || {
-            let mut records = Records::new(tail, offset + 1, breaks);
+            let mut records = Records::new(tail, offset + 1, breaks).without_quotes();
             half(&mut records, Rows::into_slots(tail_table))
         },
     );
@@ -339,6 +347,19 @@ fn read_header(
     if names.len() == 1 && names[0].is_empty() {
         return Err(FitError::Empty);
     }
+    for (j, name) in names.iter().enumerate() {
+        if let Some(i) = names[..j].iter().position(|n| n == name) {
+            return Err(FitError::Malformed {
+                line,
+                reason: format!(
+                    "the header names column {} and column {} both `{name}`",
+                    i + 1,
+                    j + 1
+                ),
+                help: "give each column a name of its own",
+            });
+        }
+    }
     let layout = resolve(&names, &options.columns)?;
     let index = |name: &str| names.iter().position(|n| *n == name);
     let fields = FieldIndices {
@@ -371,13 +392,21 @@ fn read_rows(
     } = fields;
     while let Some(line) = records.next_record()? {
         if records.len() != names.len() {
+            let fields = |n: usize| {
+                if n == 1 {
+                    "1 field".to_string()
+                } else {
+                    format!("{n} fields")
+                }
+            };
             return Err(FitError::Malformed {
                 line,
                 reason: format!(
-                    "the row has {} fields, the header has {}",
-                    records.len(),
-                    names.len()
+                    "the row has {}, the header has {}",
+                    fields(records.len()),
+                    fields(names.len())
                 ),
+                help: CSV_ROW_HELP,
             });
         }
         // Only the fields used need be UTF-8.
@@ -424,15 +453,22 @@ fn read_json_lines(
             _ => FitError::Malformed {
                 line,
                 reason: format!("cannot read the line: {e}"),
+                help: READ_HELP,
             },
         })?;
+        // A byte-order mark may begin the file.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) if line == 1 => rest,
+            _ => &text,
+        };
         if text.trim().is_empty() {
             continue;
         }
-        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
             .map_err(|e| FitError::Malformed {
                 line,
                 reason: format!("not a JSON object: {e}"),
+                help: JSON_LINE_HELP,
             })?;
         let layout = match &layout {
             Some(layout) => layout,
@@ -451,6 +487,7 @@ fn read_json_lines(
                 Some(other) => Err(FitError::Malformed {
                     line,
                     reason: format!("`{key}` is {other}, not a string or a number"),
+                    help: JSON_LINE_HELP,
                 }),
             }
         };
@@ -566,7 +603,8 @@ mod tests {
 
     #[test]
     fn halves_read_what_one_pass_reads() {
-        for line_end in ["\n", "\r\n"] {
+        // A blank line after each row, too: blank lines take no room.
+        for (line_end, lines) in [("\n", 1), ("\r\n", 1), ("\n\n", 2), ("\r\n\r\n", 2)] {
             let text = long_history(60_000, line_end);
             let [halves, one_pass] = both_ways(&text, &ReadOptions::default());
             let (halves, one_pass) = (halves.unwrap(), one_pass.unwrap());
@@ -587,7 +625,7 @@ mod tests {
             );
             assert!(halves == one_pass);
             assert_eq!(halves.rows.len(), 60_000);
-            assert_eq!(halves.rows.last().unwrap().line, 60_001);
+            assert_eq!(halves.rows.last().unwrap().line, 1 + 60_000 * lines);
         }
     }
 
@@ -704,8 +742,20 @@ mod tests {
         let text = "version_id,timestamp,to_state\nv,1,canary\nv,2,Succeeded\nv,3,Failed\n";
         let error = read(text.as_bytes(), &options).unwrap_err();
         assert!(
-            matches!(&error, FitError::UnknownState { line: 4, label, .. } if label == "Failed"),
+            matches!(&error, FitError::UnknownState { line: 4, label, suggestion: None, .. } if label == "Failed"),
             "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "line 4: unknown state `Failed`; the known labels are: `Succeeded`, `canary`, `production`"
+        );
+        let text = "version_id,timestamp,to_state\nv,1,canary\nv,2,Suceeded\n";
+        let error = read(text.as_bytes(), &options).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("unknown state `Suceeded` (did you mean `Succeeded`?)"),
+            "{error}"
         );
         let text = "version_id,timestamp,to_state\nv,1,canary\nv,2,Succeeded\n";
         let observed = read(text.as_bytes(), &options).unwrap();
@@ -734,5 +784,54 @@ mod tests {
         assert_eq!(observed.sources["argo"], 1);
         let broken = read("{\"version_id\": 7,\n".as_bytes(), &options).unwrap_err();
         assert!(matches!(broken, FitError::Malformed { line: 1, .. }));
+        // A byte-order mark, as at the start of a CSV text.
+        let marked = format!("\u{feff}{text}");
+        assert!(read(marked.as_bytes(), &options).unwrap() == observed);
+    }
+
+    #[test]
+    fn quotes_that_do_not_pair_up_are_refused() {
+        let header = "version_id,timestamp,to_state,note\n";
+        let mut rest = String::new();
+        for v in 0..50 {
+            rest += &format!("w{v},1,a,x\nw{v},2,c,x\n");
+        }
+        // Never closed: csv-core would read the rest of the file as one
+        // field. Closed at the end, or a stray quote.
+        let cases = [
+            (format!("{header}v1,1,a,ok\nv1,2,b,\"oops\n{rest}"), 3),
+            (format!("{header}v1,1,a,ok\nv1,2,\"b\n"), 3),
+            (format!("{header}v1,1,a,ok\n\nv1,2,b,a\"b\n{rest}"), 4),
+        ];
+        for (text, line) in cases {
+            for expected_bytes in [Some(text.len() as u64), None] {
+                let options = ReadOptions {
+                    expected_bytes,
+                    ..ReadOptions::default()
+                };
+                let error = read(text.as_bytes(), &options).unwrap_err();
+                assert!(
+                    matches!(&error, FitError::Malformed { line: l, help, .. } if *l == line && *help == crate::fit::QUOTE_HELP),
+                    "{error:?}"
+                );
+            }
+        }
+        // Quotes that pair up, with a line break, a comma and a doubled
+        // quote inside: read as they are.
+        let text =
+            format!("{header}v1,1,a,\"two\nlines, \"\"quoted\"\"\"\nv1,2,\"b\",\"\"\n{rest}");
+        let observed = read_csv_text(&text).unwrap();
+        assert_eq!(observed.rows.len(), 102);
+        assert_eq!(observed.rows[1].line, 4);
+    }
+
+    #[test]
+    fn a_column_named_twice_is_refused() {
+        let error =
+            read_csv_text("version_id,timestamp,to_state,to_state\nv1,1,a,x\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "line 1: the header names column 3 and column 4 both `to_state`"
+        );
     }
 }

@@ -8,15 +8,19 @@
 
 use std::io::BufRead;
 
-use super::FitError;
+use super::{FitError, QUOTE_HELP, READ_HELP};
 
 /// The line breaks in a text: line feeds, and carriage returns not followed
-/// by one (csv-core ends a record at either, or both).
+/// by one (csv-core ends a record at either, or both); and the lines that
+/// are not blank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct LineBreaks {
     pub(super) feeds: u64,
     /// Carriage returns that are line breaks of their own.
     pub(super) lone_returns: u64,
+    /// Bytes other than a line break that begin the text or follow one: no
+    /// more records than these begin in the text.
+    pub(super) line_starts: u64,
 }
 
 impl LineBreaks {
@@ -29,7 +33,21 @@ impl LineBreaks {
                 .map(|block| u64::from(block.iter().map(|&b| u8::from(b == byte)).sum::<u8>()))
                 .sum()
         };
-        let feeds = count(bytes, b'\n');
+        let is_break = |b: u8| b == b'\n' || b == b'\r';
+        let mut before = b'\n';
+        let mut feeds = 0;
+        let mut line_starts = 0;
+        for block in bytes.chunks(255) {
+            let previous = std::iter::once(&before).chain(&block[..block.len() - 1]);
+            let (mut f, mut starts) = (0u8, 0u8);
+            for (&b, &p) in block.iter().zip(previous) {
+                f += u8::from(b == b'\n');
+                starts += u8::from(!is_break(b) & is_break(p));
+            }
+            feeds += u64::from(f);
+            line_starts += u64::from(starts);
+            before = block[block.len() - 1];
+        }
         let lone_returns = if bytes.contains(&b'\r') {
             let pairs: u64 = bytes
                 .chunks(255)
@@ -57,6 +75,7 @@ impl LineBreaks {
         Self {
             feeds,
             lone_returns,
+            line_starts,
         }
     }
 
@@ -91,6 +110,8 @@ pub(super) struct Records<R> {
     /// The last byte read was a carriage return (`Scan` only): whether it
     /// is a line break of its own depends on the next byte.
     after_return: bool,
+    /// The input may hold a quote: each record's are then counted.
+    quotes: bool,
 }
 
 impl<R: BufRead> Records<R> {
@@ -105,7 +126,15 @@ impl<R: BufRead> Records<R> {
             breaks,
             line,
             after_return: false,
+            quotes: true,
         }
+    }
+
+    /// Records from an input known to hold no quote, whose quotes need not
+    /// be counted.
+    pub(super) fn without_quotes(mut self) -> Self {
+        self.quotes = false;
+        self
     }
 
     /// Reads the next record, and returns the line it starts on; `None` at
@@ -113,16 +142,21 @@ impl<R: BufRead> Records<R> {
     ///
     /// # Errors
     ///
-    /// [`FitError::Malformed`] when the input cannot be read.
+    /// [`FitError::Malformed`] when the input cannot be read, or a
+    /// record's quotes do not pair up: csv-core would read a quote never
+    /// closed as a field running to the end of the file.
+    #[inline]
     pub(super) fn next_record(&mut self) -> Result<Option<u64>, FitError> {
         use csv_core::ReadRecordResult;
         let (mut written, mut ended) = (0, 0);
         let mut start = None;
+        let mut quotes = 0;
         loop {
             let line = self.line;
             let input = self.input.fill_buf().map_err(|e| FitError::Malformed {
                 line,
                 reason: format!("cannot read the file: {e}"),
+                help: READ_HELP,
             })?;
             let feeds_before = self.core.line();
             let (result, read, wrote, ends) =
@@ -157,6 +191,9 @@ impl<R: BufRead> Records<R> {
                     breaks
                 }
             };
+            if self.quotes {
+                quotes += consumed.iter().filter(|&&b| b == b'"').count();
+            }
             self.input.consume(read);
             written += wrote;
             ended += ends;
@@ -172,7 +209,15 @@ impl<R: BufRead> Records<R> {
                 }
                 ReadRecordResult::Record => {
                     self.fields = ended;
-                    return Ok(Some(start.unwrap_or(self.line)));
+                    let line = start.unwrap_or(self.line);
+                    if quotes % 2 == 1 {
+                        return Err(FitError::Malformed {
+                            line,
+                            reason: UNPAIRED_QUOTES.to_string(),
+                            help: QUOTE_HELP,
+                        });
+                    }
+                    return Ok(Some(line));
                 }
                 ReadRecordResult::End => return Ok(None),
             }
@@ -185,6 +230,7 @@ impl<R: BufRead> Records<R> {
     }
 
     /// The last record's fields, checked to be UTF-8 all at once.
+    #[inline]
     pub(super) fn text(&self) -> RecordText<'_> {
         let ends = &self.ends[..self.fields];
         let all = &self.bytes[..ends.last().copied().unwrap_or(0)];
@@ -196,6 +242,9 @@ impl<R: BufRead> Records<R> {
     }
 }
 
+const UNPAIRED_QUOTES: &str = "the row's quotes do not pair up: a quoted field is never \
+    closed (the row would run on to the end of the file), or a field holds a stray quote";
+
 /// The fields of one record as text.
 pub(super) struct RecordText<'a> {
     ends: &'a [usize],
@@ -206,6 +255,7 @@ pub(super) struct RecordText<'a> {
 
 impl<'a> RecordText<'a> {
     /// Field `i`, trimmed; `None` when it is not UTF-8 text.
+    #[inline]
     pub(super) fn get(&self, i: usize) -> Option<&'a str> {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         let range = start..self.ends[i];
@@ -328,7 +378,8 @@ mod tests {
             LineBreaks::in_text(text.as_bytes()),
             LineBreaks {
                 feeds: 1,
-                lone_returns: 0
+                lone_returns: 0,
+                line_starts: 1
             }
         );
         let many = "a\rb\r\nc\n".repeat(300);
@@ -336,8 +387,26 @@ mod tests {
             LineBreaks::in_text(many.as_bytes()),
             LineBreaks {
                 feeds: 600,
-                lone_returns: 300
+                lone_returns: 300,
+                line_starts: 900
             }
         );
+        // Lines that are not blank, across the blocks too.
+        let starts = |text: &[u8]| {
+            let is_break = |b: &u8| *b == b'\n' || *b == b'\r';
+            (0..text.len())
+                .filter(|&i| !is_break(&text[i]) && (i == 0 || is_break(&text[i - 1])))
+                .count() as u64
+        };
+        let mixed = format!("\n\nab\r\n\r\n c\r\rd{}\n\n\re\n", "f".repeat(300)).repeat(40);
+        for text in [mixed.as_str(), "", "x", "\n", "\r\n", "\nx", "x\n\n\ny"] {
+            let want = starts(text.as_bytes());
+            assert_eq!(
+                LineBreaks::in_text(text.as_bytes()).line_starts,
+                want,
+                "{text:?}"
+            );
+        }
+        assert_eq!(starts(mixed.as_bytes()), 4 * 40);
     }
 }

@@ -278,7 +278,22 @@ mod tests {
 
     #[test]
     fn extreme_integer_times_do_not_overflow() {
-        let text = format!("id,time,state\nv,{},a\nv,{},a\nv,0,b\n", i64::MIN, i64::MAX);
+        // Beyond the range: refused, with the line.
+        for (column, extreme) in [
+            ("time", i64::MIN),
+            ("time", i64::MAX),
+            ("timestamp", i64::MIN),
+        ] {
+            let text = format!("id,{column},state\nv,{extreme},a\nv,0,b\n");
+            let error = fit(text.as_bytes(), &Request::default()).unwrap_err();
+            assert!(
+                matches!(error, FitError::TimeRange { line: 2, .. }),
+                "{error:?}"
+            );
+        }
+        // The ends of the range: counted without overflow.
+        let (first, last) = (-(1_i64 << 53), 1_i64 << 53);
+        let text = format!("id,time,state\nv,{first},a\nv,{last},a\nv,0,b\n");
         for choice in [Choice::Rows, Choice::Jump] {
             let request = Request {
                 choice,
@@ -295,6 +310,45 @@ mod tests {
             fit(text.as_bytes(), &request),
             Err(FitError::TooManySteps { .. })
         ));
+    }
+
+    #[test]
+    fn states_named_only_by_the_map_or_a_disagreeing_from_state_are_dropped() {
+        // `zzz` disagrees with the row before it; `x` is where v2 was
+        // before the export begins, a move that is counted.
+        let text = "version_id,timestamp,from_state,to_state\n\
+                    v1,1,,a\nv1,2,zzz,b\nv1,3,b,c\nv2,1,x,a\nv2,2,a,b\nv2,3,b,c\n";
+        let map: BTreeMap<String, String> = [("a", "a"), ("b", "b"), ("c", "c"), ("Q", "q")]
+            .into_iter()
+            .map(|(label, state)| (label.to_string(), state.to_string()))
+            .collect();
+        for state_map in [None, Some(&map)] {
+            let request = Request {
+                absorbing: vec!["c".to_string()],
+                read: ReadOptions {
+                    state_map,
+                    ..ReadOptions::default()
+                },
+                ..Request::default()
+            };
+            let text = if state_map.is_some() {
+                // Labels must be mapped or states already; x and zzz are
+                // neither, so v2 starts without a from_state here.
+                text.replace(",zzz,", ",b,").replace(",x,", ",,")
+            } else {
+                text.to_string()
+            };
+            let summary = fit(text.as_bytes(), &request).unwrap();
+            let states = &summary.estimate.states;
+            if state_map.is_some() {
+                assert_eq!(states, &["a", "b", "c"], "q is only in the map");
+            } else {
+                assert_eq!(states, &["a", "b", "c", "x"]);
+                assert_eq!(summary.cleaning.from_mismatches, 1);
+                assert_eq!(summary.cleaning.mismatch_examples[0].line, 3);
+                assert_eq!(summary.steps, 5, "x → a counted");
+            }
+        }
     }
 
     #[test]

@@ -65,7 +65,7 @@ impl TimeKind {
 /// A message naming the value, when it is neither.
 pub fn parse_time_argument(text: &str, kind: TimeKind) -> Result<i64, String> {
     if let Ok(n) = text.trim().parse::<i64>() {
-        return Ok(n);
+        return in_range(n, kind).map_err(|range| format!("{text:?} is out of range: {range}"));
     }
     match (kind, OffsetDateTime::parse(text.trim(), &Rfc3339)) {
         (TimeKind::Timestamp, Ok(t)) => Ok(epoch_millis(t)),
@@ -84,14 +84,69 @@ pub fn parse_time_argument(text: &str, kind: TimeKind) -> Result<i64, String> {
 /// # Errors
 ///
 /// The time crate's reason, when the text is neither.
-pub fn parse_time(text: &str, epoch_column: bool) -> Result<(i64, TimeKind), String> {
+#[inline]
+pub fn parse_time(text: &str, epoch_column: bool) -> Result<(i64, TimeKind), TimeError> {
     match text.parse::<i64>() {
-        Ok(n) if epoch_column => Ok((n, TimeKind::Timestamp)),
-        Ok(n) => Ok((n, TimeKind::Step)),
+        Ok(n) => {
+            let kind = if epoch_column {
+                TimeKind::Timestamp
+            } else {
+                TimeKind::Step
+            };
+            match in_range(n, kind) {
+                Ok(n) => Ok((n, kind)),
+                Err(range) => Err(TimeError::OutOfRange(range)),
+            }
+        }
         Err(_) => OffsetDateTime::parse(text, &Rfc3339)
             .map(|t| (epoch_millis(t), TimeKind::Timestamp))
-            .map_err(|e| e.to_string()),
+            .map_err(|e| TimeError::Unparsable(why_not(text, e))),
     }
+}
+
+/// Why a time field was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeError {
+    /// Neither RFC 3339 nor an integer: the reason.
+    Unparsable(String),
+    /// An integer outside the range its kind of time allows: the range.
+    OutOfRange(&'static str),
+}
+
+/// Epoch milliseconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z,
+/// the range RFC 3339 can write.
+const FIRST_MILLISECOND: i64 = -62_167_219_200_000;
+const LAST_MILLISECOND: i64 = 253_402_300_799_999;
+/// Step numbers up to this in size: any two are apart by less than 2^54,
+/// and holding times in steps are exact as `f64`.
+const LARGEST_STEP: i64 = 1 << 53;
+
+/// `n` when it is a time of `kind` that can be counted with; else the range.
+fn in_range(n: i64, kind: TimeKind) -> Result<i64, &'static str> {
+    match kind {
+        TimeKind::Timestamp if !(FIRST_MILLISECOND..=LAST_MILLISECOND).contains(&n) => Err(
+            "epoch milliseconds lie between -62167219200000 (year 0000) and 253402300799999 \
+             (year 9999)",
+        ),
+        TimeKind::Step if !(-LARGEST_STEP..=LARGEST_STEP).contains(&n) => {
+            Err("step numbers lie between -2^53 and 2^53")
+        }
+        _ => Ok(n),
+    }
+}
+
+/// What is wrong with a time the time crate refused, said plainly where
+/// the cause is common.
+#[cold]
+fn why_not(text: &str, error: time::error::Parse) -> String {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return "the integer is too large".to_string();
+    }
+    if OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339).is_ok() {
+        return "it has no offset: add Z for UTC, or +hh:mm".to_string();
+    }
+    error.to_string()
 }
 
 /// Milliseconds since 1970-01-01T00:00:00Z, rounded down (no 128-bit
@@ -128,6 +183,44 @@ mod tests {
         }
         assert_eq!(parse_time("42", false), Ok((42, TimeKind::Step)));
         assert_eq!(parse_time("42", true), Ok((42, TimeKind::Timestamp)));
-        assert!(parse_time("2024-05-01T12:00:00", true).is_err());
+        assert_eq!(
+            parse_time("2024-05-01T12:00:00", true),
+            Err(TimeError::Unparsable(
+                "it has no offset: add Z for UTC, or +hh:mm".to_string()
+            ))
+        );
+        assert_eq!(
+            parse_time("99999999999999999999", true),
+            Err(TimeError::Unparsable(
+                "the integer is too large".to_string()
+            ))
+        );
+    }
+
+    #[test]
+    fn integers_must_lie_where_they_can_be_counted_with() {
+        // The ends of RFC 3339's range, in and just out.
+        for (text, ok) in [
+            ("0000-01-01T00:00:00Z", true),
+            ("9999-12-31T23:59:59.999Z", true),
+        ] {
+            let (ms, _) = parse_time(text, true).unwrap();
+            assert_eq!(parse_time(&ms.to_string(), true).is_ok(), ok);
+            let beyond = if ms < 0 { ms - 1 } else { ms + 1 };
+            assert!(matches!(
+                parse_time(&beyond.to_string(), true),
+                Err(TimeError::OutOfRange(_))
+            ));
+        }
+        assert!(parse_time(&(1_i64 << 53).to_string(), false).is_ok());
+        assert!(parse_time(&(-(1_i64 << 53)).to_string(), false).is_ok());
+        for n in [(1_i64 << 53) + 1, i64::MIN, i64::MAX] {
+            assert!(matches!(
+                parse_time(&n.to_string(), false),
+                Err(TimeError::OutOfRange(_))
+            ));
+        }
+        assert!(parse_time_argument("-9223372036854775808", TimeKind::Timestamp).is_err());
+        assert_eq!(parse_time_argument("12", TimeKind::Step), Ok(12));
     }
 }
