@@ -180,7 +180,7 @@ fn check_against_passes_the_policy_that_made_the_history_and_fails_another() {
 #[test]
 fn bad_histories_are_refused_with_the_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &str, &[&str], &[&str]); 7] = [
+    let cases: [(&str, &str, &[&str], &[&str]); 11] = [
         ("empty.csv", "", &[], &["empty.csv", "empty"]),
         (
             "header.csv",
@@ -221,6 +221,30 @@ fn bad_histories_are_refused_with_the_line_and_exit_2() {
             "version_id,timestamp,to_state\nv1,2025-01-01T00:00:00Z,a\nv1,2025-01-02T00:00:00Z\n",
             &[],
             &["line 3", "2 fields, the header has 3"],
+        ),
+        (
+            "unclosed.csv",
+            "version_id,timestamp,to_state,note\nv1,1,a,ok\nv1,2,b,\"oops\nv2,1,a,x\nv2,2,b,x\n",
+            &[],
+            &["line 3", "quotes do not pair up", "double each quote"],
+        ),
+        (
+            "twice.csv",
+            "version_id,timestamp,to_state,to_state\nv1,1,a,x\n",
+            &[],
+            &["line 1", "column 3 and column 4 both `to_state`"],
+        ),
+        (
+            "seconds.csv",
+            "version_id,timestamp,to_state\nv1,1735689600000,a\nv1,-9223372036854775808,b\n",
+            &[],
+            &["line 3", "out of range", "not seconds or microseconds"],
+        ),
+        (
+            "offset.csv",
+            "version_id,timestamp,to_state\nv1,2025-01-01T00:00:00,a\n",
+            &[],
+            &["line 2", "no offset: add Z"],
         ),
     ];
     for (name, text, extra, expected) in cases {
@@ -705,4 +729,89 @@ fn a_history_that_agrees_adds_a_passing_case_and_no_record() {
         None,
         "the history's case passes"
     );
+}
+
+#[test]
+fn standard_input_is_read_as_a_file_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = "{\"version_id\": \"v1\", \"timestamp\": \"2025-01-01T00:00:00Z\", \"to_state\": \"a\"}\n\
+                 {\"version_id\": \"v1\", \"timestamp\": \"2025-01-03T12:00:00Z\", \"to_state\": \"b\"}\n\
+                 {\"version_id\": \"v2\", \"timestamp\": \"2025-01-02T00:00:00Z\", \"to_state\": \"a\"}\n";
+    // The extension is matched in any case.
+    let path = file_in(dir.path(), "events.JSONL", lines);
+    let fit_json = |command: &mut Command| {
+        let outcome = run(command.args(["--absorbing", "b", "--format", "json", "--no-files"]));
+        assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+        let mut summary: Value = serde_json::from_str(&outcome.stdout).unwrap();
+        summary.as_object_mut().unwrap().remove("source");
+        summary
+    };
+    let from_file = fit_json(verchain().arg("fit").arg(&path));
+    let from_stdin = fit_json(
+        verchain()
+            .args(["fit", "-", "--input-format", "jsonl"])
+            .write_stdin(lines),
+    );
+    assert_eq!(from_file, from_stdin);
+    assert_eq!(
+        from_file["estimate"]["rows"][0]["counts"],
+        serde_json::json!([0, 1])
+    );
+    // CSV from standard input, and a results folder named for it.
+    let out = tempfile::tempdir().unwrap();
+    let csv = "version_id,timestamp,to_state\nv1,1,a\nv1,5,b\n";
+    let outcome = run(verchain()
+        .args(["fit", "-", "--absorbing", "b", "-o"])
+        .arg(out.path())
+        .write_stdin(csv));
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(
+        outcome.stdout.starts_with("standard input · 2 states"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(out.path().join("stdin-fit/fit.json").is_file());
+    // An error in it names standard input and the line.
+    let outcome = run(verchain()
+        .args(["fit", "-", "--no-files"])
+        .write_stdin("version_id,timestamp,to_state\nv1,1,a\nv1,soon,b\n"));
+    assert_eq!(outcome.code, 2);
+    assert!(
+        outcome
+            .stderr
+            .contains("standard input: line 3: timestamp \"soon\""),
+        "{}",
+        outcome.stderr
+    );
+    // check reads the history once a scenario: standard input will not do.
+    let outcome = run(verchain().args(["check", POLICY, "--against", "-"]));
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("must be a file"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn a_broken_state_map_is_shown_with_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = file_in(dir.path(), "labels.yaml", "Ready: deploy\nReady: test\n");
+    let outcome = run(verchain()
+        .args(["fit", HISTORY, "--no-files", "--state-map"])
+        .arg(&map));
+    assert_eq!(outcome.code, 2);
+    assert!(
+        outcome
+            .stderr
+            .contains("the state map: the key `Ready` appears twice in the same mapping"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("labels.yaml:2:1"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(!outcome.stderr.contains("<input>"), "{}", outcome.stderr);
 }

@@ -54,7 +54,7 @@ pub fn scenario_problems(error: ScenarioError, text: &str) -> Vec<Problem> {
 }
 
 /// A YAML error in words a scenario author uses, at its position.
-fn yaml_problem(error: &serde_saphyr::Error, text: &str) -> Problem {
+pub fn yaml_problem(error: &serde_saphyr::Error, text: &str) -> Problem {
     let raw = error.without_snippet().to_string();
     let first_line = raw.lines().next().unwrap_or_default().to_string();
     let (message, help) = if raw.contains("duplicate mapping key") {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
@@ -32,7 +32,8 @@ Examples:
   verchain run output/canary-registry-fit/fitted.yaml
       everything `run` computes, on the fitted chain
 
-Input (CSV with a header, or JSON Lines when the file ends in .jsonl or .ndjson):
+Input (CSV with a header, or JSON Lines when the file ends in .jsonl or .ndjson or with
+--input-format jsonl; `-` reads standard input):
   events     version_id, timestamp, to_state; optional from_state, event_id, source
              (timestamps: RFC 3339 with an offset, or epoch milliseconds)
   sequences  id, time, state: one row per version per step (integer steps)
@@ -64,9 +65,23 @@ pub enum ChainKind {
     Rows,
 }
 
+/// How the text of a history is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputKind {
+    /// Comma-separated values with a header line
+    Csv,
+    /// One JSON object a line
+    Jsonl,
+}
+
 /// How to read a history: shared by `fit` and `check --against`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HistoryArgs {
+    /// How the history is written (default: JSON Lines for names ending in .jsonl or
+    /// .ndjson, CSV otherwise and for `-`)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputKind>,
+
     /// Vendor labels to scenario states: a YAML mapping such as `Succeeded: production`
     #[arg(long, value_name = "FILE")]
     pub state_map: Option<PathBuf>,
@@ -106,7 +121,7 @@ pub struct HistoryArgs {
 /// `verchain fit`.
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
-    /// The history: CSV, or JSON Lines (.jsonl, .ndjson)
+    /// The history: CSV, or JSON Lines (.jsonl, .ndjson); `-` reads standard input
     pub events: PathBuf,
 
     #[command(flatten)]
@@ -158,19 +173,42 @@ pub struct FitArgs {
 pub struct AgainstArgs {
     /// Fit this history and fail (exit 1) when it departs from a scenario: a move
     /// the scenario forbids, or an entry outside its simultaneous 95% interval
-    #[arg(long, value_name = "EVENTS")]
+    #[arg(long, value_name = "EVENTS", value_parser = a_file)]
     pub against: Option<PathBuf>,
 
     #[command(flatten)]
     pub history: HistoryArgs,
 }
 
+/// `--against`: a file, read once for each scenario checked.
+fn a_file(text: &str) -> Result<PathBuf, String> {
+    if text == STDIN {
+        return Err(
+            "the history is read once for each scenario, so it must be a file, \
+                    not standard input"
+                .to_string(),
+        );
+    }
+    Ok(PathBuf::from(text))
+}
+
+/// The name that reads the history from standard input.
+const STDIN: &str = "-";
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN
+}
+
 /// `verchain fit`: read, fit, print, write.
 pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
-    let stem = args.events.file_stem().map_or_else(
-        || "history".to_string(),
-        |s| s.to_string_lossy().into_owned(),
-    );
+    let stem = if is_stdin(&args.events) {
+        "stdin".to_string()
+    } else {
+        args.events.file_stem().map_or_else(
+            || "history".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    };
     let folder = args.name.clone().unwrap_or_else(|| format!("{stem}-fit"));
     if !verchain::scenario::is_safe_name(&folder) {
         return Err(invalid(
@@ -347,7 +385,11 @@ fn problems_of(failure: &Failure) -> Vec<Problem> {
 }
 
 fn display_name(path: &Path) -> String {
-    path.display().to_string()
+    if is_stdin(path) {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    }
 }
 
 fn invalid(message: String, help: Option<String>) -> Failure {
@@ -371,22 +413,38 @@ fn run_fit(
         .as_deref()
         .map(read_state_map)
         .transpose()?;
-    if events.is_dir() {
-        return Err(invalid(
-            format!(
-                "cannot read {}: it is a folder, not a history",
-                events.display()
-            ),
-            None,
-        ));
-    }
-    let file = File::open(events)
-        .map_err(|e| invalid(format!("cannot read {}: {e}", events.display()), None))?;
-    let extension = events.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let format = if matches!(extension, "jsonl" | "ndjson") {
-        InputFormat::JsonLines
+    let (input, expected_bytes): (Box<dyn Read>, Option<u64>) = if is_stdin(events) {
+        (Box::new(std::io::stdin().lock()), None)
     } else {
-        InputFormat::Csv
+        if events.is_dir() {
+            return Err(invalid(
+                format!(
+                    "cannot read {}: it is a folder, not a history",
+                    events.display()
+                ),
+                None,
+            ));
+        }
+        let file = File::open(events)
+            .map_err(|e| invalid(format!("cannot read {}: {e}", events.display()), None))?;
+        // A regular file's size is known; a pipe's is not, and it streams.
+        let size = file
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len());
+        (Box::new(file), size)
+    };
+    let extension = events
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let format = match history.input_format {
+        Some(InputKind::Jsonl) => InputFormat::JsonLines,
+        Some(InputKind::Csv) => InputFormat::Csv,
+        None if matches!(extension.as_str(), "jsonl" | "ndjson") => InputFormat::JsonLines,
+        None => InputFormat::Csv,
     };
     let choice = match (&history.step, history.chain) {
         (Some(step), _) => Choice::Step(step.clone()),
@@ -404,7 +462,7 @@ fn run_fit(
             },
             state_map: state_map.as_ref(),
             known_states: None,
-            expected_bytes: file.metadata().ok().map(|m| m.len()),
+            expected_bytes,
         },
         choice,
         observed_to: history.observed_to.clone(),
@@ -414,9 +472,9 @@ fn run_fit(
         policy: policy.map(|p| &p.chain),
         max_states,
     };
-    fit::fit(BufReader::new(file), &request).map_err(|e: FitError| {
+    fit::fit(BufReader::new(input), &request).map_err(|e: FitError| {
         let help = e.help();
-        invalid(format!("{}: {e}", events.display()), help)
+        invalid(format!("{}: {e}", display_name(events)), help)
     })
 }
 
@@ -429,14 +487,16 @@ fn read_state_map(path: &Path) -> Result<BTreeMap<String, String>, Failure> {
         )
     })?;
     serde_saphyr::from_str(&text).map_err(|e| {
-        invalid(
-            format!(
-                "the state map {} is not a mapping of labels to states: {e}",
-                path.display()
-            ),
-            Some(
-                "write one `label: state` a line, for example `Succeeded: production`".to_string(),
-            ),
-        )
+        // Shown as a scenario's YAML is: the file, the line, the place.
+        let mut problem = super::diagnostics::yaml_problem(&e, &text);
+        problem.message = format!("the state map: {}", problem.message);
+        problem.help.get_or_insert_with(|| {
+            "write one `label: state` a line, for example `Succeeded: production`".to_string()
+        });
+        Failure::invalid(super::diagnostics::scenario_reports(
+            vec![problem],
+            path,
+            &text,
+        ))
     })
 }

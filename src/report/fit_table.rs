@@ -20,8 +20,8 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
     let e = &summary.estimate;
     let _ = writeln!(
         out,
-        "{source} · {} states · {}",
-        e.states.len(),
+        "{source} · {} · {}",
+        plural(e.states.len(), "state"),
         summary.semantics_description
     );
     cleaning(&mut out, summary);
@@ -52,8 +52,12 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
     if summary.collapsed > 0 {
         let _ = writeln!(
             out,
-            "  {} moves fell inside one step and collapsed",
-            summary.collapsed
+            "  {} inside one step and collapsed",
+            if summary.collapsed == 1 {
+                "1 move fell".to_string()
+            } else {
+                format!("{} moves fell", summary.collapsed)
+            }
         );
     }
 
@@ -153,15 +157,22 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
         for f in &c.forbidden {
             let _ = writeln!(
                 out,
-                "  forbidden move observed: {} → {} ({} times)",
-                f.from, f.to, f.count
+                "  forbidden move observed: {} → {} ({})",
+                f.from,
+                f.to,
+                plural(f.count as usize, "time")
             );
         }
         for u in &c.unseen {
             let _ = writeln!(
                 out,
-                "  allowed, never seen: {} → {} (declared {:.4}; {} steps out of {}, chance of none {:.2e})",
-                u.from, u.to, u.declared, u.row_total, u.from, u.chance_of_none
+                "  allowed, never seen: {} → {} (declared {:.4}; {} out of {}, chance of none {:.2e})",
+                u.from,
+                u.to,
+                u.declared,
+                plural(u.row_total as usize, "step"),
+                u.from,
+                u.chance_of_none
             );
         }
         for o in &c.outside {
@@ -209,7 +220,12 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
             "\nHomogeneity before and after {}: G² = {:.2} on {} degrees of freedom, p = {:.3e}: {verdict} (α = {})",
             h.split, h.statistic, h.degrees_of_freedom, h.p_value, h.alpha
         );
-        let _ = writeln!(out, "  {} steps before, {} after", h.moves[0], h.moves[1]);
+        let _ = writeln!(
+            out,
+            "  {} before, {} after",
+            plural(h.moves[0] as usize, "step"),
+            h.moves[1]
+        );
         if h.drifted {
             for c in &h.largest_changes {
                 let _ = writeln!(
@@ -253,7 +269,7 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
     } else {
         format!(": {}", notes.join(", "))
     };
-    let _ = writeln!(out, "  {} rows read{notes}", c.rows_read);
+    let _ = writeln!(out, "  {} read{notes}", plural(c.rows_read as usize, "row"));
     for m in &c.mismatch_examples {
         let _ = writeln!(
             out,
