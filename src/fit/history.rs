@@ -46,6 +46,12 @@ pub struct Cleaning {
     pub from_mismatches: u64,
     /// The first few of those.
     pub mismatch_examples: Vec<Mismatch>,
+    /// Rows at the same time as the row before them of their version (in
+    /// another state): kept in file order, which may not be the order they
+    /// happened in. A repeated step number in sequence data is one.
+    pub simultaneous: u64,
+    /// The line of the first of those.
+    pub first_simultaneous_line: Option<u64>,
 }
 
 /// The rows of every version, in time order.
@@ -94,6 +100,7 @@ impl History {
             duplicate_event_ids,
             sources,
             maybe_unused_states: _,
+            largest_epoch_integer: _,
         } = observed;
         let mut cleaning = Cleaning {
             rows_read: rows.len() as u64 + duplicate_event_ids,
@@ -106,6 +113,7 @@ impl History {
         {
             cleaning.from_mismatches = clean.mismatches.0;
             cleaning.mismatch_examples = clean.mismatches.1;
+            (cleaning.simultaneous, cleaning.first_simultaneous_line) = clean.simultaneous;
             return Ok(Self {
                 states,
                 versions,
@@ -238,6 +246,8 @@ struct InOrder {
     paths: Vec<Range<usize>>,
     /// Rows whose `from_state` disagrees, and the first few.
     mismatches: (u64, Vec<Mismatch>),
+    /// Rows at the time of the row before, and the first one's line.
+    simultaneous: (u64, Option<u64>),
 }
 
 /// Rows from this many on are looked at in two parts at once.
@@ -278,6 +288,10 @@ fn in_order(rows: &[Observation], versions: &[String], states: &[String]) -> Opt
         last_time: head.last_time.max(tail.last_time),
         paths: starts.windows(2).map(|w| w[0]..w[1]).collect(),
         mismatches: (count, examples),
+        simultaneous: (
+            head.simultaneous.0 + tail.simultaneous.0,
+            head.simultaneous.1.or(tail.simultaneous.1),
+        ),
     })
 }
 
@@ -288,6 +302,7 @@ struct Part {
     /// The rows that begin a version's path.
     starts: Vec<usize>,
     mismatches: (u64, Vec<Mismatch>),
+    simultaneous: (u64, Option<u64>),
 }
 
 /// [`in_order`] for the rows in `range`, each compared with the row before
@@ -304,6 +319,7 @@ fn in_order_part(
         last_time: i64::MIN,
         starts: Vec::new(),
         mismatches: (0, Vec::new()),
+        simultaneous: (0, None),
     };
     let mut group_start = range.start;
     for i in range {
@@ -324,6 +340,9 @@ fn in_order_part(
             group_start = i;
         } else if rows[group_start..i].iter().any(|r| r.state == row.state) {
             return None;
+        } else {
+            part.simultaneous.0 += 1;
+            part.simultaneous.1.get_or_insert(row.line);
         }
         if previous.version == row.version {
             check_from(&row, &previous, &mut part.mismatches, versions, states);
@@ -386,6 +405,10 @@ fn drop_repeated(
             }
             if rows[group_start..kept].iter().any(|r| r.state == row.state) {
                 continue;
+            }
+            if (previous.version, previous.time) == (row.version, row.time) {
+                cleaning.simultaneous += 1;
+                cleaning.first_simultaneous_line.get_or_insert(row.line);
             }
             if previous.version == row.version {
                 check_from(&row, &previous, &mut mismatches, versions, states);
@@ -461,6 +484,12 @@ pub(super) mod tests {
             (cleaning.from_mismatches, cleaning.mismatch_examples)
         );
         assert_eq!(clean.mismatches.0, 3);
+        // a,2,x,z follows a,2,x,y at the same time, on line 4.
+        assert_eq!(clean.simultaneous, (1, Some(4)));
+        assert_eq!(
+            clean.simultaneous,
+            (cleaning.simultaneous, cleaning.first_simultaneous_line)
+        );
         let scan = scan(&observed.rows, observed.versions.len());
         assert!(scan.sorted);
         assert_eq!(
@@ -491,6 +520,16 @@ pub(super) mod tests {
         assert_eq!(
             clean.mismatches,
             (cleaning.from_mismatches, cleaning.mismatch_examples)
+        );
+        // Every odd row shares the time of the one before, but the first of
+        // each version (10,000 rows a version: an even number).
+        assert_eq!(
+            clean.simultaneous,
+            (cleaning.simultaneous, cleaning.first_simultaneous_line)
+        );
+        assert_eq!(
+            clean.simultaneous,
+            ((PARALLEL_ROWS as u64 + 5002) / 2, Some(3))
         );
         assert_eq!(
             (clean.first_time, clean.last_time),

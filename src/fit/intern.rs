@@ -201,6 +201,8 @@ pub(super) struct Sink<'a> {
     /// A state was named by the state map or first by a `from_state`, not
     /// by a policy or a row's state: it may be the state of no row.
     maybe_unused: bool,
+    /// The largest epoch millisecond written as an integer.
+    largest_epoch_integer: Option<i64>,
 }
 
 impl<'a> Sink<'a> {
@@ -254,6 +256,7 @@ impl<'a> Sink<'a> {
             duplicate_event_ids: 0,
             sources: BTreeMap::new(),
             maybe_unused,
+            largest_epoch_integer: None,
         })
     }
 
@@ -344,6 +347,15 @@ impl<'a> Sink<'a> {
                 range,
             },
         })?;
+        // An integer in a `timestamp` column: RFC 3339 always has a `T`.
+        if self.epoch_column
+            && kind == TimeKind::Timestamp
+            && text.len() < 20
+            && !text.contains(['T', 't'])
+        {
+            self.largest_epoch_integer =
+                Some(self.largest_epoch_integer.map_or(time, |t| t.max(time)));
+        }
         match self.time_kind {
             None => self.time_kind = Some(kind),
             Some(expected) if expected != kind => {
@@ -457,6 +469,7 @@ impl<'a> Sink<'a> {
             _ => {}
         }
         self.maybe_unused |= later.maybe_unused;
+        self.largest_epoch_integer = self.largest_epoch_integer.max(later.largest_epoch_integer);
         let mut state_index: Map<u32> = Map::default();
         for (i, name) in self.states.iter().enumerate() {
             state_index.insert(name.clone(), i as u32);
@@ -560,6 +573,7 @@ impl<'a> Sink<'a> {
             duplicate_event_ids: self.duplicate_event_ids,
             sources: self.sources,
             maybe_unused_states: self.maybe_unused,
+            largest_epoch_integer: self.largest_epoch_integer,
         })
     }
 }

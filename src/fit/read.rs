@@ -104,6 +104,8 @@ pub struct Observed {
     ///
     /// [`History`]: super::history::History
     pub maybe_unused_states: bool,
+    /// The largest epoch millisecond written as an integer, if any was.
+    pub largest_epoch_integer: Option<i64>,
 }
 
 /// Reads a history.

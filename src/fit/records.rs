@@ -38,15 +38,16 @@ impl LineBreaks {
         let mut feeds = 0;
         let mut line_starts = 0;
         for block in bytes.chunks(255) {
-            let previous = std::iter::once(&before).chain(&block[..block.len() - 1]);
-            let (mut f, mut starts) = (0u8, 0u8);
-            for (&b, &p) in block.iter().zip(previous) {
-                f += u8::from(b == b'\n');
-                starts += u8::from(!is_break(b) & is_break(p));
-            }
-            feeds += u64::from(f);
-            line_starts += u64::from(starts);
-            before = block[block.len() - 1];
+            feeds += u64::from(block.iter().map(|&b| u8::from(b == b'\n')).sum::<u8>());
+            // Each byte with the one before it: plain slices side by side.
+            let (first, last) = (block[0], block[block.len() - 1]);
+            let inner = block[1..]
+                .iter()
+                .zip(&block[..block.len() - 1])
+                .map(|(&b, &p)| u8::from(!is_break(b) & is_break(p)))
+                .sum::<u8>();
+            line_starts += u64::from(inner) + u64::from(!is_break(first) && is_break(before));
+            before = last;
         }
         let lone_returns = if bytes.contains(&b'\r') {
             let pairs: u64 = bytes

@@ -86,6 +86,8 @@ pub struct FitSummary {
     pub homogeneity: Option<Homogeneity>,
     /// Why there is no homogeneity test, when there is none.
     pub homogeneity_note: Option<String>,
+    /// What in the history looks wrong without being an error.
+    pub warnings: Vec<String>,
 }
 
 /// Reads, counts, estimates, compares and tests a history.
@@ -96,12 +98,26 @@ pub struct FitSummary {
 /// `--absorbing` state, a time argument or step that does not parse, a
 /// state never left, more states than `request.max_states`.
 pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> {
+    /// Epoch milliseconds below this (1973-03-03T09:46:40Z) are epoch
+    /// seconds of 1973 to 5138, more likely than milliseconds of 1970–73.
+    const SECONDS_LIKELY: i64 = 100_000_000_000;
     let mut read_options = request.read.clone();
     if let Some(policy) = request.policy {
         read_options.known_states = Some(policy.states());
     }
     let observed = read(input, &read_options)?;
     let kind = observed.time_kind;
+    let mut warnings = Vec::new();
+    if let Some(largest) = observed
+        .largest_epoch_integer
+        .filter(|&t| t < SECONDS_LIKELY)
+    {
+        warnings.push(format!(
+            "every integer timestamp is before 1973-03-03 as epoch milliseconds (the latest, \
+             {largest}, is {}); if they are epoch seconds, multiply them by 1000",
+            kind.format_time(largest)
+        ));
+    }
     let time = |given: &Option<String>, flag: &str| {
         given
             .as_deref()
@@ -213,6 +229,7 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
         comparison,
         homogeneity,
         homogeneity_note,
+        warnings,
     })
 }
 
@@ -348,6 +365,30 @@ mod tests {
                 assert_eq!(summary.cleaning.mismatch_examples[0].line, 3);
                 assert_eq!(summary.steps, 5, "x → a counted");
             }
+        }
+    }
+
+    #[test]
+    fn epoch_seconds_among_timestamps_are_warned_of() {
+        let request = Request {
+            absorbing: vec!["c".to_string()],
+            ..Request::default()
+        };
+        let text = "version_id,timestamp,to_state\n\
+                    v1,2025-01-01T00:00:00Z,a\nv1,1735776000,b\nv1,2025-01-03T00:00:00Z,c\n";
+        let summary = fit(text.as_bytes(), &request).unwrap();
+        assert_eq!(summary.warnings.len(), 1);
+        assert!(
+            summary.warnings[0].contains("1735776000, is 1970-01-21T02:09:36Z"),
+            "{:?}",
+            summary.warnings
+        );
+        // Milliseconds, or no integers at all: nothing to say.
+        for text in [
+            text.replace("1735776000", "1735776000000"),
+            text.replace("1735776000", "2025-01-02T00:00:00Z"),
+        ] {
+            assert!(fit(text.as_bytes(), &request).unwrap().warnings.is_empty());
         }
     }
 

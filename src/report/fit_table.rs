@@ -25,6 +25,9 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
         summary.semantics_description
     );
     cleaning(&mut out, summary);
+    for warning in &summary.warnings {
+        let _ = writeln!(out, "  warning: {warning}");
+    }
     let censored = if summary.semantics == Semantics::Rows {
         // Consecutive rows are steps whether or not a version goes on.
         String::new()
@@ -264,6 +267,12 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
         "from_state disagreeing with the previous row",
     );
     note(summary.repeats, "repeating the current state (no move)");
+    if let Some(line) = c.first_simultaneous_line {
+        notes.push(format!(
+            "{} at the time of the row before (kept in file order; the first on line {line})",
+            c.simultaneous
+        ));
+    }
     let notes = if notes.is_empty() {
         String::new()
     } else {
