@@ -14,7 +14,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use super::FitError;
-use super::read::{Observation, Observed, TimeKind};
+use super::read::{EventConflict, Observation, Observed, TimeKind};
 
 /// How many disagreeing `from_state`s are kept as examples.
 const MISMATCH_EXAMPLES: usize = 5;
@@ -36,6 +36,10 @@ pub struct Cleaning {
     /// Rows read, duplicates of an `event_id` included.
     pub rows_read: u64,
     pub duplicate_event_ids: u64,
+    /// Of those, the rows that differ from the first row of their
+    /// `event_id` (dropped all the same), and the first of them.
+    pub conflicting_event_ids: u64,
+    pub first_event_id_conflict: Option<EventConflict>,
     /// Rows equal to another in version, state and time.
     pub duplicate_rows: u64,
     /// Rows that came earlier in time than a previous row of their version.
@@ -98,6 +102,7 @@ impl History {
             time_kind,
             columns,
             duplicate_event_ids,
+            event_id_conflicts,
             sources,
             maybe_unused_states: _,
             largest_epoch_integer: _,
@@ -105,6 +110,8 @@ impl History {
         let mut cleaning = Cleaning {
             rows_read: rows.len() as u64 + duplicate_event_ids,
             duplicate_event_ids,
+            conflicting_event_ids: event_id_conflicts.0,
+            first_event_id_conflict: event_id_conflicts.1,
             ..Cleaning::default()
         };
         // Most exports are in order already and repeat nothing: one pass.

@@ -7,10 +7,10 @@
 //! are looked up as integers in a small table: most rows are interned
 //! without hashing their text.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use super::FitError;
-use super::read::{FROM_COLUMN, Layout, Observation, Observed, ReadOptions};
+use super::read::{EventConflict, FROM_COLUMN, Layout, Observation, Observed, ReadOptions};
 use super::time::{TimeError, TimeKind, parse_time};
 
 /// One row's fields as text.
@@ -195,8 +195,11 @@ pub(super) struct Sink<'a> {
     /// The version of the previous row: rows of one version come together.
     last_version: Option<(String, u32)>,
     time_kind: Option<TimeKind>,
-    event_ids: HashSet<String, foldhash::fast::FixedState>,
+    /// Each `event_id` seen, with what its first row says.
+    event_ids: HashMap<String, Event, foldhash::fast::FixedState>,
     duplicate_event_ids: u64,
+    /// Repeats of an `event_id` whose row says something else.
+    conflicts: (u64, Option<EventConflict>),
     sources: BTreeMap<String, u64>,
     /// A state was named by the state map or first by a `from_state`, not
     /// by a policy or a row's state: it may be the state of no row.
@@ -252,8 +255,9 @@ impl<'a> Sink<'a> {
             version_index: Map::default(),
             last_version: None,
             time_kind: None,
-            event_ids: HashSet::default(),
+            event_ids: HashMap::default(),
             duplicate_event_ids: 0,
+            conflicts: (0, None),
             sources: BTreeMap::new(),
             maybe_unused,
             largest_epoch_integer: None,
@@ -273,11 +277,32 @@ impl<'a> Sink<'a> {
             .layout
             .as_ref()
             .expect("the layout is resolved before the rows");
-        if let Some(event_id) = fields.event_id
-            && !self.event_ids.insert(event_id.to_string())
-        {
-            self.duplicate_event_ids += 1;
-            return Ok(());
+        if let Some(event_id) = fields.event_id {
+            let event = Event {
+                line: fields.line,
+                id: fields.id.map(str::to_string),
+                time: parse_time(fields.time, self.epoch_column)
+                    .ok()
+                    .map(|(t, _)| t),
+                state: fields.state.to_string(),
+            };
+            if let Some(first) = self.event_ids.get(event_id) {
+                self.duplicate_event_ids += 1;
+                // The same event delivered twice says the same thing.
+                if first.time.is_none()
+                    || (&first.id, first.time, &first.state)
+                        != (&event.id, event.time, &event.state)
+                {
+                    self.conflicts.0 += 1;
+                    self.conflicts.1.get_or_insert_with(|| EventConflict {
+                        event_id: event_id.to_string(),
+                        first_line: first.line,
+                        line: event.line,
+                    });
+                }
+                return Ok(());
+            }
+            self.event_ids.insert(event_id.to_string(), event);
         }
         let version = match (&layout.id, fields.id) {
             (None, _) => 0,
@@ -571,11 +596,21 @@ impl<'a> Sink<'a> {
             time_kind,
             columns: (layout.id, layout.time, layout.state),
             duplicate_event_ids: self.duplicate_event_ids,
+            event_id_conflicts: self.conflicts,
             sources: self.sources,
             maybe_unused_states: self.maybe_unused,
             largest_epoch_integer: self.largest_epoch_integer,
         })
     }
+}
+
+/// What the first row of an `event_id` says, to compare its repeats with.
+struct Event {
+    line: u64,
+    id: Option<String>,
+    /// `None` when the time does not parse (the row is an error then).
+    time: Option<i64>,
+    state: String,
 }
 
 /// How the rows a sink read are renumbered into another's versions and

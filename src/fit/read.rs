@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 
 use rayon::iter::ParallelExtend;
+use serde::Serialize;
 
 use super::intern::{Fields, Rows, Sink, UNFILLED};
 use super::records::{Breaks, LineBreaks, Records};
@@ -97,6 +98,9 @@ pub struct Observed {
     pub columns: (Option<String>, String, String),
     /// Rows dropped because their `event_id` repeats an earlier row's.
     pub duplicate_event_ids: u64,
+    /// Of those, the rows that say something other than the first row of
+    /// their `event_id` (version, time or state), and the first of them.
+    pub event_id_conflicts: (u64, Option<EventConflict>),
     /// Rows per value of the `source` column, when there is one.
     pub sources: BTreeMap<String, u64>,
     /// Some state was named only by the state map or a `from_state`, so
@@ -106,6 +110,15 @@ pub struct Observed {
     pub maybe_unused_states: bool,
     /// The largest epoch millisecond written as an integer, if any was.
     pub largest_epoch_integer: Option<i64>,
+}
+
+/// A row dropped for its `event_id`, though it differs from the row that
+/// first gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventConflict {
+    pub event_id: String,
+    pub first_line: u64,
+    pub line: u64,
 }
 
 /// Reads a history.
@@ -770,6 +783,25 @@ mod tests {
         let text = "version_id,timestamp,to_state,event_id\nv,1,a,e1\nv,2,b,e2\nv,2,b,e2\n";
         let observed = read_csv_text(text).unwrap();
         assert_eq!((observed.rows.len(), observed.duplicate_event_ids), (2, 1));
+        assert_eq!(observed.event_id_conflicts, (0, None));
+        // A repeat that is no copy is dropped too, and reported; the same
+        // instant written another way is a copy.
+        let text = "version_id,timestamp,to_state,event_id\n\
+                    v,2024-01-01T00:00:00Z,a,e1\nw,2024-01-01T00:00:00Z,a,e1\n\
+                    v,2024-01-01T01:00:00+01:00,a,e1\nv,2024-01-02T00:00:00Z,b,e2\nv,2024-01-02T00:00:00Z,c,e2\n";
+        let observed = read_csv_text(text).unwrap();
+        assert_eq!((observed.rows.len(), observed.duplicate_event_ids), (2, 3));
+        assert_eq!(
+            observed.event_id_conflicts,
+            (
+                2,
+                Some(EventConflict {
+                    event_id: "e1".to_string(),
+                    first_line: 2,
+                    line: 3
+                })
+            )
+        );
     }
 
     #[test]

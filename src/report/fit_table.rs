@@ -259,6 +259,7 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
         }
     };
     note(c.duplicate_event_ids, "repeated event_id (dropped)");
+
     note(c.duplicate_rows, "repeated rows (dropped)");
     note(c.out_of_order, "out of time order (sorted)");
     note(c.after_observed_to, "after --observed-to (left out)");
@@ -279,6 +280,18 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
         format!(": {}", notes.join(", "))
     };
     let _ = writeln!(out, "  {} read{notes}", plural(c.rows_read as usize, "row"));
+    if let Some(conflict) = &c.first_event_id_conflict {
+        let _ = writeln!(
+            out,
+            "    {} of them {} from the first row of the event_id (dropped all the same); the \
+             first: event_id {:?} on lines {} and {}",
+            c.conflicting_event_ids,
+            if c.conflicting_event_ids == 1 { "differs" } else { "differ" },
+            conflict.event_id,
+            conflict.first_line,
+            conflict.line
+        );
+    }
     for m in &c.mismatch_examples {
         let _ = writeln!(
             out,
