@@ -218,6 +218,10 @@ fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, F
     let (head_lines, tail_lines) =
         rayon::join(|| LineBreaks::in_text(head), || LineBreaks::in_text(tail));
     let breaks = breaks_of(head_lines.lone_returns + tail_lines.lone_returns);
+    // Blank lines all through the first half: the header is in the second.
+    if head_lines.line_starts == 0 {
+        return one_pass();
+    }
     let mut records = Records::new(head, 1, breaks).without_quotes();
     let (layout, fields) = read_header(&mut records, options)?;
     if layout.event_id {
@@ -857,6 +861,21 @@ mod tests {
         let observed = read_csv_text(&text).unwrap();
         assert_eq!(observed.rows.len(), 102);
         assert_eq!(observed.rows[1].line, 4);
+    }
+
+    #[test]
+    fn a_header_after_many_blank_lines_is_found() {
+        let rows: String = (0..100)
+            .map(|k| format!("v{},{k},{}\n", k % 3, ["a", "b"][k % 2]))
+            .collect();
+        let text = format!(
+            "{}version_id,timestamp,to_state\n{rows}",
+            "\n".repeat(SPLIT_BYTES as usize)
+        );
+        let [halves, one_pass] = both_ways(&text, &ReadOptions::default());
+        let (halves, one_pass) = (halves.unwrap(), one_pass.unwrap());
+        assert!(halves == one_pass);
+        assert_eq!(halves.rows[0].line, SPLIT_BYTES + 2);
     }
 
     #[test]

@@ -286,7 +286,11 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
             "    {} of them {} from the first row of the event_id (dropped all the same); the \
              first: event_id {:?} on lines {} and {}",
             c.conflicting_event_ids,
-            if c.conflicting_event_ids == 1 { "differs" } else { "differ" },
+            if c.conflicting_event_ids == 1 {
+                "differs"
+            } else {
+                "differ"
+            },
             conflict.event_id,
             conflict.first_line,
             conflict.line
