@@ -8,10 +8,11 @@
 //! | sequences | `id`, `time`, `state` (one row per version per step) |
 //! | one sequence | `step`, `state` |
 //!
-//! The csv crate's parser (csv-core, see [`super::records`]) and serde_json
-//! parse the text and the time crate parses RFC 3339 timestamps; this
-//! module only interns what they return. Version ids and states become
-//! small integers, so the later steps sort and count integers. Timestamps
+//! The csv crate's parser (csv-core, which the `records` module drives)
+//! and serde_json parse the text and the time crate parses RFC 3339
+//! timestamps; this module only interns what they return. Version ids and
+//! states become small integers, so the later steps sort and count
+//! integers. Timestamps
 //! become epoch milliseconds; integers in a column named `timestamp` are
 //! epoch milliseconds already, integers elsewhere are step numbers. Rows
 //! whose `event_id` was seen before are dropped here and counted; every
