@@ -226,7 +226,11 @@ fn bad_histories_are_refused_with_the_line_and_exit_2() {
             "unclosed.csv",
             "version_id,timestamp,to_state,note\nv1,1,a,ok\nv1,2,b,\"oops\nv2,1,a,x\nv2,2,b,x\n",
             &[],
-            &["line 3", "quotes do not pair up", "double each quote"],
+            &[
+                "line 3",
+                "quoted field is never closed",
+                "double each quote",
+            ],
         ),
         (
             "twice.csv",

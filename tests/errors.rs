@@ -424,6 +424,37 @@ fn cases() -> Vec<Case> {
             ),
         ),
         case(
+            "fit-unclosed-quote",
+            "`fit`: a quoted field never closed",
+            FIT,
+            "events.csv",
+            Bytes(lines!(
+                "version_id,timestamp,to_state,note",
+                "v1,2025-01-01T00:00:00Z,canary,\"urgent",
+                "v1,2025-01-02T00:00:00Z,production,",
+            )),
+        ),
+        case(
+            "fit-column-twice",
+            "`fit`: a column named twice",
+            FIT,
+            "events.csv",
+            Bytes(lines!(
+                "version_id,timestamp,to_state,to_state",
+                "v1,2025-01-01T00:00:00Z,canary,production",
+            )),
+        ),
+        case(
+            "fit-time-range",
+            "`fit`: epoch microseconds",
+            FIT,
+            "events.csv",
+            Bytes(lines!(
+                "version_id,timestamp,to_state",
+                "v1,1735689600000000,canary",
+            )),
+        ),
+        case(
             "fit-folder",
             "`fit`: a path that is a folder",
             FIT,

@@ -86,28 +86,24 @@ pub struct FileCheck {
 }
 
 impl FileCheck {
+    fn any(&self, kind: impl Fn(&Finding) -> bool) -> bool {
+        self.findings.iter().any(kind)
+    }
+
     fn invalid(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| matches!(f, Finding::Invalid(_)))
+        self.any(|f| matches!(f, Finding::Invalid(_)))
     }
 
     fn failed(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| matches!(f, Finding::Failed { .. }))
+        self.any(|f| matches!(f, Finding::Failed { .. }))
     }
 
     fn history_invalid(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| matches!(f, Finding::InvalidHistory(_)))
+        self.any(|f| matches!(f, Finding::InvalidHistory(_)))
     }
 
     fn departs(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| matches!(f, Finding::Departs { .. }))
+        self.any(|f| matches!(f, Finding::Departs { .. }))
     }
 }
 

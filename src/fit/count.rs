@@ -463,7 +463,7 @@ mod tests {
             .map(|k| Observation {
                 version: k / 100_003,
                 time: i64::from(k),
-                state: (k * k + k / 7) % 4,
+                state: ((u64::from(k) * u64::from(k) + u64::from(k / 7)) % 4) as u32,
                 from: None,
                 line: u64::from(k) + 2,
             })

@@ -54,7 +54,7 @@ pub struct Cleaning {
     /// another state): kept in file order, which may not be the order they
     /// happened in. A repeated step number in sequence data is one.
     pub simultaneous: u64,
-    /// The line of the first of those.
+    /// The line of the first of those in the file.
     pub first_simultaneous_line: Option<u64>,
 }
 
@@ -76,6 +76,9 @@ pub struct History {
     pub observed_to: i64,
     pub cleaning: Cleaning,
     pub sources: std::collections::BTreeMap<String, u64>,
+    /// Some state may be the state of no row (see
+    /// [`History::drop_unused_states`]).
+    maybe_unused_states: bool,
 }
 
 impl History {
@@ -87,9 +90,7 @@ impl History {
     pub fn new(observed: Observed, observed_to: Option<i64>) -> Result<Self, FitError> {
         let maybe_unused = observed.maybe_unused_states;
         let mut history = Self::ordered(observed, observed_to)?;
-        if maybe_unused {
-            history.drop_unused_states();
-        }
+        history.maybe_unused_states = maybe_unused;
         Ok(history)
     }
 
@@ -132,6 +133,7 @@ impl History {
                 observed_to: observed_to.unwrap_or(clean.last_time),
                 cleaning,
                 sources,
+                maybe_unused_states: false,
             });
         }
         let scan = scan(&rows, versions.len());
@@ -166,19 +168,25 @@ impl History {
             observed_to,
             cleaning,
             sources,
+            maybe_unused_states: false,
         })
     }
 
-    /// Drops the states that are neither a row's state nor the state a
-    /// version's first row moved from: named only by the state map, or by
-    /// a `from_state` that disagrees with the row before it (and counted
-    /// as such), they are no part of the history.
-    fn drop_unused_states(&mut self) {
-        let mut used = vec![false; self.states.len()];
+    /// Drops the states that are neither a row's state nor, when `origins`
+    /// (the jump chain counts that move), the state a version's first row
+    /// moved from: named only by the state map, or by a `from_state` that
+    /// disagrees with the row before it (and counted as such), they are no
+    /// part of the history. States named in `keep` (declared absorbing)
+    /// stay.
+    pub fn drop_unused_states(&mut self, origins: bool, keep: &[String]) {
+        if !self.maybe_unused_states {
+            return;
+        }
+        let mut used: Vec<bool> = self.states.iter().map(|s| keep.contains(s)).collect();
         for row in &self.rows {
             used[row.state as usize] = true;
         }
-        for path in &self.paths {
+        for path in self.paths.iter().filter(|_| origins) {
             if let Some(from) = self.rows[path.start].from {
                 used[from as usize] = true;
             }
@@ -415,7 +423,9 @@ fn drop_repeated(
             }
             if (previous.version, previous.time) == (row.version, row.time) {
                 cleaning.simultaneous += 1;
-                cleaning.first_simultaneous_line.get_or_insert(row.line);
+                // Rows may have been sorted: the first in the file.
+                let first = cleaning.first_simultaneous_line.get_or_insert(row.line);
+                *first = (*first).min(row.line);
             }
             if previous.version == row.version {
                 check_from(&row, &previous, &mut mismatches, versions, states);
@@ -560,6 +570,19 @@ pub(super) mod tests {
     fn equal_times_keep_the_file_order() {
         let h = history("version_id,timestamp,to_state\nv,1,b\nv,1,a\n", None);
         assert_eq!(h.rows[0].line, 2);
+        assert_eq!(
+            (h.cleaning.simultaneous, h.cleaning.first_simultaneous_line),
+            (1, Some(3))
+        );
+        // Sorted first: the first such row in the file is named.
+        let h = history(
+            "version_id,timestamp,to_state\nv,1,a\nv,2,b\nw,1,a\nw,1,z\nv,3,a\nv,3,z\n",
+            None,
+        );
+        assert_eq!(
+            (h.cleaning.simultaneous, h.cleaning.first_simultaneous_line),
+            (2, Some(5))
+        );
     }
 
     #[test]

@@ -213,7 +213,8 @@ pub enum FitError {
     },
     /// A state declared absorbing (`--absorbing`) that versions left.
     #[error(
-        "state `{state}` is declared absorbing, but versions left it {exits} times (first at line {line})"
+        "state `{state}` is declared absorbing, but versions left it {} (first at line {line})",
+        times(*exits)
     )]
     AbsorbingLeft {
         state: String,
@@ -248,7 +249,7 @@ fn times(n: u64) -> String {
 /// Help for a CSV row of the wrong shape.
 pub(crate) const CSV_ROW_HELP: &str =
     "every row needs as many fields as the header; quote fields that contain commas";
-/// Help for a CSV row whose quotes do not pair up.
+/// Help for a CSV row with a quote out of place.
 pub(crate) const QUOTE_HELP: &str = "quote a whole field and double each quote inside it: \
     \"said \"\"hello\"\"\"";
 /// Help for a JSON Lines line that is not an event.
@@ -270,6 +271,9 @@ impl FitError {
             Self::Malformed { help, .. } => help.to_string(),
             Self::NotUtf8 { .. } => "save the file as UTF-8".to_string(),
             Self::EmptyField { .. } => "fill in the field or remove the row".to_string(),
+            Self::TimeRange { range, .. } if range.starts_with("step") => {
+                "number the steps from a smaller start".to_string()
+            }
             Self::TimeRange { .. } => "write epoch milliseconds (not seconds or microseconds) \
                 in a `timestamp` column, RFC 3339 with an offset, or step numbers"
                 .to_string(),

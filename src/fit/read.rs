@@ -219,8 +219,12 @@ fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, F
     let (head_lines, tail_lines) =
         rayon::join(|| LineBreaks::in_text(head), || LineBreaks::in_text(tail));
     let breaks = breaks_of(head_lines.lone_returns + tail_lines.lone_returns);
-    // Blank lines all through the first half: the header is in the second.
-    if head_lines.line_starts == 0 {
+    // Blank lines all through the first half (after a byte-order mark,
+    // which counts as a line's start): the header is in the second.
+    let blank = |bytes: &[u8]| bytes.iter().all(|&b| b == b'\n' || b == b'\r');
+    if head_lines.line_starts == 0
+        || (head_lines.line_starts == 1 && head.strip_prefix(BYTE_ORDER_MARK).is_some_and(blank))
+    {
         return one_pass();
     }
     let mut records = Records::new(head, 1, breaks).without_quotes();
@@ -367,7 +371,9 @@ fn read_header(
     if names.len() == 1 && names[0].is_empty() {
         return Err(FitError::Empty);
     }
-    for (j, name) in names.iter().enumerate() {
+    // Columns without a name (trailing commas) cannot be chosen: they may
+    // repeat.
+    for (j, name) in names.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
         if let Some(i) = names[..j].iter().position(|n| n == name) {
             return Err(FitError::Malformed {
                 line,
@@ -829,7 +835,7 @@ mod tests {
     }
 
     #[test]
-    fn quotes_that_do_not_pair_up_are_refused() {
+    fn quotes_out_of_place_are_refused() {
         let header = "version_id,timestamp,to_state,note\n";
         let mut rest = String::new();
         for v in 0..50 {
@@ -841,6 +847,14 @@ mod tests {
             (format!("{header}v1,1,a,ok\nv1,2,b,\"oops\n{rest}"), 3),
             (format!("{header}v1,1,a,ok\nv1,2,\"b\n"), 3),
             (format!("{header}v1,1,a,ok\n\nv1,2,b,a\"b\n{rest}"), 4),
+            // Two rows far apart that open a quote each: as many quotes as
+            // pairs, and every row between them one field.
+            (
+                format!("{header}v1,1,a,\"urgent\n{rest}v1,2,b,\"urgent\n"),
+                2,
+            ),
+            (format!("{header}v1,1,a,\"ab\"c\n"), 2),
+            (format!("{header}v1,1,a,a\"\"b\n"), 2),
         ];
         for (text, line) in cases {
             for expected_bytes in [Some(text.len() as u64), None] {
@@ -869,14 +883,16 @@ mod tests {
         let rows: String = (0..100)
             .map(|k| format!("v{},{k},{}\n", k % 3, ["a", "b"][k % 2]))
             .collect();
-        let text = format!(
-            "{}version_id,timestamp,to_state\n{rows}",
-            "\n".repeat(SPLIT_BYTES as usize)
-        );
-        let [halves, one_pass] = both_ways(&text, &ReadOptions::default());
-        let (halves, one_pass) = (halves.unwrap(), one_pass.unwrap());
-        assert!(halves == one_pass);
-        assert_eq!(halves.rows[0].line, SPLIT_BYTES + 2);
+        for mark in ["", "\u{feff}"] {
+            let text = format!(
+                "{mark}{}version_id,timestamp,to_state\n{rows}",
+                "\n".repeat(SPLIT_BYTES as usize)
+            );
+            let [halves, one_pass] = both_ways(&text, &ReadOptions::default());
+            let (halves, one_pass) = (halves.unwrap(), one_pass.unwrap());
+            assert!(halves == one_pass);
+            assert_eq!(halves.rows[0].line, SPLIT_BYTES + 2);
+        }
     }
 
     #[test]
@@ -887,5 +903,8 @@ mod tests {
             error.to_string(),
             "line 1: the header names column 3 and column 4 both `to_state`"
         );
+        // Trailing commas, as spreadsheets write them.
+        let observed = read_csv_text("version_id,timestamp,to_state,,\nv1,1,a,,\n").unwrap();
+        assert_eq!(observed.rows.len(), 1);
     }
 }

@@ -143,15 +143,14 @@ impl<R: BufRead> Records<R> {
     ///
     /// # Errors
     ///
-    /// [`FitError::Malformed`] when the input cannot be read, or a
-    /// record's quotes do not pair up: csv-core would read a quote never
-    /// closed as a field running to the end of the file.
+    /// [`FitError::Malformed`] when the input cannot be read, or a quote
+    /// is out of place (see [`Quoting`]).
     #[inline]
     pub(super) fn next_record(&mut self) -> Result<Option<u64>, FitError> {
         use csv_core::ReadRecordResult;
         let (mut written, mut ended) = (0, 0);
         let mut start = None;
-        let mut quotes = 0;
+        let mut quoting = Ok(Quoting::FieldStart);
         loop {
             let line = self.line;
             let input = self.input.fill_buf().map_err(|e| FitError::Malformed {
@@ -164,12 +163,15 @@ impl<R: BufRead> Records<R> {
                 self.core
                     .read_record(input, &mut self.bytes[written..], &mut self.ends[ended..]);
             let consumed = &input[..read];
+            // The bytes of the record read this time: after any blank lines.
+            let mut record = consumed;
             if start.is_none() {
                 // csv-core skips blank lines before a record.
                 let blank = consumed
                     .iter()
                     .take_while(|&&b| b == b'\r' || b == b'\n')
                     .count();
+                record = &consumed[blank..];
                 if blank < read {
                     start = Some(match self.breaks {
                         Breaks::Feeds => {
@@ -193,7 +195,7 @@ impl<R: BufRead> Records<R> {
                 }
             };
             if self.quotes {
-                quotes += consumed.iter().filter(|&&b| b == b'"').count();
+                quoting = quoting.and_then(|q| q.after(record));
             }
             self.input.consume(read);
             written += wrote;
@@ -211,10 +213,15 @@ impl<R: BufRead> Records<R> {
                 ReadRecordResult::Record => {
                     self.fields = ended;
                     let line = start.unwrap_or(self.line);
-                    if quotes % 2 == 1 {
+                    let problem = match quoting {
+                        Ok(Quoting::Quoted) => Some(QuoteProblem::NeverClosed),
+                        Ok(_) => None,
+                        Err(problem) => Some(problem),
+                    };
+                    if let Some(problem) = problem {
                         return Err(FitError::Malformed {
                             line,
-                            reason: UNPAIRED_QUOTES.to_string(),
+                            reason: problem.reason().to_string(),
                             help: QUOTE_HELP,
                         });
                     }
@@ -243,8 +250,91 @@ impl<R: BufRead> Records<R> {
     }
 }
 
-const UNPAIRED_QUOTES: &str = "the row's quotes do not pair up: a quoted field is never \
-    closed (the row would run on to the end of the file), or a field holds a stray quote";
+/// Where a record's quotes stand as its bytes go by. csv-core reads quotes
+/// leniently: a quoted field never closed runs on to the end of the file,
+/// and a quote inside a field, or text after a closing quote, is kept as
+/// text; two such rows far apart swallow every row between them. A history
+/// must not lose rows to a quote out of place, so each is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    /// Outside quotes, at the start of a field.
+    FieldStart,
+    /// Outside quotes, inside a field that began with something else.
+    Unquoted,
+    /// Inside a quoted field.
+    Quoted,
+    /// Just after a quote inside a quoted field: it closed the field, or it
+    /// is the first of a doubled pair.
+    AfterQuote,
+}
+
+/// A quote out of place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuoteProblem {
+    Stray,
+    AfterClosing,
+    NeverClosed,
+}
+
+impl QuoteProblem {
+    fn reason(self) -> &'static str {
+        match self {
+            Self::Stray => "a quote inside a field that does not begin with one",
+            Self::AfterClosing => "text follows the quote that closes a quoted field",
+            Self::NeverClosed => {
+                "a quoted field is never closed, so the row would run on to the end of the file"
+            }
+        }
+    }
+}
+
+impl Quoting {
+    /// The state after `bytes` (from the record's first byte on, in
+    /// pieces); the problem at a quote out of place.
+    fn after(mut self, bytes: &[u8]) -> Result<Self, QuoteProblem> {
+        let ends_field = |b: u8| b == b',' || b == b'\r' || b == b'\n';
+        let mut i = 0;
+        while i < bytes.len() {
+            match self {
+                Self::FieldStart | Self::Unquoted => {
+                    let Some(j) = bytes[i..].iter().position(|&b| b == b'"') else {
+                        return Ok(if ends_field(bytes[bytes.len() - 1]) {
+                            Self::FieldStart
+                        } else {
+                            Self::Unquoted
+                        });
+                    };
+                    // A quote may only open a field.
+                    let at_start = match i + j {
+                        0 => self == Self::FieldStart,
+                        k => ends_field(bytes[k - 1]),
+                    };
+                    if !at_start {
+                        return Err(QuoteProblem::Stray);
+                    }
+                    self = Self::Quoted;
+                    i += j + 1;
+                }
+                Self::Quoted => match bytes[i..].iter().position(|&b| b == b'"') {
+                    None => return Ok(Self::Quoted),
+                    Some(j) => {
+                        self = Self::AfterQuote;
+                        i += j + 1;
+                    }
+                },
+                Self::AfterQuote => {
+                    self = match bytes[i] {
+                        b'"' => Self::Quoted,
+                        b if ends_field(b) => Self::FieldStart,
+                        _ => return Err(QuoteProblem::AfterClosing),
+                    };
+                    i += 1;
+                }
+            }
+        }
+        Ok(self)
+    }
+}
 
 /// The fields of one record as text.
 pub(super) struct RecordText<'a> {
@@ -325,6 +415,49 @@ mod tests {
             }
             if end != "\r" {
                 assert_eq!(records(&text, 1 << 16, Breaks::Feeds), want, "{end:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn quotes_are_checked_however_the_text_is_cut() {
+        let good = "\"a\",\"b,\"\"c\"\"\r\nd\",\"\"\n\n\"\",e,\"f\"\"\"\n\"g\"";
+        let want = [
+            (
+                1,
+                vec!["a".to_string(), "b,\"c\"\r\nd".to_string(), String::new()],
+            ),
+            (4, vec![String::new(), "e".to_string(), "f\"".to_string()]),
+            (5, vec!["g".to_string()]),
+        ];
+        let bad = [
+            ("a,\"b\nc,d\n", QuoteProblem::NeverClosed),
+            ("a,b\"c\nd\n", QuoteProblem::Stray),
+            ("\"a\"b,c\n", QuoteProblem::AfterClosing),
+            ("a,\"b\nc,\"d\n", QuoteProblem::AfterClosing),
+            ("ab\"\"\n", QuoteProblem::Stray),
+        ];
+        for capacity in (1..12).chain([1 << 16]) {
+            assert_eq!(records(good, capacity, Breaks::Scan), want, "{capacity}");
+            for (text, problem) in bad {
+                let input = std::io::BufReader::with_capacity(capacity, text.as_bytes());
+                let mut records = Records::new(input, 1, Breaks::Scan);
+                let error = loop {
+                    match records.next_record() {
+                        Ok(Some(_)) => continue,
+                        Ok(None) => panic!("{text:?} read without an error"),
+                        Err(e) => break e,
+                    }
+                };
+                assert_eq!(
+                    error,
+                    FitError::Malformed {
+                        line: 1,
+                        reason: problem.reason().to_string(),
+                        help: QUOTE_HELP
+                    },
+                    "{text:?} {capacity}"
+                );
             }
         }
     }

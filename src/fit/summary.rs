@@ -129,7 +129,8 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
     let observed_to = time(&request.observed_to, "--observed-to")?;
     let split = time(&request.split, "--split")?;
     let semantics = semantics(&request.choice, kind)?;
-    let history = History::new(observed, observed_to)?;
+    let mut history = History::new(observed, observed_to)?;
+    history.drop_unused_states(semantics == Semantics::Jump, &request.absorbing);
 
     let n = history.states.len();
     if let Some(limit) = request.max_states.filter(|&limit| n > limit) {
@@ -359,11 +360,24 @@ mod tests {
             let states = &summary.estimate.states;
             if state_map.is_some() {
                 assert_eq!(states, &["a", "b", "c"], "q is only in the map");
+                // Unless declared absorbing: an end no version reached yet.
+                let mut keep = request.clone();
+                keep.absorbing.push("q".to_string());
+                let summary = fit(text.as_bytes(), &keep).unwrap();
+                assert_eq!(summary.estimate.states, ["a", "b", "c", "q"]);
             } else {
                 assert_eq!(states, &["a", "b", "c", "x"]);
                 assert_eq!(summary.cleaning.from_mismatches, 1);
                 assert_eq!(summary.cleaning.mismatch_examples[0].line, 3);
                 assert_eq!(summary.steps, 5, "x → a counted");
+                // Consecutive rows do not count the move from x: x goes.
+                let rows = Request {
+                    choice: Choice::Rows,
+                    ..request
+                };
+                let summary = fit(text.as_bytes(), &rows).unwrap();
+                assert_eq!(summary.estimate.states, ["a", "b", "c"]);
+                assert_eq!(summary.steps, 4);
             }
         }
     }

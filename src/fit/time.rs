@@ -73,7 +73,8 @@ pub fn parse_time_argument(text: &str, kind: TimeKind) -> Result<i64, String> {
             "{text:?} is a timestamp, but the history's times are step numbers; give a step number"
         )),
         (_, Err(e)) => Err(format!(
-            "{text:?} is neither RFC 3339 with an offset (2024-05-01T00:00:00Z) nor an integer ({e})"
+            "{text:?} is neither RFC 3339 with an offset (2024-05-01T00:00:00Z) nor an integer ({})",
+            no_offset(text.trim()).unwrap_or_else(|| e.to_string())
         )),
     }
 }
@@ -100,7 +101,7 @@ pub fn parse_time(text: &str, epoch_column: bool) -> Result<(i64, TimeKind), Tim
         }
         Err(_) => OffsetDateTime::parse(text, &Rfc3339)
             .map(|t| (epoch_millis(t), TimeKind::Timestamp))
-            .map_err(|e| TimeError::Unparsable(why_not(text, e))),
+            .map_err(|e| why_not(text, e, epoch_column)),
     }
 }
 
@@ -138,15 +139,30 @@ fn in_range(n: i64, kind: TimeKind) -> Result<i64, &'static str> {
 /// What is wrong with a time the time crate refused, said plainly where
 /// the cause is common.
 #[cold]
-fn why_not(text: &str, error: time::error::Parse) -> String {
-    let digits = text.strip_prefix('-').unwrap_or(text);
+fn why_not(text: &str, error: time::error::Parse, epoch_column: bool) -> TimeError {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return "the integer is too large".to_string();
+        // Too large even for 64 bits.
+        let kind = if epoch_column {
+            TimeKind::Timestamp
+        } else {
+            TimeKind::Step
+        };
+        let beyond = if text.starts_with('-') {
+            i64::MIN
+        } else {
+            i64::MAX
+        };
+        return TimeError::OutOfRange(in_range(beyond, kind).expect_err("beyond any range"));
     }
-    if OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339).is_ok() {
-        return "it has no offset: add Z for UTC, or +hh:mm".to_string();
-    }
-    error.to_string()
+    TimeError::Unparsable(no_offset(text).unwrap_or_else(|| error.to_string()))
+}
+
+/// The hint for RFC 3339 without an offset, when `text` is that.
+fn no_offset(text: &str) -> Option<String> {
+    OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339)
+        .is_ok()
+        .then(|| "it has no offset: add Z for UTC, or +hh:mm".to_string())
 }
 
 /// Milliseconds since 1970-01-01T00:00:00Z, rounded down (no 128-bit
@@ -189,11 +205,18 @@ mod tests {
                 "it has no offset: add Z for UTC, or +hh:mm".to_string()
             ))
         );
-        assert_eq!(
+        assert!(matches!(
             parse_time("99999999999999999999", true),
-            Err(TimeError::Unparsable(
-                "the integer is too large".to_string()
-            ))
+            Err(TimeError::OutOfRange(range)) if range.starts_with("epoch")
+        ));
+        assert!(matches!(
+            parse_time("-99999999999999999999", false),
+            Err(TimeError::OutOfRange(range)) if range.starts_with("step")
+        ));
+        assert!(
+            parse_time_argument("2025-07-01T00:00:00", TimeKind::Timestamp)
+                .unwrap_err()
+                .contains("add Z")
         );
     }
 
