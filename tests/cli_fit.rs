@@ -819,3 +819,20 @@ fn a_broken_state_map_is_shown_with_its_file_and_line() {
     );
     assert!(!outcome.stderr.contains("<input>"), "{}", outcome.stderr);
 }
+
+#[test]
+fn junit_on_standard_output_is_not_mixed_with_records() {
+    let outcome = run(verchain().args(["check", POLICY, "--format", "json", "--junit", "-"]));
+    assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+    assert!(outcome.stdout.is_empty(), "{}", outcome.stdout);
+    assert!(outcome.stderr.contains("give --junit a file name"), "{}", outcome.stderr);
+    // A JUnit file that cannot be written: the records are printed first.
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = run(verchain()
+        .args(["check", POLICY, "--format", "json", "--junit"])
+        .arg(dir.path().join("no-such-folder/check.xml")));
+    assert_eq!(outcome.code, 3, "{}", outcome.stderr);
+    let records: Value = serde_json::from_str(&outcome.stdout).unwrap();
+    assert_eq!(records, serde_json::json!([]));
+    assert!(outcome.stderr.contains("cannot write"), "{}", outcome.stderr);
+}

@@ -14,6 +14,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use clap::ValueEnum;
 use miette::Report;
 use verchain::scenario::{Position, Problem, Scenario};
 use verchain::sweep::{self, Evaluation, expect::Verdict};
@@ -113,6 +114,18 @@ pub const INVALID: u8 = 2;
 
 /// Runs the gate; returns the reports to print and the exit code on failure.
 pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
+    if args.junit.as_deref() == Some(Path::new("-")) && args.format != CheckFormat::Table {
+        return Err((
+            vec![miette::miette!(
+                help = "give --junit a file name, or drop --format",
+                "--junit - writes XML on standard output, where --format {} writes its records too",
+                args.format
+                    .to_possible_value()
+                    .map_or_else(String::new, |v| v.get_name().to_string())
+            )],
+            INVALID,
+        ));
+    }
     let files = collect(&args.files).map_err(|report| (vec![report], INVALID))?;
     let budget = args.limits.budget();
     let limits = Limits {
@@ -125,24 +138,6 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
         .map(|f| check_file(f, quiet, &limits, &args.against))
         .collect();
 
-    if let Some(junit) = &args.junit {
-        let xml = super::junit::render(&checks);
-        // `--junit -`: the XML on stdout, as every file name `-` means.
-        if junit == Path::new("-") {
-            crate::cli::print_out!("{}", String::from_utf8_lossy(&xml));
-        } else {
-            super::junit::write(junit, &xml).map_err(|e| {
-                (
-                    vec![miette::miette!(
-                        help = "check that the folder exists and can be written",
-                        "cannot write {}: {e}",
-                        junit.display()
-                    )],
-                    3,
-                )
-            })?;
-        }
-    }
     let reports = match args.format {
         CheckFormat::Table => print_table(&checks, quiet),
         CheckFormat::Github => {
@@ -163,6 +158,25 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
         }
     };
 
+    // After the findings, so that they are shown even when the file
+    // cannot be written.
+    if let Some(junit) = &args.junit {
+        let xml = super::junit::render(&checks);
+        // `--junit -`: the XML on stdout, as every file name `-` means.
+        if junit == Path::new("-") {
+            crate::cli::print_out!("{}", String::from_utf8_lossy(&xml));
+        } else {
+            if let Err(e) = super::junit::write(junit, &xml) {
+                let mut reports = reports;
+                reports.push(miette::miette!(
+                    help = "check that the folder exists and can be written",
+                    "cannot write {}: {e}",
+                    junit.display()
+                ));
+                return Err((reports, 3));
+            }
+        }
+    }
     let mut reports = reports;
     // The history's own reports say what is wrong with it.
     if checks.iter().any(FileCheck::history_invalid) {
