@@ -825,7 +825,11 @@ fn junit_on_standard_output_is_not_mixed_with_records() {
     let outcome = run(verchain().args(["check", POLICY, "--format", "json", "--junit", "-"]));
     assert_eq!(outcome.code, 2, "{}", outcome.stderr);
     assert!(outcome.stdout.is_empty(), "{}", outcome.stdout);
-    assert!(outcome.stderr.contains("give --junit a file name"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("give --junit a file name"),
+        "{}",
+        outcome.stderr
+    );
     // A JUnit file that cannot be written: the records are printed first.
     let dir = tempfile::tempdir().unwrap();
     let outcome = run(verchain()
@@ -834,5 +838,9 @@ fn junit_on_standard_output_is_not_mixed_with_records() {
     assert_eq!(outcome.code, 3, "{}", outcome.stderr);
     let records: Value = serde_json::from_str(&outcome.stdout).unwrap();
     assert_eq!(records, serde_json::json!([]));
-    assert!(outcome.stderr.contains("cannot write"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("cannot write"),
+        "{}",
+        outcome.stderr
+    );
 }
