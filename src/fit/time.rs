@@ -28,6 +28,7 @@ impl TimeKind {
     /// A duration in this kind's unit, for people: `7d`, `36h`, `3 steps`.
     pub fn format_duration(self, duration: i64) -> String {
         match self {
+            Self::Step if duration == 1 => "1 step".to_string(),
             Self::Step => format!("{duration} steps"),
             Self::Timestamp => humantime::format_duration(std::time::Duration::from_millis(
                 duration.unsigned_abs(),

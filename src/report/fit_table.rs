@@ -259,8 +259,14 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
         }
     };
     note(c.duplicate_event_ids, "repeated event_id (dropped)");
-
-    note(c.duplicate_rows, "repeated rows (dropped)");
+    note(
+        c.duplicate_rows,
+        if c.duplicate_rows == 1 {
+            "repeated row (dropped)"
+        } else {
+            "repeated rows (dropped)"
+        },
+    );
     note(c.out_of_order, "out of time order (sorted)");
     note(c.after_observed_to, "after --observed-to (left out)");
     note(
