@@ -165,16 +165,14 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
         // `--junit -`: the XML on stdout, as every file name `-` means.
         if junit == Path::new("-") {
             crate::cli::print_out!("{}", String::from_utf8_lossy(&xml));
-        } else {
-            if let Err(e) = super::junit::write(junit, &xml) {
-                let mut reports = reports;
-                reports.push(miette::miette!(
-                    help = "check that the folder exists and can be written",
-                    "cannot write {}: {e}",
-                    junit.display()
-                ));
-                return Err((reports, 3));
-            }
+        } else if let Err(e) = super::junit::write(junit, &xml) {
+            let mut reports = reports;
+            reports.push(miette::miette!(
+                help = "check that the folder exists and can be written",
+                "cannot write {}: {e}",
+                junit.display()
+            ));
+            return Err((reports, 3));
         }
     }
     let mut reports = reports;

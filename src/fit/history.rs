@@ -88,14 +88,6 @@ impl History {
     ///
     /// [`FitError::NothingObserved`] when `observed_to` comes before every row.
     pub fn new(observed: Observed, observed_to: Option<i64>) -> Result<Self, FitError> {
-        let maybe_unused = observed.maybe_unused_states;
-        let mut history = Self::ordered(observed, observed_to)?;
-        history.maybe_unused_states = maybe_unused;
-        Ok(history)
-    }
-
-    /// The rows in order and cleaned, all states kept.
-    fn ordered(observed: Observed, observed_to: Option<i64>) -> Result<Self, FitError> {
         let Observed {
             states,
             versions,
@@ -105,7 +97,7 @@ impl History {
             duplicate_event_ids,
             event_id_conflicts,
             sources,
-            maybe_unused_states: _,
+            maybe_unused_states,
             largest_epoch_integer: _,
         } = observed;
         let mut cleaning = Cleaning {
@@ -133,7 +125,7 @@ impl History {
                 observed_to: observed_to.unwrap_or(clean.last_time),
                 cleaning,
                 sources,
-                maybe_unused_states: false,
+                maybe_unused_states,
             });
         }
         let scan = scan(&rows, versions.len());
@@ -168,7 +160,7 @@ impl History {
             observed_to,
             cleaning,
             sources,
-            maybe_unused_states: false,
+            maybe_unused_states,
         })
     }
 

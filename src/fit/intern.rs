@@ -277,32 +277,25 @@ impl<'a> Sink<'a> {
             .layout
             .as_ref()
             .expect("the layout is resolved before the rows");
-        if let Some(event_id) = fields.event_id {
-            let event = Event {
-                line: fields.line,
-                id: fields.id.map(str::to_string),
-                time: parse_time(fields.time, self.epoch_column)
-                    .ok()
-                    .map(|(t, _)| t),
-                state: fields.state.to_string(),
-            };
-            if let Some(first) = self.event_ids.get(event_id) {
-                self.duplicate_event_ids += 1;
-                // The same event delivered twice says the same thing.
-                if first.time.is_none()
-                    || (&first.id, first.time, &first.state)
-                        != (&event.id, event.time, &event.state)
-                {
-                    self.conflicts.0 += 1;
-                    self.conflicts.1.get_or_insert_with(|| EventConflict {
-                        event_id: event_id.to_string(),
-                        first_line: first.line,
-                        line: event.line,
-                    });
-                }
-                return Ok(());
+        if let Some(event_id) = fields.event_id
+            && let Some(first) = self.event_ids.get(event_id)
+        {
+            self.duplicate_event_ids += 1;
+            // The same event delivered twice says the same thing.
+            let time = parse_time(fields.time, self.epoch_column)
+                .ok()
+                .map(|(t, _)| t);
+            if (first.id.as_deref(), Some(first.time), first.state.as_str())
+                != (fields.id, time, fields.state)
+            {
+                self.conflicts.0 += 1;
+                self.conflicts.1.get_or_insert_with(|| EventConflict {
+                    event_id: event_id.to_string(),
+                    first_line: first.line,
+                    line: fields.line,
+                });
             }
-            self.event_ids.insert(event_id.to_string(), event);
+            return Ok(());
         }
         let version = match (&layout.id, fields.id) {
             (None, _) => 0,
@@ -330,6 +323,17 @@ impl<'a> Sink<'a> {
             },
         };
         let time = self.time(fields.time, fields.line)?;
+        if let Some(event_id) = fields.event_id {
+            self.event_ids.insert(
+                event_id.to_string(),
+                Event {
+                    line: fields.line,
+                    id: fields.id.map(str::to_string),
+                    time,
+                    state: fields.state.to_string(),
+                },
+            );
+        }
         let state = self.state(fields.state, fields.line, false)?;
         let from = match fields.from {
             Some(label) => Some(self.state(label, fields.line, true)?),
@@ -365,11 +369,11 @@ impl<'a> Sink<'a> {
                 value: shown(text),
                 reason,
             },
-            TimeError::OutOfRange(range) => FitError::TimeRange {
+            TimeError::OutOfRange(kind) => FitError::TimeRange {
                 line,
                 column: column.clone(),
                 value: shown(text),
-                range,
+                kind,
             },
         })?;
         // An integer in a `timestamp` column: RFC 3339 always has a `T`.
@@ -608,8 +612,7 @@ impl<'a> Sink<'a> {
 struct Event {
     line: u64,
     id: Option<String>,
-    /// `None` when the time does not parse (the row is an error then).
-    time: Option<i64>,
+    time: i64,
     state: String,
 }
 

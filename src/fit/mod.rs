@@ -140,12 +140,12 @@ pub enum FitError {
         reason: String,
     },
     /// An integer time outside the range its kind allows.
-    #[error("line {line}: {column} {value:?} is out of range: {range}")]
+    #[error("line {line}: {column} {value:?} is out of range: {}", kind.range())]
     TimeRange {
         line: u64,
         column: String,
         value: String,
-        range: &'static str,
+        kind: read::TimeKind,
     },
     /// Timestamps and plain step numbers in one file.
     #[error(
@@ -271,9 +271,10 @@ impl FitError {
             Self::Malformed { help, .. } => help.to_string(),
             Self::NotUtf8 { .. } => "save the file as UTF-8".to_string(),
             Self::EmptyField { .. } => "fill in the field or remove the row".to_string(),
-            Self::TimeRange { range, .. } if range.starts_with("step") => {
-                "number the steps from a smaller start".to_string()
-            }
+            Self::TimeRange {
+                kind: read::TimeKind::Step,
+                ..
+            } => "number the steps from a smaller start".to_string(),
             Self::TimeRange { .. } => "write epoch milliseconds (not seconds or microseconds) \
                 in a `timestamp` column, RFC 3339 with an offset, or step numbers"
                 .to_string(),

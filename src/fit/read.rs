@@ -194,13 +194,8 @@ fn breaks_of(lone_returns: u64) -> Breaks {
 /// more rows than lines that are not blank (less the header). The table is filled first (in parallel), so that the halves
 /// need no vectors of their own to be copied into one.
 fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, FitError> {
-    let one_pass = || {
-        read_csv(
-            bytes,
-            breaks_of(LineBreaks::in_text(bytes).lone_returns),
-            options,
-        )
-    };
+    let read_once = |breaks| read_csv(bytes, breaks, options);
+    let one_pass = || read_once(breaks_of(LineBreaks::in_text(bytes).lone_returns));
     if (bytes.len() as u64) < SPLIT_BYTES || bytes.contains(&b'"') {
         return one_pass();
     }
@@ -225,12 +220,12 @@ fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, F
     if head_lines.line_starts == 0
         || (head_lines.line_starts == 1 && head.strip_prefix(BYTE_ORDER_MARK).is_some_and(blank))
     {
-        return one_pass();
+        return read_once(breaks);
     }
     let mut records = Records::new(head, 1, breaks).without_quotes();
     let (layout, fields) = read_header(&mut records, options)?;
     if layout.event_id {
-        return one_pass();
+        return read_once(breaks);
     }
     let offset = head_lines.total();
     // The header is a line of its own; blank lines need no slot.
@@ -256,10 +251,10 @@ fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, F
     );
     let (mut sink, head_rows) = first?;
     let (Some(head_rows), Ok((later, Some(tail_rows)))) = (head_rows, second) else {
-        return one_pass();
+        return read_once(breaks);
     };
     let Some(renumbering) = sink.merge(later) else {
-        return one_pass();
+        return read_once(breaks);
     };
     if head_rows < head_slots {
         table.copy_within(head_slots..head_slots + tail_rows, head_rows);

@@ -111,7 +111,8 @@ pub(super) struct Records<R> {
     /// The last byte read was a carriage return (`Scan` only): whether it
     /// is a line break of its own depends on the next byte.
     after_return: bool,
-    /// The input may hold a quote: each record's are then counted.
+    /// The input may hold a quote: each record's are then checked (see
+    /// [`Quoting`]).
     quotes: bool,
 }
 
@@ -132,7 +133,7 @@ impl<R: BufRead> Records<R> {
     }
 
     /// Records from an input known to hold no quote, whose quotes need not
-    /// be counted.
+    /// be checked.
     pub(super) fn without_quotes(mut self) -> Self {
         self.quotes = false;
         self
