@@ -211,8 +211,16 @@ fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, F
     if split <= header_end + 1 || tail.is_empty() || tail.starts_with(BYTE_ORDER_MARK) {
         return one_pass();
     }
-    let (head_lines, tail_lines) =
-        rayon::join(|| LineBreaks::in_text(head), || LineBreaks::in_text(tail));
+    // Each half is UTF-8 (then its fields are sliced from it as they are),
+    // or one pass says where it is not.
+    fn look(half: &[u8]) -> (LineBreaks, Option<&str>) {
+        (LineBreaks::in_text(half), std::str::from_utf8(half).ok())
+    }
+    let ((head_lines, head_text), (tail_lines, tail_text)) =
+        rayon::join(|| look(head), || look(tail));
+    let (Some(head_text), Some(tail_text)) = (head_text, tail_text) else {
+        return one_pass();
+    };
     let breaks = breaks_of(head_lines.lone_returns + tail_lines.lone_returns);
     // Blank lines all through the first half (after a byte-order mark,
     // which counts as a line's start): the header is in the second.
@@ -236,17 +244,17 @@ fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, F
         head_slots + tail_lines.line_starts as usize,
     ));
     let (head_table, tail_table) = table.split_at_mut(head_slots);
-    let half = |records: &mut Records<&[u8]>, mut rows: Rows| {
+    let half = |records: &mut Records<&[u8]>, text: &str, mut rows: Rows| {
         let mut sink = Sink::new(options)?;
         sink.set_layout(layout.clone());
-        read_rows(records, &fields, &mut sink, &mut rows)?;
+        read_rows(records, Some(text), &fields, &mut sink, &mut rows)?;
         Ok::<_, FitError>((sink, rows.filled()))
     };
     let (first, second) = rayon::join(
-        || half(&mut records, Rows::into_slots(head_table)),
+        || half(&mut records, head_text, Rows::into_slots(head_table)),
         || {
             let mut records = Records::new(tail, offset + 1, breaks).without_quotes();
-            half(&mut records, Rows::into_slots(tail_table))
+            half(&mut records, tail_text, Rows::into_slots(tail_table))
         },
     );
     let (mut sink, head_rows) = first?;
@@ -331,7 +339,7 @@ fn read_csv(
     let mut records = Records::new(input, 1, breaks);
     let (layout, fields) = read_header(&mut records, options)?;
     sink.set_layout(layout);
-    read_rows(&mut records, &fields, &mut sink, &mut rows)?;
+    read_rows(&mut records, None, &fields, &mut sink, &mut rows)?;
     sink.finish(rows.into_vec())
 }
 
@@ -395,9 +403,12 @@ fn read_header(
     Ok((layout, fields))
 }
 
-/// The rows after the header, each numbered by the line it starts on.
+/// The rows after the header, each numbered by the line it starts on;
+/// their fields are sliced from `input`, the text the records read, when
+/// it is given (see [`Records::text_in`]).
 fn read_rows(
     records: &mut Records<impl BufRead>,
+    input: Option<&str>,
     fields: &FieldIndices,
     sink: &mut Sink,
     rows: &mut Rows,
@@ -430,19 +441,19 @@ fn read_rows(
                 help: CSV_ROW_HELP,
             });
         }
-        // Only the fields used need be UTF-8.
-        let record = records.text();
-        let text = |i: usize| {
-            record.get(i).ok_or_else(|| FitError::NotUtf8 {
-                line,
-                what: format!("the {} field", names[i]),
-            })
+        // Only the fields used need be UTF-8. A field that is not is
+        // known by its index, so the row's error is built once, off the
+        // way of the rows that are read.
+        let record = match input {
+            Some(input) => records.text_in(input),
+            None => records.text(),
         };
-        let field = |i: Option<usize>| -> Result<Option<&str>, FitError> {
+        let text = |i: usize| record.get(i).ok_or(i);
+        let field = |i: Option<usize>| -> Result<Option<&str>, usize> {
             Ok(i.map(text).transpose()?.filter(|s| !s.is_empty()))
         };
-        sink.push(
-            Fields {
+        let fields = (|| {
+            Ok::<_, usize>(Fields {
                 line,
                 id: field(*id)?,
                 time: text(*time)?,
@@ -450,9 +461,13 @@ fn read_rows(
                 from: field(*from)?,
                 event_id: field(*event_id)?,
                 source: field(*source)?,
-            },
-            rows,
-        )?;
+            })
+        })()
+        .map_err(|i| FitError::NotUtf8 {
+            line,
+            what: format!("the {} field", names[i]),
+        })?;
+        sink.push(fields, rows)?;
     }
     Ok(())
 }
@@ -625,8 +640,18 @@ mod tests {
     #[test]
     fn halves_read_what_one_pass_reads() {
         // A blank line after each row, too: blank lines take no room.
-        for (line_end, lines) in [("\n", 1), ("\r\n", 1), ("\n\n", 2), ("\r\n\r\n", 2)] {
-            let text = long_history(60_000, line_end);
+        // Fields padded with spaces and tabs, and labels not all ASCII,
+        // which the halves slice from the text as it is.
+        let padded = |text: String| text.replace(',', " ,\t").replace("test", "tést");
+        let cases = [("\n", 1), ("\r\n", 1), ("\n\n", 2), ("\r\n\r\n", 2)]
+            .into_iter()
+            .flat_map(|(end, lines)| {
+                [
+                    (long_history(60_000, end), lines, end),
+                    (padded(long_history(60_000, end)), lines, end),
+                ]
+            });
+        for (text, lines, line_end) in cases {
             let [halves, one_pass] = both_ways(&text, &ReadOptions::default());
             let (halves, one_pass) = (halves.unwrap(), one_pass.unwrap());
             // Compared part by part: a whole history is too long a message.

@@ -114,6 +114,10 @@ pub(super) struct Records<R> {
     /// The input may hold a quote: each record's are then checked (see
     /// [`Quoting`]).
     quotes: bool,
+    /// Bytes of the input consumed so far.
+    consumed: usize,
+    /// Where in the input the last record begins, after blank lines.
+    record_start: usize,
 }
 
 impl<R: BufRead> Records<R> {
@@ -129,6 +133,8 @@ impl<R: BufRead> Records<R> {
             line,
             after_return: false,
             quotes: true,
+            consumed: 0,
+            record_start: 0,
         }
     }
 
@@ -174,6 +180,7 @@ impl<R: BufRead> Records<R> {
                     .count();
                 record = &consumed[blank..];
                 if blank < read {
+                    self.record_start = self.consumed + blank;
                     start = Some(match self.breaks {
                         Breaks::Feeds => {
                             line + consumed[..blank].iter().filter(|&&b| b == b'\n').count() as u64
@@ -199,6 +206,7 @@ impl<R: BufRead> Records<R> {
                 quoting = quoting.and_then(|q| q.after(record));
             }
             self.input.consume(read);
+            self.consumed += read;
             written += wrote;
             ended += ends;
             match result {
@@ -247,6 +255,21 @@ impl<R: BufRead> Records<R> {
             ends,
             bytes: &self.bytes,
             all: std::str::from_utf8(all).ok(),
+            in_input: false,
+        }
+    }
+
+    /// The last record's fields as slices of `input`, the text these
+    /// records read, which holds no quote: each field is then the bytes
+    /// between two commas, and none is checked as UTF-8 again.
+    #[inline]
+    pub(super) fn text_in<'t>(&'t self, input: &'t str) -> RecordText<'t> {
+        debug_assert!(!self.quotes, "only a text without quotes is sliced");
+        RecordText {
+            ends: &self.ends[..self.fields],
+            bytes: &self.bytes,
+            all: input.get(self.record_start..),
+            in_input: true,
         }
     }
 }
@@ -341,8 +364,12 @@ impl Quoting {
 pub(super) struct RecordText<'a> {
     ends: &'a [usize],
     bytes: &'a [u8],
-    /// All fields, when they are UTF-8 together.
+    /// All fields, when they are UTF-8 together; or, `in_input`, the
+    /// input from the record's first byte on.
     all: Option<&'a str>,
+    /// The fields are read from the input, each after a comma per field
+    /// before it.
+    in_input: bool,
 }
 
 impl<'a> RecordText<'a> {
@@ -351,6 +378,11 @@ impl<'a> RecordText<'a> {
     pub(super) fn get(&self, i: usize) -> Option<&'a str> {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         let range = start..self.ends[i];
+        if self.in_input {
+            let text = self.all?.get(range.start + i..range.end + i)?;
+            debug_assert_eq!(text.as_bytes(), &self.bytes[range]);
+            return Some(text.trim_ascii());
+        }
         // A field of a valid text can still split a character in two: then
         // the slice is refused and the field alone is checked (and fails).
         let text = match self.all.and_then(|all| all.get(range.clone())) {
