@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
+
 use super::FitError;
 use super::read::{EventConflict, FROM_COLUMN, Layout, Observation, Observed, ReadOptions};
 use super::time::{TimeError, TimeKind, parse_time};
@@ -538,16 +540,17 @@ impl<'a> Sink<'a> {
 
     /// What was read, with `rows`, the rows pushed.
     pub(super) fn finish(self, rows: Vec<Observation>) -> Result<Observed, FitError> {
-        self.finish_parts(rows, None)
+        self.finish_parts(rows, Vec::new())
     }
 
-    /// [`Sink::finish`] for the rows of this sink followed, from index
-    /// `start`, by those of a sink it took in, to be renumbered as
-    /// `later` says. The two parts are renumbered side by side.
+    /// [`Sink::finish`] for the rows of this sink followed by those of the
+    /// sinks it took in: each `(start, renumbering)` in `later` says from
+    /// which index on a sink's rows are and how they are renumbered. The
+    /// parts are renumbered side by side.
     pub(super) fn finish_parts(
         mut self,
         mut rows: Vec<Observation>,
-        later: Option<(usize, Renumbering)>,
+        later: Vec<(usize, Renumbering)>,
     ) -> Result<Observed, FitError> {
         let layout = self.layout.take().ok_or(FitError::Empty)?;
         let Some(time_kind) = self.time_kind else {
@@ -577,19 +580,31 @@ impl<'a> Sink<'a> {
                 .collect();
             rank = Some(ranks);
         }
-        let start = later.as_ref().map_or(rows.len(), |(start, _)| *start);
-        let (head, tail) = rows.split_at_mut(start);
-        let tail_states = later.as_ref().map(|(_, later)| match &rank {
-            Some(rank) => later.states.iter().map(|&s| rank[s as usize]).collect(),
-            None => later.states.clone(),
-        });
-        let tail_versions = later
-            .as_ref()
-            .and_then(|(_, later)| later.versions.as_deref());
-        rayon::join(
-            || renumber(head, rank.as_deref(), None),
-            || renumber(tail, tail_states.as_deref(), tail_versions),
-        );
+        // The first part only by rank; each later one into the first's
+        // numbers, then by rank.
+        let mut parts = Vec::with_capacity(later.len() + 1);
+        let (mut rest, mut taken) = (rows.as_mut_slice(), 0);
+        for (start, _) in &later {
+            let (part, after) = rest.split_at_mut(start - taken);
+            parts.push(part);
+            (rest, taken) = (after, *start);
+        }
+        parts.push(rest);
+        let ranked = |states: &[u32]| match &rank {
+            Some(rank) => states.iter().map(|&s| rank[s as usize]).collect(),
+            None => states.to_vec(),
+        };
+        parts
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(k, part)| match k {
+                0 => renumber(part, rank.as_deref(), None),
+                _ => {
+                    let renumbering = &later[k - 1].1;
+                    let states = ranked(&renumbering.states);
+                    renumber(part, Some(&states), renumbering.versions.as_deref());
+                }
+            });
         if layout.id.is_none() {
             self.versions.push("sequence".to_string());
         }

@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 
-use rayon::iter::ParallelExtend;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::intern::{Fields, Rows, Sink, UNFILLED};
@@ -135,7 +135,7 @@ pub fn read(input: impl Read, options: &ReadOptions) -> Result<Observed, FitErro
         .is_some_and(|bytes| bytes <= WHOLE_BYTES);
     match options.format {
         Format::Csv if whole => {
-            read_csv_in_halves(&read_whole(input, options.expected_bytes)?, options)
+            read_csv_in_parts(&read_whole(input, options.expected_bytes)?, options)
         }
         Format::Csv => read_csv(BufReader::new(input), Breaks::Scan, options),
         Format::JsonLines => {
@@ -147,8 +147,8 @@ pub fn read(input: impl Read, options: &ReadOptions) -> Result<Observed, FitErro
     }
 }
 
-/// CSV texts from this size on are split between two threads (see
-/// [`read_csv_in_halves`]).
+/// CSV texts from this size on are read in parts side by side (see
+/// [`read_csv_in_parts`]).
 const SPLIT_BYTES: u64 = 1 << 20;
 /// CSV inputs of a known size up to this are read whole; larger ones, and
 /// inputs of unknown size, stream.
@@ -180,95 +180,146 @@ fn breaks_of(lone_returns: u64) -> Breaks {
     }
 }
 
-/// Reads CSV text in two halves at once, split at a line break near the
-/// middle, when that gives what one pass would: no field is quoted (a
+/// Reads CSV text in parts side by side, each split from the next at a
+/// line break, when that gives what one pass would: no field is quoted (a
 /// quoted field may hold a line break) and no column holds event ids (a
-/// repeat is dropped only after the first, in file order). The second
-/// half's rows are numbered on from the first's, and its versions and
-/// states are renumbered into the first's. A problem in the first half is
-/// the file's first problem; one anywhere else, or halves that disagree
-/// (two kinds of time), send the whole text through one pass, so that every
-/// message is the one a single pass gives.
+/// repeat is dropped only after the first, in file order). Each part's
+/// rows are numbered on from the lines before it, and its versions and
+/// states are renumbered into the first part's. A problem in the first
+/// part is the file's first problem; one anywhere else, or parts that
+/// disagree (two kinds of time), send the whole text through one pass, so
+/// that every message is the one a single pass gives.
 ///
-/// Both halves write into one table, each into its own part: a half has no
-/// more rows than lines that are not blank (less the header). The table is filled first (in parallel), so that the halves
-/// need no vectors of their own to be copied into one.
-fn read_csv_in_halves(bytes: &[u8], options: &ReadOptions) -> Result<Observed, FitError> {
+/// There are many more parts than threads: a thread slowed by other work
+/// on the machine takes fewer of them, and the others take the rest.
+///
+/// All parts write into one table, each into its own stretch: a part has
+/// no more rows than lines that are not blank (less the header). The table
+/// is filled first (in parallel), so that the parts need no vectors of
+/// their own to be copied into one.
+fn read_csv_in_parts(bytes: &[u8], options: &ReadOptions) -> Result<Observed, FitError> {
     let read_once = |breaks| read_csv(bytes, breaks, options);
     let one_pass = || read_once(breaks_of(LineBreaks::in_text(bytes).lone_returns));
     if (bytes.len() as u64) < SPLIT_BYTES || bytes.contains(&b'"') {
         return one_pass();
     }
-    let header_end = bytes.iter().position(|&b| b == b'\n');
-    let split = (bytes.len() / 2..bytes.len())
-        .find(|&i| bytes[i] == b'\n')
-        .map(|i| i + 1);
-    let (Some(header_end), Some(split)) = (header_end, split) else {
+    let Some(header_end) = bytes.iter().position(|&b| b == b'\n') else {
         return one_pass();
     };
-    let (head, tail) = bytes.split_at(split);
-    // A byte-order mark is dropped at the start of the text only.
-    if split <= header_end + 1 || tail.is_empty() || tail.starts_with(BYTE_ORDER_MARK) {
+    let parts = split_at_lines(bytes, (bytes.len() / PART_BYTES).clamp(2, MAX_PARTS));
+    // The header is in the first part; a byte-order mark is dropped at the
+    // start of the text only.
+    if parts.len() < 2
+        || parts[0].len() <= header_end + 1
+        || parts[1..].iter().any(|p| p.starts_with(BYTE_ORDER_MARK))
+    {
         return one_pass();
     }
-    // Each half is UTF-8 (then its fields are sliced from it as they are),
+    // Each part is UTF-8 (then its fields are sliced from it as they are),
     // or one pass says where it is not.
-    fn look(half: &[u8]) -> (LineBreaks, Option<&str>) {
-        (LineBreaks::in_text(half), std::str::from_utf8(half).ok())
+    fn look(part: &[u8]) -> (LineBreaks, Option<&str>) {
+        (LineBreaks::in_text(part), std::str::from_utf8(part).ok())
     }
-    let ((head_lines, head_text), (tail_lines, tail_text)) =
-        rayon::join(|| look(head), || look(tail));
-    let (Some(head_text), Some(tail_text)) = (head_text, tail_text) else {
+    let looks: Vec<(LineBreaks, Option<&str>)> = parts.par_iter().map(|p| look(p)).collect();
+    let Some(texts) = looks
+        .iter()
+        .map(|(_, text)| *text)
+        .collect::<Option<Vec<&str>>>()
+    else {
         return one_pass();
     };
-    let breaks = breaks_of(head_lines.lone_returns + tail_lines.lone_returns);
-    // Blank lines all through the first half (after a byte-order mark,
-    // which counts as a line's start): the header is in the second.
+    let breaks = breaks_of(looks.iter().map(|(lines, _)| lines.lone_returns).sum());
+    // Blank lines all through the first part (after a byte-order mark,
+    // which counts as a line's start): the header is in a later one.
     let blank = |bytes: &[u8]| bytes.iter().all(|&b| b == b'\n' || b == b'\r');
+    let head_lines = looks[0].0;
     if head_lines.line_starts == 0
-        || (head_lines.line_starts == 1 && head.strip_prefix(BYTE_ORDER_MARK).is_some_and(blank))
+        || (head_lines.line_starts == 1
+            && parts[0].strip_prefix(BYTE_ORDER_MARK).is_some_and(blank))
     {
         return read_once(breaks);
     }
-    let mut records = Records::new(head, 1, breaks).without_quotes();
-    let (layout, fields) = read_header(&mut records, options)?;
+    let mut head = Records::new(parts[0], 1, breaks).without_quotes();
+    let (layout, fields) = read_header(&mut head, options)?;
     if layout.event_id {
         return read_once(breaks);
     }
-    let offset = head_lines.total();
     // The header is a line of its own; blank lines need no slot.
-    let head_slots = head_lines.line_starts as usize - 1;
+    let slots: Vec<usize> = looks
+        .iter()
+        .enumerate()
+        .map(|(i, (lines, _))| lines.line_starts as usize - usize::from(i == 0))
+        .collect();
     let mut table = Vec::new();
-    table.par_extend(rayon::iter::repeat_n(
-        UNFILLED,
-        head_slots + tail_lines.line_starts as usize,
-    ));
-    let (head_table, tail_table) = table.split_at_mut(head_slots);
-    let half = |records: &mut Records<&[u8]>, text: &str, mut rows: Rows| {
-        let mut sink = Sink::new(options)?;
-        sink.set_layout(layout.clone());
-        read_rows(records, Some(text), &fields, &mut sink, &mut rows)?;
-        Ok::<_, FitError>((sink, rows.filled()))
-    };
-    let (first, second) = rayon::join(
-        || half(&mut records, head_text, Rows::into_slots(head_table)),
-        || {
-            let mut records = Records::new(tail, offset + 1, breaks).without_quotes();
-            half(&mut records, tail_text, Rows::into_slots(tail_table))
-        },
-    );
-    let (mut sink, head_rows) = first?;
-    let (Some(head_rows), Ok((later, Some(tail_rows)))) = (head_rows, second) else {
-        return read_once(breaks);
-    };
-    let Some(renumbering) = sink.merge(later) else {
-        return read_once(breaks);
-    };
-    if head_rows < head_slots {
-        table.copy_within(head_slots..head_slots + tail_rows, head_rows);
+    table.par_extend(rayon::iter::repeat_n(UNFILLED, slots.iter().sum()));
+    // Each part's records, from the line it begins on, and its stretch.
+    let mut jobs = Vec::with_capacity(parts.len());
+    let (mut rest, mut line) = (table.as_mut_slice(), 1);
+    let mut head = Some(head);
+    for ((part, (lines, _)), &slots) in parts.iter().zip(&looks).zip(&slots) {
+        let records = head
+            .take()
+            .unwrap_or_else(|| Records::new(*part, line, breaks).without_quotes());
+        let (stretch, after) = rest.split_at_mut(slots);
+        jobs.push((records, stretch));
+        (rest, line) = (after, line + lines.total());
     }
-    table.truncate(head_rows + tail_rows);
-    sink.finish_parts(table, Some((head_rows, renumbering)))
+    let read_part =
+        |((mut records, stretch), text): ((Records<&[u8]>, &mut [Observation]), &str)| {
+            let mut sink = Sink::new(options)?;
+            sink.set_layout(layout.clone());
+            let mut rows = Rows::into_slots(stretch);
+            read_rows(&mut records, Some(text), &fields, &mut sink, &mut rows)?;
+            Ok::<_, FitError>((sink, rows.filled()))
+        };
+    let mut read: Vec<Result<(Sink, Option<usize>), FitError>> =
+        jobs.into_par_iter().zip(texts).map(read_part).collect();
+    let later = read.split_off(1);
+    let (mut sink, Some(head_rows)) = read.pop().expect("a first part")? else {
+        return read_once(breaks);
+    };
+    // Each later part's rows are moved up to follow the rows before them.
+    let (mut filled, mut slot) = (head_rows, slots[0]);
+    let mut renumberings = Vec::with_capacity(later.len());
+    for (part, &slots) in later.into_iter().zip(&slots[1..]) {
+        let Ok((part_sink, Some(rows))) = part else {
+            return read_once(breaks);
+        };
+        let Some(renumbering) = sink.merge(part_sink) else {
+            return read_once(breaks);
+        };
+        if filled < slot {
+            table.copy_within(slot..slot + rows, filled);
+        }
+        renumberings.push((filled, renumbering));
+        (filled, slot) = (filled + rows, slot + slots);
+    }
+    table.truncate(filled);
+    sink.finish_parts(table, renumberings)
+}
+
+/// Parts of at least this many bytes (see [`read_csv_in_parts`]).
+const PART_BYTES: usize = 1 << 19;
+/// The most parts a text is read in.
+const MAX_PARTS: usize = 64;
+
+/// `bytes` in about `parts` parts of about the same size, each but the
+/// last ending just after a line feed.
+fn split_at_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut split = Vec::with_capacity(parts);
+    let mut start = 0;
+    for k in 1..parts {
+        let target = (bytes.len() / parts * k).max(start);
+        match bytes[target..].iter().position(|&b| b == b'\n') {
+            Some(i) if target + i + 1 < bytes.len() => {
+                split.push(&bytes[start..target + i + 1]);
+                start = target + i + 1;
+            }
+            _ => break,
+        }
+    }
+    split.push(&bytes[start..]);
+    split
 }
 
 /// What a UTF-8 text may begin with; csv-core drops it.
@@ -569,7 +620,7 @@ mod tests {
         read(text.as_bytes(), &ReadOptions::default())
     }
 
-    /// A history of over a mebibyte, so that it is read in halves: `rows`
+    /// A history of over a mebibyte, so that it is read in parts: `rows`
     /// events of 40 versions moving among five states, one an hour each.
     fn long_history(rows: usize, line_end: &str) -> String {
         let mut text = format!("version_id,timestamp,to_state,source{line_end}");
@@ -586,10 +637,10 @@ mod tests {
         text
     }
 
-    /// What reading `text` in halves gives, and what one pass gives
+    /// What reading `text` in parts gives, and what one pass gives
     /// (streamed, as an input of unknown size is read).
     fn both_ways(text: &str, options: &ReadOptions) -> [Result<Observed, FitError>; 2] {
-        let halves = ReadOptions {
+        let parts = ReadOptions {
             expected_bytes: Some(text.len() as u64),
             ..options.clone()
         };
@@ -598,7 +649,7 @@ mod tests {
             ..options.clone()
         };
         [
-            read(text.as_bytes(), &halves),
+            read(text.as_bytes(), &parts),
             read(text.as_bytes(), &streamed),
         ]
     }
@@ -638,10 +689,27 @@ mod tests {
     }
 
     #[test]
-    fn halves_read_what_one_pass_reads() {
+    fn parts_end_after_a_line_feed_and_make_up_the_text() {
+        let text = "ab\ncd\n\nefgh\nij".repeat(50);
+        for parts in 1..40 {
+            let split = split_at_lines(text.as_bytes(), parts);
+            assert_eq!(split.concat(), text.as_bytes(), "{parts}");
+            assert!(split.len() <= parts && split.iter().all(|p| !p.is_empty()));
+            assert!(split[..split.len() - 1].iter().all(|p| p.ends_with(b"\n")));
+        }
+        assert_eq!(split_at_lines(b"no line feed", 4), [b"no line feed"]);
+        assert_eq!(split_at_lines(b"a\n", 4), [b"a\n"]);
+        assert_eq!(
+            split_at_lines(b"a\nb\nc\nd\n", 2),
+            [&b"a\nb\nc\n"[..], b"d\n"]
+        );
+    }
+
+    #[test]
+    fn parts_read_what_one_pass_reads() {
         // A blank line after each row, too: blank lines take no room.
         // Fields padded with spaces and tabs, and labels not all ASCII,
-        // which the halves slice from the text as it is.
+        // which the parts slice from the text as it is.
         let padded = |text: String| text.replace(',', " ,\t").replace("test", "tést");
         let cases = [("\n", 1), ("\r\n", 1), ("\n\n", 2), ("\r\n\r\n", 2)]
             .into_iter()
@@ -652,12 +720,12 @@ mod tests {
                 ]
             });
         for (text, lines, line_end) in cases {
-            let [halves, one_pass] = both_ways(&text, &ReadOptions::default());
-            let (halves, one_pass) = (halves.unwrap(), one_pass.unwrap());
+            let [parts, one_pass] = both_ways(&text, &ReadOptions::default());
+            let (parts, one_pass) = (parts.unwrap(), one_pass.unwrap());
             // Compared part by part: a whole history is too long a message.
-            assert_eq!(halves.states, one_pass.states);
-            assert_eq!(halves.versions, one_pass.versions);
-            let differs = halves
+            assert_eq!(parts.states, one_pass.states);
+            assert_eq!(parts.versions, one_pass.versions);
+            let differs = parts
                 .rows
                 .iter()
                 .zip(&one_pass.rows)
@@ -666,17 +734,17 @@ mod tests {
                 differs,
                 None,
                 "{line_end:?} {:?} {:?}",
-                differs.map(|i| halves.rows[i]),
+                differs.map(|i| parts.rows[i]),
                 differs.map(|i| one_pass.rows[i])
             );
-            assert!(halves == one_pass);
-            assert_eq!(halves.rows.len(), 60_000);
-            assert_eq!(halves.rows.last().unwrap().line, 1 + 60_000 * lines);
+            assert!(parts == one_pass);
+            assert_eq!(parts.rows.len(), 60_000);
+            assert_eq!(parts.rows.last().unwrap().line, 1 + 60_000 * lines);
         }
     }
 
     #[test]
-    fn a_problem_in_the_second_half_gets_the_message_of_one_pass() {
+    fn a_problem_in_a_later_part_gets_the_message_of_one_pass() {
         let text = long_history(60_000, "\n");
         let lines: Vec<&str> = text.lines().collect();
         let with_line = |number: usize, replacement: &str| {
@@ -710,14 +778,36 @@ mod tests {
                 known.clone(),
             ),
             (with_line(40_001, "model-1,1700000000000,,ci0"), known),
+            // In a part neither first nor last.
+            (
+                with_line(20_000, "model-1,1700000000000"),
+                ReadOptions::default(),
+            ),
         ];
+        assert!(text.len() > 3 * PART_BYTES);
         for (text, options) in cases {
-            let [halves, one_pass] = both_ways(&text, &options);
-            let (Err(halves), Err(one_pass)) = (halves, one_pass) else {
+            let [parts, one_pass] = both_ways(&text, &options);
+            let (Err(parts), Err(one_pass)) = (parts, one_pass) else {
                 panic!("both ways should fail");
             };
-            assert_eq!(halves, one_pass);
+            assert_eq!(parts, one_pass);
         }
+    }
+
+    #[test]
+    fn parts_with_two_kinds_of_time_get_the_message_of_one_pass() {
+        // Step numbers, then whole parts of timestamps: each part reads
+        // well alone, and joining them finds the mix.
+        let steps: String = (0..60_000).map(|k| format!("v{},{k},a\n", k % 3)).collect();
+        let stamps = "v1,2024-01-01T00:00:00Z,b\n".repeat(60_000);
+        let text = format!("id,time,state\n{steps}{stamps}");
+        assert!(text.len() > 4 * PART_BYTES);
+        let [parts, one_pass] = both_ways(&text, &ReadOptions::default());
+        let (Err(parts), Err(one_pass)) = (parts, one_pass) else {
+            panic!("both ways should fail");
+        };
+        assert!(matches!(one_pass, FitError::MixedTime { line: 60_002, .. }));
+        assert_eq!(parts, one_pass);
     }
 
     #[test]
@@ -908,10 +998,10 @@ mod tests {
                 "{mark}{}version_id,timestamp,to_state\n{rows}",
                 "\n".repeat(SPLIT_BYTES as usize)
             );
-            let [halves, one_pass] = both_ways(&text, &ReadOptions::default());
-            let (halves, one_pass) = (halves.unwrap(), one_pass.unwrap());
-            assert!(halves == one_pass);
-            assert_eq!(halves.rows[0].line, SPLIT_BYTES + 2);
+            let [parts, one_pass] = both_ways(&text, &ReadOptions::default());
+            let (parts, one_pass) = (parts.unwrap(), one_pass.unwrap());
+            assert!(parts == one_pass);
+            assert_eq!(parts.rows[0].line, SPLIT_BYTES + 2);
         }
     }
 
