@@ -169,7 +169,7 @@ impl Tally {
         for i in range.start.max(1)..range.end {
             let (previous, row) = (&rows[i - 1], &rows[i]);
             if previous.version == row.version {
-                tally.add(previous.state, row.state, row.time, row.line);
+                tally.add(previous.state, row.state, row.time, row.line());
             }
         }
         tally
@@ -268,10 +268,10 @@ fn jumps(
     let first = path[0];
     // An export that starts with a move (`from_state` given) shows the state
     // the version was in before: that move happened and is counted.
-    match first.from {
+    match first.from() {
         Some(from) if from != first.state => {
             counts.start(from);
-            tally.add(from, first.state, first.time, first.line);
+            tally.add(from, first.state, first.time, first.line());
         }
         _ => counts.start(first.state),
     }
@@ -281,7 +281,7 @@ fn jumps(
             counts.repeats += 1;
             continue;
         }
-        tally.add(state, row.state, row.time, row.line);
+        tally.add(state, row.state, row.time, row.line());
         if let Some(holding) = &mut counts.holding {
             holding[state as usize]
                 .completed
@@ -326,7 +326,7 @@ fn sampled(
         }
         let next = path[at].state;
         counts.collapsed += changes - u64::from(next != state);
-        tally.add(state, next, boundary, path[at].line);
+        tally.add(state, next, boundary, path[at].line());
         state = next;
     }
 }
@@ -460,19 +460,21 @@ mod tests {
         // Versions of uneven lengths, so paths cross the parts' borders.
         let (n, split) = (4, Some(400_000));
         let rows: Vec<Observation> = (0..3 * PARALLEL_STEPS as u32)
-            .map(|k| Observation {
-                version: k / 100_003,
-                time: i64::from(k),
-                state: ((u64::from(k) * u64::from(k) + u64::from(k / 7)) % 4) as u32,
-                from: None,
-                line: u64::from(k) + 2,
+            .map(|k| {
+                Observation::new(
+                    k / 100_003,
+                    i64::from(k),
+                    ((u64::from(k) * u64::from(k) + u64::from(k / 7)) % 4) as u32,
+                    None,
+                    u64::from(k) + 2,
+                )
             })
             .collect();
         let parts = Tally::rows(&rows, 0..rows.len(), n, split);
         let mut one = Tally::new(n, split);
         for pair in rows.windows(2) {
             if pair[0].version == pair[1].version {
-                one.add(pair[0].state, pair[1].state, pair[1].time, pair[1].line);
+                one.add(pair[0].state, pair[1].state, pair[1].time, pair[1].line());
             }
         }
         assert_eq!(parts.steps, one.steps);

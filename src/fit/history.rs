@@ -179,7 +179,7 @@ impl History {
             used[row.state as usize] = true;
         }
         for path in self.paths.iter().filter(|_| origins) {
-            if let Some(from) = self.rows[path.start].from {
+            if let Some(from) = self.rows[path.start].from() {
                 used[from as usize] = true;
             }
         }
@@ -198,7 +198,7 @@ impl History {
         for row in &mut self.rows {
             row.state = index[row.state as usize].expect("a row's state is used");
             // Only a first row's `from_state` is read from here on.
-            row.from = row.from.and_then(|from| index[from as usize]);
+            row.set_from(row.from().and_then(|from| index[from as usize]));
         }
     }
 
@@ -349,7 +349,7 @@ fn in_order_part(
             return None;
         } else {
             part.simultaneous.0 += 1;
-            part.simultaneous.1.get_or_insert(row.line);
+            part.simultaneous.1.get_or_insert(row.line());
         }
         if previous.version == row.version {
             check_from(&row, &previous, &mut part.mismatches, versions, states);
@@ -368,13 +368,13 @@ fn check_from(
     versions: &[String],
     states: &[String],
 ) {
-    if let Some(from) = row.from
+    if let Some(from) = row.from()
         && from != previous.state
     {
         mismatches.0 += 1;
         if mismatches.1.len() < MISMATCH_EXAMPLES {
             mismatches.1.push(Mismatch {
-                line: row.line,
+                line: row.line(),
                 version: versions[row.version as usize].clone(),
                 declared: states[from as usize].clone(),
                 previous: states[previous.state as usize].clone(),
@@ -416,8 +416,8 @@ fn drop_repeated(
             if (previous.version, previous.time) == (row.version, row.time) {
                 cleaning.simultaneous += 1;
                 // Rows may have been sorted: the first in the file.
-                let first = cleaning.first_simultaneous_line.get_or_insert(row.line);
-                *first = (*first).min(row.line);
+                let first = cleaning.first_simultaneous_line.get_or_insert(row.line());
+                *first = (*first).min(row.line());
             }
             if previous.version == row.version {
                 check_from(&row, &previous, &mut mismatches, versions, states);
@@ -511,12 +511,14 @@ pub(super) mod tests {
         let versions: Vec<String> = (0..8).map(|v| format!("v{v}")).collect();
         let states: Vec<String> = (0..3).map(|s| format!("s{s}")).collect();
         let rows: Vec<Observation> = (0..PARALLEL_ROWS as u32 + 5002)
-            .map(|k| Observation {
-                version: k / 10_000,
-                time: i64::from(k / 2),
-                state: k % 3,
-                from: (k % 7 == 0).then_some(k % 2),
-                line: u64::from(k) + 2,
+            .map(|k| {
+                Observation::new(
+                    k / 10_000,
+                    i64::from(k / 2),
+                    k % 3,
+                    (k % 7 == 0).then_some(k % 2),
+                    u64::from(k) + 2,
+                )
             })
             .collect();
         let clean = in_order(&rows, &versions, &states).unwrap();
@@ -561,7 +563,7 @@ pub(super) mod tests {
     #[test]
     fn equal_times_keep_the_file_order() {
         let h = history("version_id,timestamp,to_state\nv,1,b\nv,1,a\n", None);
-        assert_eq!(h.rows[0].line, 2);
+        assert_eq!(h.rows[0].line(), 2);
         assert_eq!(
             (h.cleaning.simultaneous, h.cleaning.first_simultaneous_line),
             (1, Some(3))

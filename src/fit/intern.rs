@@ -169,15 +169,6 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// A row in a slot not yet filled.
-pub(super) const UNFILLED: Observation = Observation {
-    version: 0,
-    time: 0,
-    state: 0,
-    from: None,
-    line: 0,
-};
-
 /// Interns rows as they are read.
 pub(super) struct Sink<'a> {
     options: &'a ReadOptions<'a>,
@@ -279,6 +270,9 @@ impl<'a> Sink<'a> {
             .layout
             .as_ref()
             .expect("the layout is resolved before the rows");
+        if fields.line > Observation::MAX_LINE {
+            return Err(too_long(fields.line));
+        }
         if let Some(event_id) = fields.event_id
             && let Some(first) = self.event_ids.get(event_id)
         {
@@ -344,13 +338,7 @@ impl<'a> Sink<'a> {
         if let Some(source) = fields.source {
             *self.sources.entry(source.to_string()).or_default() += 1;
         }
-        rows.push(Observation {
-            version,
-            time,
-            state,
-            from,
-            line: fields.line,
-        });
+        rows.push(Observation::new(version, time, state, from, fields.line));
         Ok(())
     }
 
@@ -650,11 +638,24 @@ fn renumber(rows: &mut [Observation], states: Option<&[u32]>, versions: Option<&
     for row in rows {
         if let Some(states) = states {
             row.state = states[row.state as usize];
-            row.from = row.from.map(|f| states[f as usize]);
+            row.set_from(row.from().map(|f| states[f as usize]));
         }
         if let Some(versions) = versions {
             row.version = versions[row.version as usize];
         }
+    }
+}
+
+/// The error for a row past the last line a history may have.
+#[cold]
+fn too_long(line: u64) -> FitError {
+    FitError::Malformed {
+        line,
+        reason: format!(
+            "a history may have at most {} lines, and this row is past them",
+            Observation::MAX_LINE
+        ),
+        help: "split the history into files of fewer lines, or drop its blank lines",
     }
 }
 
@@ -672,7 +673,42 @@ fn check_state_name(name: &str, line: u64) -> Result<(), FitError> {
 
 #[cfg(test)]
 mod tests {
-    use super::packed;
+    use super::*;
+
+    #[test]
+    fn lines_are_counted_to_the_most_a_row_holds() {
+        let options = ReadOptions::default();
+        let mut sink = Sink::new(&options).unwrap();
+        sink.set_layout(Layout {
+            id: None,
+            time: "step".to_string(),
+            state: "state".to_string(),
+            from: false,
+            event_id: false,
+            source: false,
+        });
+        let mut rows = Rows::reserved(&options);
+        let fields = |line| Fields {
+            line,
+            id: None,
+            time: "1",
+            state: "a",
+            from: None,
+            event_id: None,
+            source: None,
+        };
+        sink.push(fields(Observation::MAX_LINE), &mut rows).unwrap();
+        assert_eq!(rows.into_vec()[0].line(), u64::from(u32::MAX));
+        let mut rows = Rows::reserved(&options);
+        let error = sink
+            .push(fields(Observation::MAX_LINE + 1), &mut rows)
+            .unwrap_err();
+        assert!(
+            matches!(error, FitError::Malformed { line, .. } if line == 1 << 32),
+            "{error:?}"
+        );
+        assert_eq!(rows.filled(), Some(0));
+    }
 
     #[test]
     fn packed_keys_hold_the_bytes_then_zeros_then_the_length() {

@@ -20,11 +20,12 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
+use std::num::NonZeroU32;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::intern::{Fields, Rows, Sink, UNFILLED};
+use super::intern::{Fields, Rows, Sink};
 use super::records::{Breaks, LineBreaks, Records};
 use super::{CSV_ROW_HELP, FitError, JSON_LINE_HELP, READ_HELP};
 
@@ -71,20 +72,65 @@ pub struct ReadOptions<'a> {
     pub expected_bytes: Option<u64>,
 }
 
-/// One row, interned.
+/// One row, interned, in 24 bytes: every step after reading goes through
+/// the rows, so their size is the time those steps take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Observation {
     /// Index into [`Observed::versions`].
     pub version: u32,
-    /// Epoch milliseconds or step number (see [`TimeKind`]).
-    pub time: i64,
     /// Index into [`Observed::states`]: the state after the event.
     pub state: u32,
-    /// The state before the event, when the export says.
-    pub from: Option<u32>,
-    /// Line in the file, for messages.
-    pub line: u64,
+    /// One more than the state before the event, when the export says
+    /// (see [`Observation::from`]).
+    from: Option<NonZeroU32>,
+    /// Line in the file (see [`Observation::line`]).
+    line: u32,
+    /// Epoch milliseconds or step number (see [`TimeKind`]).
+    pub time: i64,
 }
+
+impl Observation {
+    /// The most lines a history may have: line numbers are kept in 32 bits.
+    pub const MAX_LINE: u64 = u32::MAX as u64;
+
+    /// A row on `line` (at most [`Observation::MAX_LINE`]) of `version`,
+    /// in `state` from `time` on, having left `from` when the export says.
+    pub fn new(version: u32, time: i64, state: u32, from: Option<u32>, line: u64) -> Self {
+        Self {
+            version,
+            state,
+            from: from.map(|f| NonZeroU32::new(f + 1).expect("a state index below u32::MAX")),
+            line: u32::try_from(line).expect("a line number checked against MAX_LINE"),
+            time,
+        }
+    }
+
+    /// The state before the event, when the export says.
+    pub fn from(&self) -> Option<u32> {
+        self.from.map(|f| f.get() - 1)
+    }
+
+    /// Gives the row another `from_state`.
+    pub fn set_from(&mut self, from: Option<u32>) {
+        self.from = from.map(|f| NonZeroU32::new(f + 1).expect("a state index below u32::MAX"));
+    }
+
+    /// The line in the file, for messages.
+    pub fn line(&self) -> u64 {
+        u64::from(self.line)
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Observation>() == 24);
+
+/// A row in a slot not yet filled.
+const UNFILLED: Observation = Observation {
+    version: 0,
+    state: 0,
+    from: None,
+    line: 0,
+    time: 0,
+};
 
 /// Everything read from a history file.
 #[derive(Debug, Clone, PartialEq)]
@@ -683,7 +729,7 @@ mod tests {
             );
             let text = ["step,state", "", "1,a", "", "", "2,b", "3,c"].join(end);
             let rows = read_csv_text(&text).unwrap().rows;
-            let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+            let lines: Vec<u64> = rows.iter().map(Observation::line).collect();
             assert_eq!(lines, [3, 6, 7], "{end:?}");
         }
     }
@@ -739,7 +785,7 @@ mod tests {
             );
             assert!(parts == one_pass);
             assert_eq!(parts.rows.len(), 60_000);
-            assert_eq!(parts.rows.last().unwrap().line, 1 + 60_000 * lines);
+            assert_eq!(parts.rows.last().unwrap().line(), 1 + 60_000 * lines);
         }
     }
 
@@ -935,7 +981,7 @@ mod tests {
         };
         let observed = read(text.as_bytes(), &options).unwrap();
         assert_eq!(observed.versions, ["7"]);
-        assert_eq!(observed.rows[1].line, 3);
+        assert_eq!(observed.rows[1].line(), 3);
         assert_eq!(observed.sources["argo"], 1);
         let broken = read("{\"version_id\": 7,\n".as_bytes(), &options).unwrap_err();
         assert!(matches!(broken, FitError::Malformed { line: 1, .. }));
@@ -985,7 +1031,7 @@ mod tests {
             format!("{header}v1,1,a,\"two\nlines, \"\"quoted\"\"\"\nv1,2,\"b\",\"\"\n{rest}");
         let observed = read_csv_text(&text).unwrap();
         assert_eq!(observed.rows.len(), 102);
-        assert_eq!(observed.rows[1].line, 4);
+        assert_eq!(observed.rows[1].line(), 4);
     }
 
     #[test]
@@ -1001,7 +1047,7 @@ mod tests {
             let [parts, one_pass] = both_ways(&text, &ReadOptions::default());
             let (parts, one_pass) = (parts.unwrap(), one_pass.unwrap());
             assert!(parts == one_pass);
-            assert_eq!(parts.rows[0].line, SPLIT_BYTES + 2);
+            assert_eq!(parts.rows[0].line(), SPLIT_BYTES + 2);
         }
     }
 
