@@ -8,6 +8,7 @@
 //! without hashing their text.
 
 use std::collections::{BTreeMap, HashMap};
+use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
@@ -108,10 +109,10 @@ const MAX_RESERVED_ROWS: u64 = 1 << 26;
 pub(super) enum Rows<'a> {
     /// A vector of its own.
     Owned(Vec<Observation>),
-    /// Its part of a table that two sinks share, filled from the start;
-    /// `full` when a row found no slot left.
+    /// Its stretch of the room of a vector that sinks share, written
+    /// from the start; `full` when a row found no slot left.
     Part {
-        slots: &'a mut [Observation],
+        slots: &'a mut [MaybeUninit<Observation>],
         filled: usize,
         full: bool,
     },
@@ -127,7 +128,7 @@ impl<'a> Rows<'a> {
     }
 
     /// Rows put in `slots`, from the first.
-    pub(super) fn into_slots(slots: &'a mut [Observation]) -> Self {
+    pub(super) fn into_slots(slots: &'a mut [MaybeUninit<Observation>]) -> Self {
         Self::Part {
             slots,
             filled: 0,
@@ -160,7 +161,7 @@ impl<'a> Rows<'a> {
                 full,
             } => match slots.get_mut(*filled) {
                 Some(slot) => {
-                    *slot = row;
+                    slot.write(row);
                     *filled += 1;
                 }
                 None => *full = true,

@@ -20,6 +20,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
+use std::mem::MaybeUninit;
 use std::num::NonZeroU32;
 
 use rayon::prelude::*;
@@ -122,15 +123,6 @@ impl Observation {
 }
 
 const _: () = assert!(std::mem::size_of::<Observation>() == 24);
-
-/// A row in a slot not yet filled.
-const UNFILLED: Observation = Observation {
-    version: 0,
-    state: 0,
-    from: None,
-    line: 0,
-    time: 0,
-};
 
 /// Everything read from a history file.
 #[derive(Debug, Clone, PartialEq)]
@@ -239,10 +231,10 @@ fn breaks_of(lone_returns: u64) -> Breaks {
 /// There are many more parts than threads: a thread slowed by other work
 /// on the machine takes fewer of them, and the others take the rest.
 ///
-/// All parts write into one table, each into its own stretch: a part has
-/// no more rows than lines that are not blank (less the header). The table
-/// is filled first (in parallel), so that the parts need no vectors of
-/// their own to be copied into one.
+/// All parts write into the room of one vector, each into its own
+/// stretch: a part has no more rows than lines that are not blank (less
+/// the header). So the parts need no vectors of their own to be copied
+/// into one, and the room is not filled before they write in it.
 fn read_csv_in_parts(bytes: &[u8], options: &ReadOptions) -> Result<Observed, FitError> {
     let read_once = |breaks| read_csv(bytes, breaks, options);
     let one_pass = || read_once(breaks_of(LineBreaks::in_text(bytes).lone_returns));
@@ -296,11 +288,10 @@ fn read_csv_in_parts(bytes: &[u8], options: &ReadOptions) -> Result<Observed, Fi
         .enumerate()
         .map(|(i, (lines, _))| lines.line_starts as usize - usize::from(i == 0))
         .collect();
-    let mut table = Vec::new();
-    table.par_extend(rayon::iter::repeat_n(UNFILLED, slots.iter().sum()));
+    let mut table: Vec<Observation> = Vec::with_capacity(slots.iter().sum());
     // Each part's records, from the line it begins on, and its stretch.
     let mut jobs = Vec::with_capacity(parts.len());
-    let (mut rest, mut line) = (table.as_mut_slice(), 1);
+    let (mut rest, mut line) = (table.spare_capacity_mut(), 1);
     let mut head = Some(head);
     for ((part, (lines, _)), &slots) in parts.iter().zip(&looks).zip(&slots) {
         let records = head
@@ -310,14 +301,16 @@ fn read_csv_in_parts(bytes: &[u8], options: &ReadOptions) -> Result<Observed, Fi
         jobs.push((records, stretch));
         (rest, line) = (after, line + lines.total());
     }
-    let read_part =
-        |((mut records, stretch), text): ((Records<&[u8]>, &mut [Observation]), &str)| {
-            let mut sink = Sink::new(options)?;
-            sink.set_layout(layout.clone());
-            let mut rows = Rows::into_slots(stretch);
-            read_rows(&mut records, Some(text), &fields, &mut sink, &mut rows)?;
-            Ok::<_, FitError>((sink, rows.filled()))
-        };
+    let read_part = |((mut records, stretch), text): (
+        (Records<&[u8]>, &mut [MaybeUninit<Observation>]),
+        &str,
+    )| {
+        let mut sink = Sink::new(options)?;
+        sink.set_layout(layout.clone());
+        let mut rows = Rows::into_slots(stretch);
+        read_rows(&mut records, Some(text), &fields, &mut sink, &mut rows)?;
+        Ok::<_, FitError>((sink, rows.filled()))
+    };
     let mut read: Vec<Result<(Sink, Option<usize>), FitError>> =
         jobs.into_par_iter().zip(texts).map(read_part).collect();
     let later = read.split_off(1);
@@ -335,12 +328,17 @@ fn read_csv_in_parts(bytes: &[u8], options: &ReadOptions) -> Result<Observed, Fi
             return read_once(breaks);
         };
         if filled < slot {
-            table.copy_within(slot..slot + rows, filled);
+            table
+                .spare_capacity_mut()
+                .copy_within(slot..slot + rows, filled);
         }
         renumberings.push((filled, renumbering));
         (filled, slot) = (filled + rows, slot + slots);
     }
-    table.truncate(filled);
+    // SAFETY: the first `filled` slots hold rows: the first part wrote its
+    // rows from the first slot on, one after another, and the rows each
+    // later part wrote from its own first slot on were moved to follow them.
+    unsafe { table.set_len(filled) };
     sink.finish_parts(table, renumberings)
 }
 
@@ -1049,6 +1047,18 @@ mod tests {
             assert!(parts == one_pass);
             assert_eq!(parts.rows[0].line(), SPLIT_BYTES + 2);
         }
+    }
+
+    #[test]
+    fn a_first_part_with_a_line_of_its_own_for_the_byte_order_mark_is_read_as_one_pass() {
+        // The mark's line takes a slot that no row fills: the rows of the
+        // later parts move up to close the gap.
+        let text = format!("\u{feff}\n{}", long_history(60_000, "\n"));
+        let [parts, one_pass] = both_ways(&text, &ReadOptions::default());
+        let (parts, one_pass) = (parts.unwrap(), one_pass.unwrap());
+        assert_eq!(parts.rows.len(), 60_000);
+        assert!(parts == one_pass);
+        assert_eq!(parts.rows[0].line(), 3);
     }
 
     #[test]
