@@ -20,7 +20,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
-use std::mem::MaybeUninit;
 use std::num::NonZeroU32;
 
 use rayon::prelude::*;
@@ -289,30 +288,29 @@ fn read_csv_in_parts(bytes: &[u8], options: &ReadOptions) -> Result<Observed, Fi
         .map(|(i, (lines, _))| lines.line_starts as usize - usize::from(i == 0))
         .collect();
     let mut table: Vec<Observation> = Vec::with_capacity(slots.iter().sum());
-    // Each part's records, from the line it begins on, and its stretch.
+    // Each part's records, from the line it begins on, its text and its
+    // stretch of the room.
     let mut jobs = Vec::with_capacity(parts.len());
     let (mut rest, mut line) = (table.spare_capacity_mut(), 1);
     let mut head = Some(head);
-    for ((part, (lines, _)), &slots) in parts.iter().zip(&looks).zip(&slots) {
+    for (((part, (lines, _)), &slots), text) in parts.iter().zip(&looks).zip(&slots).zip(texts) {
         let records = head
             .take()
             .unwrap_or_else(|| Records::new(*part, line, breaks).without_quotes());
         let (stretch, after) = rest.split_at_mut(slots);
-        jobs.push((records, stretch));
+        jobs.push((records, text, stretch));
         (rest, line) = (after, line + lines.total());
     }
-    let read_part = |((mut records, stretch), text): (
-        (Records<&[u8]>, &mut [MaybeUninit<Observation>]),
-        &str,
-    )| {
-        let mut sink = Sink::new(options)?;
-        sink.set_layout(layout.clone());
-        let mut rows = Rows::into_slots(stretch);
-        read_rows(&mut records, Some(text), &fields, &mut sink, &mut rows)?;
-        Ok::<_, FitError>((sink, rows.filled()))
-    };
-    let mut read: Vec<Result<(Sink, Option<usize>), FitError>> =
-        jobs.into_par_iter().zip(texts).map(read_part).collect();
+    let mut read: Vec<Result<(Sink, Option<usize>), FitError>> = jobs
+        .into_par_iter()
+        .map(|(mut records, text, stretch)| {
+            let mut sink = Sink::new(options)?;
+            sink.set_layout(layout.clone());
+            let mut rows = Rows::into_slots(stretch);
+            read_rows(&mut records, Some(text), &fields, &mut sink, &mut rows)?;
+            Ok((sink, rows.filled()))
+        })
+        .collect();
     let later = read.split_off(1);
     let (mut sink, Some(head_rows)) = read.pop().expect("a first part")? else {
         return read_once(breaks);
