@@ -820,6 +820,84 @@ fn a_broken_state_map_is_shown_with_its_file_and_line() {
     assert!(!outcome.stderr.contains("<input>"), "{}", outcome.stderr);
 }
 
+/// A label sent to a state the policy lacks is the state map's line to fix:
+/// `fit` shows that line, and `check --against` puts the problem there in
+/// every format, with the state meant when it is close.
+#[test]
+fn a_state_map_target_the_policy_lacks_is_placed_in_the_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(LABELS)).unwrap();
+    let (line, _) = labels
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with("Staging:"))
+        .expect("a Staging label");
+    let map = file_in(
+        dir.path(),
+        "typo.yaml",
+        &labels.replace("Staging: canary", "Staging: cnary"),
+    );
+    let why = "the state map sends `Staging` to `cnary`, which is not a state of the policy \
+               (did you mean `canary`?)";
+
+    let fitted = run(verchain()
+        .args([
+            "fit",
+            HISTORY,
+            "--no-files",
+            "--policy",
+            POLICY,
+            "--state-map",
+        ])
+        .arg(&map));
+    assert_eq!(fitted.code, 2, "{}", fitted.stderr);
+    assert!(fitted.stderr.contains(why), "{}", fitted.stderr);
+    let place = format!("typo.yaml:{}:10", line + 1);
+    assert!(fitted.stderr.contains(&place), "{}", fitted.stderr);
+    assert!(
+        fitted.stderr.contains("Staging: cnary"),
+        "the line is shown: {}",
+        fitted.stderr
+    );
+
+    let check = |format: &str| {
+        let outcome = run(verchain()
+            .args([
+                "check",
+                POLICY,
+                "--against",
+                HISTORY,
+                "-q",
+                "--format",
+                format,
+            ])
+            .arg("--state-map")
+            .arg(&map));
+        assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+        outcome
+    };
+    let json: Vec<Value> = serde_json::from_str(&check("json").stdout).unwrap();
+    assert_eq!(json.len(), 1, "{json:?}");
+    assert_eq!(json[0]["file"], map.display().to_string());
+    assert_eq!(json[0]["line"], line as u64 + 1);
+    assert_eq!(json[0]["column"], 10);
+    assert!(
+        json[0]["message"].as_str().unwrap().starts_with(why),
+        "{json:?}"
+    );
+    let github = check("github").stdout;
+    assert!(
+        github.starts_with(&format!(
+            "::error file={},line={},col=10,",
+            map.display(),
+            line + 1
+        )),
+        "{github}"
+    );
+    let table = check("table");
+    assert!(table.stderr.contains(&place), "{}", table.stderr);
+}
+
 #[test]
 fn junit_on_standard_output_is_not_mixed_with_records() {
     let outcome = run(verchain().args(["check", POLICY, "--format", "json", "--junit", "-"]));

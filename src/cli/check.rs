@@ -21,7 +21,7 @@ use verchain::sweep::{self, Evaluation, expect::Verdict};
 
 use super::args::{CheckArgs, CheckFormat};
 use super::diagnostics;
-use super::fit::{Against, AgainstArgs, DEPARTS_HELP};
+use super::fit::{Against, AgainstArgs, DEPARTS_HELP, HistoryProblem};
 use super::progress::Progress;
 use super::records::ProblemRecord;
 use verchain::report::format::{Format, records};
@@ -59,7 +59,7 @@ pub enum Finding {
     },
     /// The history of `--against EVENTS` cannot be read, or not fitted with
     /// the scenario as its policy: an error, as an invalid scenario is.
-    InvalidHistory(Problem),
+    InvalidHistory(HistoryProblem),
 }
 
 /// A file's comparison with the history of `--against EVENTS`.
@@ -257,7 +257,7 @@ fn finding_records(checks: &[FileCheck]) -> Vec<ProblemRecord> {
                         ),
                     )
                 },
-                Finding::InvalidHistory(problem) => ProblemRecord::of(&check.path, problem),
+                Finding::InvalidHistory(p) => ProblemRecord::of(p.file(&check.path), &p.problem),
             });
         }
     }
@@ -624,10 +624,7 @@ fn print_table(checks: &[FileCheck], quiet: bool) -> Vec<Report> {
                     "{}",
                     departure_message(history, &check.path, basis, departures)
                 ),
-                Finding::InvalidHistory(p) => match &p.help {
-                    Some(help) => miette::miette!(help = help.clone(), "{}", p.message),
-                    None => miette::miette!("{}", p.message),
-                },
+                Finding::InvalidHistory(p) => p.report(),
             };
             reports.push(report);
         }
@@ -665,7 +662,16 @@ pub fn github(checks: &[FileCheck]) -> String {
                         departure_message(history, &check.path, basis, departures)
                     ),
                 ),
-                Finding::InvalidHistory(p) => ("invalid history", p.position, with_help(p)),
+                Finding::InvalidHistory(p) => {
+                    ("invalid history", p.problem.position, with_help(&p.problem))
+                }
+            };
+            // A problem of the state map is marked on the map's line.
+            let file = match finding {
+                Finding::InvalidHistory(p) if p.state_map.is_some() => {
+                    escape_property(&p.file(&check.path).display().to_string())
+                }
+                _ => file.clone(),
             };
             let place = if position.line > 0 {
                 format!(",line={},col={}", position.line, position.column)

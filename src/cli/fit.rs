@@ -305,8 +305,82 @@ pub enum Against {
     },
     /// The history cannot be read, or not fitted with the scenario as its
     /// policy (a label mapped to no state of it): the gate stops (exit 2),
-    /// as on an invalid scenario. Each problem names the history.
-    Invalid(Vec<Problem>),
+    /// as on an invalid scenario.
+    Invalid(Vec<HistoryProblem>),
+}
+
+/// A problem that keeps a history from being fitted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryProblem {
+    pub problem: Problem,
+    /// The state map and its text when the problem is in it; the problem's
+    /// position is then the place in the map. `None` for a problem of the
+    /// history (its message names the file and the line) or of the command.
+    pub state_map: Option<(PathBuf, String)>,
+}
+
+impl HistoryProblem {
+    /// The problem for a person, with the state map's line shown when it
+    /// is in the map.
+    pub fn report(&self) -> Report {
+        match &self.state_map {
+            Some((path, text)) => super::diagnostics::problem_report(
+                self.problem.clone(),
+                &path.display().to_string(),
+                text,
+            ),
+            None => match &self.problem.help {
+                Some(help) => miette::miette!(help = help.clone(), "{}", self.problem.message),
+                None => miette::miette!("{}", self.problem.message),
+            },
+        }
+    }
+
+    /// The file the problem is in: the state map, or else `history_check`,
+    /// the file whose check read the history.
+    pub fn file<'a>(&'a self, history_check: &'a Path) -> &'a Path {
+        self.state_map
+            .as_ref()
+            .map_or(history_check, |(path, _)| path.as_path())
+    }
+
+    /// The message, preceded by the place in the state map when it is there.
+    pub fn placed_message(&self) -> String {
+        match &self.state_map {
+            Some((path, _)) if self.problem.position.line > 0 => format!(
+                "{}:{}:{}: {}",
+                path.display(),
+                self.problem.position.line,
+                self.problem.position.column,
+                self.problem.message
+            ),
+            Some((path, _)) => format!("{}: {}", path.display(), self.problem.message),
+            None => self.problem.message.clone(),
+        }
+    }
+}
+
+/// Why a history was not fitted.
+enum NotFitted {
+    /// A problem in the state map.
+    StateMap(Box<HistoryProblem>),
+    /// Any other: of the history, or of the command.
+    Other(Failure),
+}
+
+impl From<NotFitted> for Failure {
+    fn from(not: NotFitted) -> Self {
+        match not {
+            NotFitted::StateMap(problem) => Failure::invalid(vec![problem.report()]),
+            NotFitted::Other(failure) => failure,
+        }
+    }
+}
+
+impl From<Failure> for NotFitted {
+    fn from(failure: Failure) -> Self {
+        Self::Other(failure)
+    }
 }
 
 /// What would bring a history and a policy that departs from it together.
@@ -322,7 +396,18 @@ pub fn check_against(scenario: &Scenario, events: &Path, history: &HistoryArgs) 
     // limit bounded.
     let summary = match run_fit(events, history, Some(scenario), 0.0, None, None) {
         Ok(summary) => summary,
-        Err(failure) => return Against::Invalid(problems_of(&failure)),
+        Err(NotFitted::StateMap(problem)) => return Against::Invalid(vec![*problem]),
+        Err(NotFitted::Other(failure)) => {
+            return Against::Invalid(
+                problems_of(&failure)
+                    .into_iter()
+                    .map(|problem| HistoryProblem {
+                        problem,
+                        state_map: None,
+                    })
+                    .collect(),
+            );
+        }
     };
     let comparison = summary
         .comparison
@@ -407,7 +492,7 @@ fn run_fit(
     smoothing: f64,
     split: Option<String>,
     max_states: Option<usize>,
-) -> Result<FitSummary, Failure> {
+) -> Result<FitSummary, NotFitted> {
     let state_map = history
         .state_map
         .as_deref()
@@ -417,13 +502,13 @@ fn run_fit(
         (Box::new(std::io::stdin().lock()), None)
     } else {
         if events.is_dir() {
-            return Err(invalid(
+            return Err(NotFitted::Other(invalid(
                 format!(
                     "cannot read {}: it is a folder, not a history",
                     events.display()
                 ),
                 None,
-            ));
+            )));
         }
         let file = File::open(events)
             .map_err(|e| invalid(format!("cannot read {}: {e}", events.display()), None))?;
@@ -460,7 +545,7 @@ fn run_fit(
                 time: history.time_column.clone(),
                 state: history.state_column.clone(),
             },
-            state_map: state_map.as_ref(),
+            state_map: state_map.as_ref().map(|map| &map.labels),
             known_states: None,
             expected_bytes,
         },
@@ -474,29 +559,69 @@ fn run_fit(
     };
     fit::fit(BufReader::new(input), &request).map_err(|e: FitError| {
         let help = e.help();
-        invalid(format!("{}: {e}", display_name(events)), help)
+        // A target the policy lacks is the map's line to fix, not the history's.
+        let in_map = match &e {
+            FitError::MapTarget { label, .. } => Some(label.as_str()),
+            _ => None,
+        };
+        match (in_map, &state_map) {
+            (Some(label), Some(map)) => NotFitted::StateMap(Box::new(HistoryProblem {
+                problem: Problem {
+                    message: e.to_string(),
+                    position: map.places.get(label).copied().unwrap_or_default(),
+                    label: Some("not a state of the policy".to_string()),
+                    help,
+                },
+                state_map: Some((map.path.clone(), map.text.clone())),
+            })),
+            _ => NotFitted::Other(invalid(format!("{}: {e}", display_name(events)), help)),
+        }
     })
 }
 
+/// A state map as read: each label's state, and where the state is written.
+struct StateMap {
+    labels: BTreeMap<String, String>,
+    places: BTreeMap<String, Position>,
+    path: PathBuf,
+    text: String,
+}
+
 /// Reads a `label: state` mapping.
-fn read_state_map(path: &Path) -> Result<BTreeMap<String, String>, Failure> {
+fn read_state_map(path: &Path) -> Result<StateMap, NotFitted> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         invalid(
             format!("cannot read the state map {}: {e}", path.display()),
             None,
         )
     })?;
-    serde_saphyr::from_str(&text).map_err(|e| {
-        // Shown as a scenario's YAML is: the file, the line, the place.
-        let mut problem = super::diagnostics::yaml_problem(&e, &text);
-        problem.message = format!("the state map: {}", problem.message);
-        problem.help.get_or_insert_with(|| {
-            "write one `label: state` a line, for example `Succeeded: production`".to_string()
-        });
-        Failure::invalid(super::diagnostics::scenario_reports(
-            vec![problem],
-            path,
-            &text,
-        ))
-    })
+    match serde_saphyr::from_str::<BTreeMap<String, serde_saphyr::Spanned<String>>>(&text) {
+        Ok(entries) => {
+            let places = entries
+                .iter()
+                .map(|(label, state)| (label.clone(), Position::of(&state.referenced)))
+                .collect();
+            Ok(StateMap {
+                labels: entries
+                    .into_iter()
+                    .map(|(label, state)| (label, state.value))
+                    .collect(),
+                places,
+                path: path.to_path_buf(),
+                text,
+            })
+        }
+        Err(e) => {
+            // Shown as a scenario's YAML is: the file, the line, the place.
+            let mut problem = super::diagnostics::yaml_problem(&e, &text);
+            problem.message = format!("the state map: {}", problem.message);
+            problem.help.get_or_insert_with(|| {
+                "write one `label: state` a line, for example `Succeeded: production`".to_string()
+            });
+            Err(NotFitted::StateMap(Box::new(HistoryProblem {
+                problem,
+                state_map: Some((path.to_path_buf(), text)),
+            })))
+        }
+    }
 }

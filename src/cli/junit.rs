@@ -167,11 +167,11 @@ fn history_case(
         } => Some(departure_message(history, &check.path, basis, departures)),
         _ => None,
     });
-    let problems: Vec<&str> = check
+    let problems: Vec<String> = check
         .findings
         .iter()
         .filter_map(|f| match f {
-            Finding::InvalidHistory(p) => Some(p.message.as_str()),
+            Finding::InvalidHistory(p) => Some(p.placed_message()),
             _ => None,
         })
         .collect();

@@ -223,6 +223,10 @@ impl<'a> Sink<'a> {
                             label: label.clone(),
                             state: state.clone(),
                             known: states.join(", "),
+                            suggestion: crate::scenario::expr::closest(
+                                state,
+                                states.iter().map(String::as_str),
+                            ),
                         });
                     }
                     None => {
@@ -444,17 +448,7 @@ impl<'a> Sink<'a> {
         let allowed = self.allowed.as_ref().expect("states are restricted");
         let mut known: Vec<&str> = allowed.keys().map(String::as_str).collect();
         known.sort_unstable();
-        let suggestion = known
-            .iter()
-            .map(|k| {
-                (
-                    strsim::levenshtein(&k.to_lowercase(), &label.to_lowercase()),
-                    *k,
-                )
-            })
-            .filter(|&(distance, k)| distance <= 2.max(k.chars().count() / 4))
-            .min()
-            .map(|(_, k)| k.to_string());
+        let suggestion = crate::scenario::expr::closest(label, known.iter().copied());
         let mut shown = known
             .iter()
             .take(SHOWN)

@@ -179,12 +179,18 @@ pub enum FitError {
     },
     /// A state map that sends a label to a state the policy does not have.
     #[error(
-        "the state map sends `{label}` to `{state}`, which is not a state of the policy ({known})"
+        "the state map sends `{label}` to `{state}`, which is not a state of the policy{} ({known})",
+        match suggestion {
+            Some(s) => format!(" (did you mean `{s}`?)"),
+            None => String::new(),
+        }
     )]
     MapTarget {
         label: String,
         state: String,
         known: String,
+        /// A state of the policy close to `state`.
+        suggestion: Option<String>,
     },
     /// A state name a scenario cannot hold: blank, or with control
     /// characters (a line break inside a quoted CSV field, say). `line` is
@@ -283,7 +289,7 @@ impl FitError {
                 a `timestamp` column, or integer step numbers"
                 .to_string(),
             Self::UnknownState { policy: true, .. } => "add the label to the --state-map file \
-                (`label: state`), or add the state to the --policy scenario"
+                (`label: state`), or add the state to the policy's scenario"
                 .to_string(),
             Self::UnknownState { policy: false, .. } => {
                 "add the label to the --state-map file (`label: state`)".to_string()

@@ -36,6 +36,21 @@ pub struct Position {
     pub span: Option<(usize, usize)>,
 }
 
+impl Position {
+    /// Where serde-saphyr says a value is.
+    pub fn of(location: &serde_saphyr::Location) -> Self {
+        let span = location.span();
+        Self {
+            line: location.line(),
+            column: location.column(),
+            span: span
+                .byte_offset()
+                .zip(span.byte_len())
+                .map(|(offset, len)| (offset as usize, len as usize)),
+        }
+    }
+}
+
 /// A YAML value with its position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -220,19 +235,9 @@ fn is_zero_padded_integer(token: &str) -> bool {
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = Spanned::<Value>::deserialize(deserializer)?;
-        let location = spanned.referenced;
-        let span = location.span();
-        let position = Position {
-            line: location.line(),
-            column: location.column(),
-            span: span
-                .byte_offset()
-                .zip(span.byte_len())
-                .map(|(offset, len)| (offset as usize, len as usize)),
-        };
         Ok(Node {
             value: spanned.value,
-            position,
+            position: Position::of(&spanned.referenced),
         })
     }
 }
