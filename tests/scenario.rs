@@ -175,6 +175,28 @@ fn a_transposed_matrix_is_recognised() {
     assert_eq!((found[0].position.line, found[0].position.column), (3, 5));
 }
 
+/// Regression: a state name of 64 KiB made the run's table panic (a
+/// formatting width past what `std::fmt` allows).
+#[test]
+fn a_state_name_longer_than_the_limit_is_refused_where_it_is() {
+    let longest = "s".repeat(verchain::scenario::MAX_STATE_BYTES);
+    let text =
+        format!("states: [a, {longest}]\ntransitions:\n  a: {{a: 1}}\n  {longest}: {{a: 1}}\n");
+    let scenario = Scenario::parse(&text, "test").expect("a name of the largest length");
+    assert_eq!(scenario.chain.states()[1], longest);
+    let text = text.replace(&longest, &format!("{longest}s"));
+    let (line, column, message) = only_problem(&text);
+    assert_eq!(
+        message,
+        format!(
+            "a state name is {} bytes long, more than the {} a state name may have",
+            verchain::scenario::MAX_STATE_BYTES + 1,
+            verchain::scenario::MAX_STATE_BYTES
+        )
+    );
+    assert_eq!((line, column), (1, 13));
+}
+
 #[test]
 fn duplicate_states_and_unknown_keys_are_named() {
     let found = problems("states: [a, b, a]\ntransitons: {}\nhorizon: 5\n");

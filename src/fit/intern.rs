@@ -657,6 +657,13 @@ fn too_long(line: u64) -> FitError {
 /// Refuses a state name that the fitted scenario could not hold, as the
 /// scenario reader refuses it in `states`.
 fn check_state_name(name: &str, line: u64) -> Result<(), FitError> {
+    if name.len() > crate::scenario::MAX_STATE_BYTES {
+        return Err(FitError::LongStateName {
+            line,
+            start: name.chars().take(40).collect(),
+            bytes: name.len(),
+        });
+    }
     if name.trim().is_empty() || name.chars().any(char::is_control) {
         return Err(FitError::BadStateName {
             line,

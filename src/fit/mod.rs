@@ -197,6 +197,20 @@ pub enum FitError {
     /// 0 for a state named by the state map.
     #[error("{}the state {label:?} is blank or holds control characters, so no scenario can name it", if *line > 0 { format!("line {line}: ") } else { String::new() })]
     BadStateName { line: u64, label: String },
+    /// A state name longer than a scenario may hold. `line` is 0 for a
+    /// state named by the state map.
+    #[error(
+        "{}the state `{}…` is {bytes} bytes long, more than the {} a state name may have",
+        if *line > 0 { format!("line {line}: ") } else { String::new() },
+        start,
+        crate::scenario::MAX_STATE_BYTES
+    )]
+    LongStateName {
+        line: u64,
+        /// The name's first characters.
+        start: String,
+        bytes: usize,
+    },
     /// Nothing is left once the export's end is applied.
     #[error("no events at or before --observed-to ({observed_to}); the first is at {first}")]
     NothingObserved { observed_to: String, first: String },
@@ -297,6 +311,9 @@ impl FitError {
             Self::MapTarget { .. } => {
                 "fix the state map, or add the state to the policy".to_string()
             }
+            Self::LongStateName { .. } => "shorten the label in the export, or map it to a \
+                shorter state name with --state-map (`label: state`)"
+                .to_string(),
             Self::BadStateName { .. } => "fix the label in the export, or map it to a state \
                 name with --state-map (`label: state`)"
                 .to_string(),

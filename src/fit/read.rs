@@ -908,6 +908,22 @@ mod tests {
         ));
     }
 
+    /// Regression: a label of 64 KiB made the fit's table panic.
+    #[test]
+    fn a_label_longer_than_a_state_name_may_be_is_refused_with_its_line() {
+        let longest = "s".repeat(crate::scenario::MAX_STATE_BYTES);
+        let text = format!("step,state\n0,{longest}\n1,a\n2,{longest}s\n");
+        let error = read(text.as_bytes(), &ReadOptions::default()).unwrap_err();
+        assert!(
+            matches!(error, FitError::LongStateName { line: 4, bytes, .. } if bytes == longest.len() + 1),
+            "{error:?}"
+        );
+        assert!(error.to_string().starts_with(&format!(
+            "line 4: the state `{}…` is 257 bytes long, more than the 256",
+            &longest[..40]
+        )));
+    }
+
     #[test]
     fn labels_go_through_the_map_and_unknown_ones_are_refused() {
         let map = BTreeMap::from([("Succeeded".to_string(), "production".to_string())]);

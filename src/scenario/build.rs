@@ -378,6 +378,10 @@ fn scenario_name(node: Option<&Node>, default_name: &str, problems: &mut Problem
 /// a process number to it.
 pub const MAX_NAME_BYTES: usize = 200;
 
+/// The longest state name, in bytes: enough for any label, short enough
+/// for a table's column or a chart's legend.
+pub const MAX_STATE_BYTES: usize = 256;
+
 /// A name usable as one path component: not empty, `.` or `..`, at most
 /// [`MAX_NAME_BYTES`] long, and free of separators and control characters.
 pub fn is_safe_name(name: &str) -> bool {
@@ -522,6 +526,22 @@ fn states(node: &Node, problems: &mut Problems) -> Option<Vec<String>> {
     let mut ok = true;
     for item in items {
         let name = match &item.value {
+            Value::String(s) if s.len() > MAX_STATE_BYTES => {
+                problems.push(
+                    Problem::new(
+                        item.position,
+                        format!(
+                            "a state name is {} bytes long, more than the {MAX_STATE_BYTES} a \
+                             state name may have",
+                            s.len()
+                        ),
+                    )
+                    .label("too long")
+                    .help("shorten the name"),
+                );
+                ok = false;
+                continue;
+            }
             Value::String(s) if !s.trim().is_empty() && !s.chars().any(char::is_control) => {
                 s.clone()
             }
