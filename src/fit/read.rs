@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::intern::{Fields, Rows, Sink};
-use super::records::{Breaks, LineBreaks, Records};
+use super::records::{Breaks, LineBreaks, MAX_ROW_BYTES, Records, too_long_row};
 use super::{CSV_ROW_HELP, FitError, JSON_LINE_HELP, READ_HELP};
 
 /// Accepted names of each column, in order of preference.
@@ -365,7 +365,7 @@ fn split_at_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
 }
 
 /// What a UTF-8 text may begin with; csv-core drops it.
-const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+pub(super) const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
 /// The column names a layout uses, resolved against a header.
 #[derive(Debug, Clone)]
@@ -379,7 +379,7 @@ pub(super) struct Layout {
 }
 
 fn resolve(header: &[&str], columns: &Columns) -> Result<Layout, FitError> {
-    let found = || header.join(", ");
+    let found = || column_list(header);
     let pick = |given: &Option<String>, names: &[&str], flag: &'static str| match given {
         Some(name) if header.contains(&name.as_str()) => Ok(Some(name.clone())),
         Some(name) => Err(FitError::MissingColumn {
@@ -572,33 +572,51 @@ fn read_json_lines(
     rows: &mut Rows,
 ) -> Result<(), FitError> {
     let mut layout: Option<Layout> = None;
-    for (number, text) in BufReader::new(input).lines().enumerate() {
-        let line = number as u64 + 1;
-        let text = text.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => FitError::NotUtf8 {
-                line,
-                what: "the line".to_string(),
-            },
-            _ => FitError::Malformed {
+    let mut input = BufReader::new(input);
+    let mut bytes = Vec::new();
+    for line in 1.. {
+        // No more than a row may hold, so that a line that never ends
+        // stops here.
+        bytes.clear();
+        let read = (&mut input)
+            .take(MAX_ROW_BYTES as u64 + 1)
+            .read_until(b'\n', &mut bytes)
+            .map_err(|e| FitError::Malformed {
                 line,
                 reason: format!("cannot read the line: {e}"),
                 help: READ_HELP,
-            },
+            })?;
+        if read == 0 {
+            break;
+        }
+        if bytes.len() > MAX_ROW_BYTES {
+            return Err(too_long_row(line));
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|_| FitError::NotUtf8 {
+            line,
+            what: "the line".to_string(),
         })?;
         // A byte-order mark may begin the file.
         let text = match text.strip_prefix('\u{feff}') {
             Some(rest) if line == 1 => rest,
-            _ => &text,
+            _ => text,
         };
         if text.trim().is_empty() {
             continue;
         }
-        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
-            .map_err(|e| FitError::Malformed {
+        let object = serde_json::from_str::<Object>(text).map_err(|e| FitError::Malformed {
+            line,
+            reason: format!("not a JSON object: {e}"),
+            help: JSON_LINE_HELP,
+        })?;
+        if let Some(key) = object.repeated {
+            return Err(FitError::Malformed {
                 line,
-                reason: format!("not a JSON object: {e}"),
-                help: JSON_LINE_HELP,
-            })?;
+                reason: format!("the key `{key}` appears twice in the object"),
+                help: "keep one of the two: which one is meant cannot be told",
+            });
+        }
+        let object = object.entries;
         let layout = match &layout {
             Some(layout) => layout,
             None => {
@@ -652,6 +670,69 @@ fn read_json_lines(
         return Err(FitError::Empty);
     }
     Ok(())
+}
+
+/// A header's names for a message: the first few, each cut short when
+/// long, and quoted with escapes when blank, padded or holding a control
+/// character (which would otherwise not be seen).
+fn column_list(header: &[&str]) -> String {
+    const SHOWN: usize = 30;
+    const CHARS: usize = 40;
+    let mut names: Vec<String> = header
+        .iter()
+        .take(SHOWN)
+        .map(|name| {
+            let mut short: String = name.chars().take(CHARS).collect();
+            if short.len() < name.len() {
+                short.push('…');
+            }
+            let plain = !short.is_empty()
+                && short.trim() == short
+                && !short.chars().any(|c| c.is_control() || c == '\u{feff}');
+            if plain { short } else { format!("{short:?}") }
+        })
+        .collect();
+    if header.len() > SHOWN {
+        names.push(format!("and {} more", header.len() - SHOWN));
+    }
+    names.join(", ")
+}
+
+/// A JSON object's entries, and the first key it gives twice, if any
+/// (serde_json's own map would keep the last silently).
+struct Object {
+    entries: serde_json::Map<String, serde_json::Value>,
+    repeated: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Object {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = Object;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Object, A::Error> {
+                let mut object = Object {
+                    entries: serde_json::Map::new(),
+                    repeated: None,
+                };
+                while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                    if object.entries.contains_key(&key) {
+                        object.repeated.get_or_insert(key);
+                    } else {
+                        object.entries.insert(key, value);
+                    }
+                }
+                Ok(object)
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
 }
 
 #[cfg(test)]
@@ -1000,6 +1081,67 @@ mod tests {
         // A byte-order mark, as at the start of a CSV text.
         let marked = format!("\u{feff}{text}");
         assert!(read(marked.as_bytes(), &options).unwrap() == observed);
+    }
+
+    /// Regression: serde_json's map kept the last of two values of a key,
+    /// and a line that never ended was read until memory ran out.
+    #[test]
+    fn json_lines_refuse_a_key_given_twice_and_a_line_past_the_longest() {
+        let options = ReadOptions {
+            format: Format::JsonLines,
+            ..ReadOptions::default()
+        };
+        let text = "{\"version_id\": \"a\", \"timestamp\": 1, \"to_state\": \"x\"}\r\n\
+                    {\"version_id\": \"a\", \"version_id\": \"b\", \"timestamp\": 2, \"to_state\": \"y\"}\n";
+        match read(text.as_bytes(), &options) {
+            Err(FitError::Malformed {
+                line: 2, reason, ..
+            }) => {
+                assert_eq!(reason, "the key `version_id` appears twice in the object");
+            }
+            other => panic!("{other:?}"),
+        }
+        let endless = std::io::repeat(b' ').take(1 << 30);
+        match read(endless, &options) {
+            Err(FitError::Malformed {
+                line: 1, reason, ..
+            }) => {
+                assert!(
+                    reason.starts_with("the row is longer than 1 MiB"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // The longest line there may be, its line feed included.
+        let event = "{\"version_id\": \"a\", \"timestamp\": 1, \"to_state\": \"x\"}";
+        let longest = format!("{event}{}\n", " ".repeat(MAX_ROW_BYTES - event.len() - 1));
+        assert_eq!(read(longest.as_bytes(), &options).unwrap().rows.len(), 1);
+    }
+
+    #[test]
+    fn a_header_is_shown_as_it_is_but_short_and_with_hidden_characters_escaped() {
+        let long = "n".repeat(50);
+        let mut header = vec![
+            "version_id\0",
+            " timestamp",
+            "",
+            "\u{feff}to_state",
+            long.as_str(),
+        ];
+        assert_eq!(
+            column_list(&header),
+            format!(
+                "\"version_id\\0\", \" timestamp\", \"\", \"\\u{{feff}}to_state\", {}…",
+                &long[..40]
+            )
+        );
+        header.extend(["x"; 30]);
+        assert!(
+            column_list(&header).ends_with(", x, and 5 more"),
+            "{}",
+            column_list(&header)
+        );
     }
 
     #[test]

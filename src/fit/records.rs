@@ -8,6 +8,7 @@
 
 use std::io::BufRead;
 
+use super::read::BYTE_ORDER_MARK;
 use super::{FitError, QUOTE_HELP, READ_HELP};
 
 /// The line breaks in a text: line feeds, and carriage returns not followed
@@ -120,6 +121,24 @@ pub(super) struct Records<R> {
     record_start: usize,
 }
 
+/// The longest row, in bytes with its line break: a row of a history is a few short fields,
+/// and a line that never ends (a file of zeros, say) must not take all the
+/// memory there is.
+pub(super) const MAX_ROW_BYTES: usize = 1 << 20;
+
+/// The error for a row longer than [`MAX_ROW_BYTES`], which begins on `line`.
+#[cold]
+pub(super) fn too_long_row(line: u64) -> FitError {
+    FitError::Malformed {
+        line,
+        reason: format!(
+            "the row is longer than {} MiB, the most a row may hold",
+            MAX_ROW_BYTES >> 20
+        ),
+        help: "check that the file is a history (CSV with one event a line, or JSON Lines)",
+    }
+}
+
 impl<R: BufRead> Records<R> {
     /// Records from `input`, whose first byte is on line `line`.
     pub(super) fn new(input: R, line: u64, breaks: Breaks) -> Self {
@@ -173,11 +192,18 @@ impl<R: BufRead> Records<R> {
             // The bytes of the record read this time: after any blank lines.
             let mut record = consumed;
             if start.is_none() {
-                // csv-core skips blank lines before a record.
-                let blank = consumed
-                    .iter()
-                    .take_while(|&&b| b == b'\r' || b == b'\n')
-                    .count();
+                // csv-core skips a byte-order mark at the start of the
+                // input, and blank lines before a record.
+                let mark = if self.consumed == 0 && consumed.starts_with(BYTE_ORDER_MARK) {
+                    BYTE_ORDER_MARK.len()
+                } else {
+                    0
+                };
+                let blank = mark
+                    + consumed[mark..]
+                        .iter()
+                        .take_while(|&&b| b == b'\r' || b == b'\n')
+                        .count();
                 record = &consumed[blank..];
                 if blank < read {
                     self.record_start = self.consumed + blank;
@@ -211,6 +237,11 @@ impl<R: BufRead> Records<R> {
             ended += ends;
             match result {
                 ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull
+                    if self.consumed - self.record_start > MAX_ROW_BYTES =>
+                {
+                    return Err(too_long_row(start.unwrap_or(line)));
+                }
                 ReadRecordResult::OutputFull => {
                     let len = self.bytes.len();
                     self.bytes.resize(2 * len, 0);
@@ -222,6 +253,9 @@ impl<R: BufRead> Records<R> {
                 ReadRecordResult::Record => {
                     self.fields = ended;
                     let line = start.unwrap_or(self.line);
+                    if self.consumed - self.record_start > MAX_ROW_BYTES {
+                        return Err(too_long_row(line));
+                    }
                     let problem = match quoting {
                         Ok(Quoting::Quoted) => Some(QuoteProblem::NeverClosed),
                         Ok(_) => None,
@@ -493,6 +527,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_row_that_never_ends_is_refused_once_past_the_longest() {
+        use std::io::Read;
+        let mut input = std::io::BufReader::new(std::io::repeat(0).take(1 << 30));
+        let mut records = Records::new(&mut input, 1, Breaks::Feeds);
+        assert!(records.next_record().is_err());
+        let text = format!("a,b\n\n{}\n", "x".repeat(MAX_ROW_BYTES));
+        let mut records = Records::new(text.as_bytes(), 1, Breaks::Feeds);
+        assert_eq!(records.next_record().unwrap(), Some(1));
+        match records.next_record() {
+            Err(FitError::Malformed {
+                line: 3, reason, ..
+            }) => {
+                assert_eq!(
+                    reason,
+                    "the row is longer than 1 MiB, the most a row may hold"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let longest = "x".repeat(MAX_ROW_BYTES - 1);
+        let text = format!("a,b\n{longest}\n");
+        let mut records = Records::new(text.as_bytes(), 1, Breaks::Feeds);
+        assert_eq!(records.next_record().unwrap(), Some(1));
+        assert_eq!(records.next_record().unwrap(), Some(2));
+        assert_eq!(records.text().get(0), Some(longest.as_str()));
     }
 
     #[test]
