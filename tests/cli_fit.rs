@@ -293,7 +293,19 @@ fn usage_errors_say_what_to_do() {
         (
             HISTORY,
             vec!["--state-map", LABELS, "--step", "1ns"],
-            "--step 1ns is shorter than a millisecond",
+            "--step 1ns is not a whole number of milliseconds, the finest time a history holds; \
+             write 1ms or more",
+        ),
+        // Regression: 2500us ran as 2ms without a word.
+        (
+            HISTORY,
+            vec!["--state-map", LABELS, "--step", "2500us"],
+            "write 2ms or 3ms",
+        ),
+        (
+            HISTORY,
+            vec!["--state-map", LABELS, "--step=-1d"],
+            "--step -1d: a step is a positive duration",
         ),
         (
             HISTORY,

@@ -78,6 +78,16 @@ impl Estimate {
     pub fn matrix(&self) -> Vec<Vec<f64>> {
         self.rows.iter().map(|r| r.probabilities.clone()).collect()
     }
+
+    /// How the entries were estimated, for people: `maximum likelihood`, or
+    /// `add-0.5 smoothing` (α in exponent form when very large or small).
+    pub fn method(&self) -> String {
+        match self.smoothing {
+            0.0 => "maximum likelihood".to_string(),
+            a if (1e-4..1e6).contains(&a) => format!("add-{a} smoothing"),
+            a => format!("add-{a:e} smoothing"),
+        }
+    }
 }
 
 /// Estimates the matrix from counts.
@@ -139,14 +149,17 @@ pub fn estimate(counts: &Counts, options: &Options) -> Result<Estimate, FitError
             });
         }
         let allowed = |j: usize| options.allowed.as_ref().is_some_and(|a| a[i][j]);
-        let prior: f64 = (0..n).filter(|&j| allowed(j)).count() as f64 * alpha;
+        // (n_ij + α) / (n_i + k α), divided through by α when α > 1, so
+        // that k α cannot overflow however large α is.
+        let scale = alpha.max(1.0);
+        let prior = (0..n).filter(|&j| allowed(j)).count() as f64 * (alpha / scale);
         let t = total as f64;
         let mut probabilities = Vec::with_capacity(n);
         let (mut lower, mut upper) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for (j, &c) in row_counts.iter().enumerate() {
             let c = c as f64;
-            let pseudo = if allowed(j) { alpha } else { 0.0 };
-            probabilities.push((c + pseudo) / (t + prior));
+            let pseudo = if allowed(j) { alpha / scale } else { 0.0 };
+            probabilities.push((c / scale + pseudo) / (t / scale + prior));
             let (lo, hi) = wilson(row_counts[j], total, Z_95);
             lower.push(Some(lo));
             upper.push(Some(hi));
@@ -233,6 +246,39 @@ mod tests {
         assert_eq!(e.rows[1].probabilities, vec![5.0 / 6.0, 1.0 / 6.0, 0.0]);
         assert!(e.rows[2].absorbing);
         assert_eq!(e.rows[2].probabilities, vec![0.0, 0.0, 1.0]);
+    }
+
+    /// Regression: α = 1e308 overflowed k α and gave rows of zeros.
+    #[test]
+    fn smoothing_of_any_size_tends_to_the_share_of_the_allowed_moves() {
+        let smoothed = |alpha: f64| {
+            let options = Options {
+                smoothing: alpha,
+                allowed: Some(vec![vec![true, true, false], vec![true; 3], vec![false; 3]]),
+                absorbing: vec![false, false, true],
+                ..Options::default()
+            };
+            estimate(
+                &counts(vec![vec![1, 3, 0], vec![2, 2, 4], vec![0; 3]]),
+                &options,
+            )
+            .unwrap()
+        };
+        // (n_ij + α) / (n_i + k α), exactly at α = 2 and α = 4.
+        assert_eq!(
+            smoothed(2.0).rows[0].probabilities,
+            vec![3.0 / 8.0, 5.0 / 8.0, 0.0]
+        );
+        assert_eq!(smoothed(4.0).rows[1].probabilities, vec![0.3, 0.3, 0.4]);
+        for alpha in [1e200, 1e308, f64::MAX] {
+            let e = smoothed(alpha);
+            assert_eq!(e.rows[0].probabilities, vec![0.5, 0.5, 0.0], "α = {alpha}");
+            let row = &e.rows[1].probabilities;
+            assert!(row.iter().all(|p| (p - 1.0 / 3.0).abs() < 1e-15), "{row:?}");
+            assert_eq!(e.method(), format!("add-{alpha:e} smoothing"));
+        }
+        assert_eq!(smoothed(0.5).method(), "add-0.5 smoothing");
+        assert_eq!(smoothed(1e-9).method(), "add-1e-9 smoothing");
     }
 
     #[test]

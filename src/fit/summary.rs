@@ -247,16 +247,27 @@ fn semantics(choice: &Choice, kind: TimeKind) -> Result<Semantics, FitError> {
                 ))
             })?,
         },
+        (Choice::Step(text), TimeKind::Timestamp) if text.trim().starts_with('-') => {
+            return Err(FitError::Usage(format!(
+                "--step {text}: a step is a positive duration, such as 7d, 12h or 30min"
+            )));
+        }
         (Choice::Step(text), TimeKind::Timestamp) => {
             let duration = humantime::parse_duration(text.trim()).map_err(|e| {
                 FitError::Usage(format!(
                     "--step {text}: {e}; write a duration such as 7d, 12h or 30min"
                 ))
             })?;
-            if !duration.is_zero() && duration.as_millis() == 0 {
+            if duration.subsec_nanos() % 1_000_000 != 0 {
+                let whole = duration.as_millis();
                 return Err(FitError::Usage(format!(
-                    "--step {text} is shorter than a millisecond, the finest time a history \
-                     holds; write a step of 1ms or more"
+                    "--step {text} is not a whole number of milliseconds, the finest time a \
+                     history holds; write {}",
+                    if whole == 0 {
+                        "1ms or more".to_string()
+                    } else {
+                        format!("{whole}ms or {}ms", whole + 1)
+                    }
                 )));
             }
             Semantics::Step {

@@ -36,15 +36,45 @@ impl TimeKind {
         }
     }
 
-    /// A duration in this kind's unit, for people: `7d`, `36h`, `3 steps`.
+    /// A duration in this kind's unit, for people, in the largest unit of
+    /// which it is a whole number: `1 week`, `36 hours`, `3 steps`.
     pub fn format_duration(self, duration: i64) -> String {
+        let (count, unit) = self.whole_units(duration);
+        if count == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{count} {unit}s")
+        }
+    }
+
+    /// The unit of a chain that moves once every `step`, as a scenario's
+    /// `unit` (a noun that takes an `s` for more than one): `day`,
+    /// `7-hour period`, `3-step period`.
+    pub fn step_unit(self, step: i64) -> String {
+        match self.whole_units(step) {
+            (1, unit) => unit.to_string(),
+            (count, unit) => format!("{count}-{unit} period"),
+        }
+    }
+
+    /// The largest unit of which `duration` is a whole number, and how many.
+    fn whole_units(self, duration: i64) -> (i64, &'static str) {
+        const MILLISECONDS: [(i64, &str); 6] = [
+            (604_800_000, "week"),
+            (86_400_000, "day"),
+            (3_600_000, "hour"),
+            (60_000, "minute"),
+            (1000, "second"),
+            (1, "millisecond"),
+        ];
         match self {
-            Self::Step if duration == 1 => "1 step".to_string(),
-            Self::Step => format!("{duration} steps"),
-            Self::Timestamp => humantime::format_duration(std::time::Duration::from_millis(
-                duration.unsigned_abs(),
-            ))
-            .to_string(),
+            Self::Step => (duration, "step"),
+            Self::Timestamp => MILLISECONDS
+                .iter()
+                .find(|(unit, _)| duration % unit == 0)
+                .map_or((duration, "millisecond"), |&(unit, name)| {
+                    (duration / unit, name)
+                }),
         }
     }
 
@@ -176,6 +206,30 @@ fn epoch_millis(t: OffsetDateTime) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: a fit with `--step 7d` gave its scenario the unit
+    /// `7days`, which a run wrote as "horizon 20 7dayss".
+    #[test]
+    fn steps_are_written_in_the_largest_unit_that_divides_them() {
+        let t = TimeKind::Timestamp;
+        let cases = [
+            (604_800_000, "1 week", "week"),
+            (2 * 604_800_000, "2 weeks", "2-week period"),
+            (86_400_000, "1 day", "day"),
+            (36 * 3_600_000, "36 hours", "36-hour period"),
+            (90 * 60_000, "90 minutes", "90-minute period"),
+            (1000, "1 second", "second"),
+            (2500, "2500 milliseconds", "2500-millisecond period"),
+        ];
+        for (step, said, unit) in cases {
+            assert_eq!(t.format_duration(step), said);
+            assert_eq!(t.step_unit(step), unit);
+        }
+        assert_eq!(TimeKind::Step.format_duration(1), "1 step");
+        assert_eq!(TimeKind::Step.format_duration(3), "3 steps");
+        assert_eq!(TimeKind::Step.step_unit(1), "step");
+        assert_eq!(TimeKind::Step.step_unit(3), "3-step period");
+    }
 
     #[test]
     fn timestamps_become_milliseconds_rounded_down() {

@@ -65,7 +65,7 @@ fn optional(x: Option<f64>) -> String {
 
 /// One row per entry: `chain,from,to,count,row_total,estimate,lower,upper`,
 /// and `declared` with a policy; `chain` states the step semantics (`jump`,
-/// `rows`, `step 7days`).
+/// `rows`, `step 1 week`).
 pub fn counts_rows(summary: &FitSummary) -> Vec<Vec<String>> {
     let estimate = &summary.estimate;
     let declared = summary.comparison.as_ref().map(|c| &c.declared);
@@ -212,15 +212,12 @@ pub fn fitted_scenario(summary: &FitSummary, name: &str, source: &str) -> String
     let unit = match summary.semantics {
         Semantics::Jump => "move".to_string(),
         Semantics::Rows => "step".to_string(),
-        Semantics::Step { step } => summary.time.format_duration(step),
+        Semantics::Step { step } => summary.time.step_unit(step),
     };
     let method = if estimate.smoothing > 0.0 {
-        format!(
-            "add-{} smoothing on the moves the policy allows",
-            estimate.smoothing
-        )
+        format!("{} on the moves the policy allows", estimate.method())
     } else {
-        "maximum likelihood".to_string()
+        estimate.method()
     };
     let scenario = FittedScenario {
         name,

@@ -65,9 +65,9 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
     }
 
     let method = if e.smoothing > 0.0 {
-        format!("add-{} smoothing on the policy's moves", e.smoothing)
+        format!("{} on the policy's moves", e.method())
     } else {
-        "maximum likelihood".to_string()
+        e.method()
     };
     let _ = writeln!(out, "\nFitted transitions ({method}; {})", e.interval);
     let width = e
