@@ -338,11 +338,20 @@ fn check_step(history: &History, step: i64) -> Result<(), FitError> {
             history.time_kind.format_duration(step)
         )));
     }
+    let span = |k: usize| i128::from(history.observed_to) - i128::from(history.path(k)[0].time);
+    let longest = (0..history.paths.len()).map(span).max().unwrap_or(0);
+    if longest < i128::from(step) {
+        let (unit, name) = history.time_kind.report_unit();
+        return Err(FitError::Usage(format!(
+            "--step {} is longer than any version's time in the history (the longest, from \
+             its first row to the end of the export, is {:.2} {name}), so no step is counted; \
+             give a shorter --step",
+            history.time_kind.format_duration(step),
+            longest as f64 / unit
+        )));
+    }
     let steps: u128 = (0..history.paths.len())
-        .map(|k| {
-            let span = i128::from(history.observed_to) - i128::from(history.path(k)[0].time);
-            (span / i128::from(step)) as u128 + 1
-        })
+        .map(|k| (span(k) / i128::from(step)) as u128 + 1)
         .sum();
     if steps > u128::from(MAX_STEPS) {
         return Err(FitError::TooManySteps {
@@ -501,6 +510,23 @@ mod tests {
         assert_eq!(holding[1].completed, vec![5]);
         assert_eq!(holding[1].censored, vec![26]);
         assert_eq!(c.censored, vec![1, 1, 0]);
+    }
+
+    /// Regression: a step longer than the history counted nothing, and the
+    /// fit then said the first state was never left.
+    #[test]
+    fn a_step_longer_than_every_version_is_refused() {
+        let h = history(EVENTS, Some(30));
+        assert!(count(&h, Semantics::Step { step: 30 }, &[false; 3], None).is_ok());
+        match count(&h, Semantics::Step { step: 31 }, &[false; 3], None) {
+            Err(FitError::Usage(message)) => assert!(
+                message.starts_with(
+                    "--step 31 milliseconds is longer than any version's time in the history"
+                ),
+                "{message}"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
