@@ -31,3 +31,4 @@ pub mod scenario;
 pub mod simulate;
 pub mod stats;
 pub mod sweep;
+pub mod words;

@@ -18,6 +18,7 @@ use clap::ValueEnum;
 use miette::Report;
 use verchain::scenario::{Position, Problem, Scenario};
 use verchain::sweep::{self, Evaluation, expect::Verdict};
+use verchain::words::{count, count_as};
 
 use super::args::{CheckArgs, CheckFormat};
 use super::diagnostics;
@@ -186,13 +187,12 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
         return Err((reports, FAILED));
     }
     let total = checks.len();
-    let files = |n: usize| if n == 1 { "file" } else { "files" };
     match (invalid, failed) {
         (0, 0) => Ok(()),
         (0, f) => {
             reports.push(miette::miette!(
-                "{f} of {total} scenario {} {} an expectation",
-                files(total),
+                "{f} of {} {} an expectation",
+                count(total as u64, "scenario file"),
                 if f == 1 { "breaks" } else { "break" }
             ));
             Err((reports, FAILED))
@@ -207,8 +207,8 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
                 String::new()
             };
             reports.push(miette::miette!(
-                "{i} of {total} scenario {} {} invalid{also}",
-                files(total),
+                "{i} of {} {} invalid{also}",
+                count(total as u64, "scenario file"),
                 if i == 1 { "is" } else { "are" }
             ));
             Err((reports, INVALID))
@@ -575,13 +575,9 @@ fn print_table(checks: &[FileCheck], quiet: bool) -> Vec<Report> {
         if scenario_ok && !quiet {
             let expectations = match check.expectations.len() {
                 0 => "no expectations".to_string(),
-                1 => "1 expectation holds".to_string(),
-                n => format!("{n} expectations hold"),
+                n => count_as(n as u64, "expectation holds", "expectations hold"),
             };
-            let chains = match check.chains {
-                1 => "1 chain".to_string(),
-                n => format!("{n} chains"),
-            };
+            let chains = count(check.chains as u64, "chain");
             crate::cli::println_out!("ok: {name} ({chains} valid, {expectations})");
         }
         if let Some(HistoryCheck {

@@ -418,17 +418,15 @@ pub fn check_against(scenario: &Scenario, events: &Path, history: &HistoryArgs) 
         };
     }
 
-    let times = |n: u64| if n == 1 { "time" } else { "times" };
     let mut departures: Vec<String> = comparison
         .forbidden
         .iter()
         .map(|f| {
             format!(
-                "{} → {} is forbidden and happened {} {}",
+                "{} → {} is forbidden and happened {}",
                 f.from,
                 f.to,
-                f.count,
-                times(f.count)
+                verchain::words::count(f.count, "time")
             )
         })
         .collect();

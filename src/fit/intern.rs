@@ -278,6 +278,10 @@ impl<'a> Sink<'a> {
         if fields.line > Observation::MAX_LINE {
             return Err(too_long(fields.line));
         }
+        // Every row read counts, a repeat too: the sources sum to the rows read.
+        if let Some(source) = fields.source {
+            *self.sources.entry(source.to_string()).or_default() += 1;
+        }
         if let Some(event_id) = fields.event_id
             && let Some(first) = self.event_ids.get(event_id)
         {
@@ -340,9 +344,6 @@ impl<'a> Sink<'a> {
             Some(label) => Some(self.state(label, fields.line, true)?),
             None => None,
         };
-        if let Some(source) = fields.source {
-            *self.sources.entry(source.to_string()).or_default() += 1;
-        }
         rows.push(Observation::new(version, time, state, from, fields.line));
         Ok(())
     }

@@ -221,9 +221,9 @@ pub enum FitError {
         if *.entered == 0 {
             "never appears in the history, so its row cannot be estimated".to_string()
         } else if *.censored > 0 {
-            format!("is never left: entered {}, no observed exit ({} still in it at the end of the export)", times(*.entered), .censored)
+            format!("is never left: entered {}, no observed exit ({} still in it at the end of the export)", crate::words::count(*.entered, "time"), .censored)
         } else {
-            format!("is never left: entered {}, no observed exit", times(*.entered))
+            format!("is never left: entered {}, no observed exit", crate::words::count(*.entered, "time"))
         }
     )]
     NeverLeft {
@@ -234,7 +234,7 @@ pub enum FitError {
     /// A state declared absorbing (`--absorbing`) that versions left.
     #[error(
         "state `{state}` is declared absorbing, but versions left it {} (first at line {line})",
-        times(*exits)
+        crate::words::count(*exits, "time")
     )]
     AbsorbingLeft {
         state: String,
@@ -255,15 +255,6 @@ pub enum FitError {
     /// other way round, or a non-positive step.
     #[error("{0}")]
     Usage(String),
-}
-
-/// `1 time`, `3 times`.
-fn times(n: u64) -> String {
-    if n == 1 {
-        "1 time".to_string()
-    } else {
-        format!("{n} times")
-    }
 }
 
 /// Help for a CSV row of the wrong shape.

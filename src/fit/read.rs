@@ -139,7 +139,8 @@ pub struct Observed {
     /// Of those, the rows that say something other than the first row of
     /// their `event_id` (version, time or state), and the first of them.
     pub event_id_conflicts: (u64, Option<EventConflict>),
-    /// Rows per value of the `source` column, when there is one.
+    /// Rows read per value of the `source` column, when there is one,
+    /// repeats included.
     pub sources: BTreeMap<String, u64>,
     /// Some state was named only by the state map or a `from_state`, so
     /// it may be the state of no row (see [`History`]).
@@ -517,13 +518,7 @@ fn read_rows(
     } = fields;
     while let Some(line) = records.next_record()? {
         if records.len() != names.len() {
-            let fields = |n: usize| {
-                if n == 1 {
-                    "1 field".to_string()
-                } else {
-                    format!("{n} fields")
-                }
-            };
+            let fields = |n: usize| crate::words::count(n as u64, "field");
             return Err(FitError::Malformed {
                 line,
                 reason: format!(
@@ -1062,6 +1057,17 @@ mod tests {
                 })
             )
         );
+    }
+
+    /// Regression: a repeated `event_id` was left out of its source's
+    /// count, a repeated row was not, so the sources summed to neither.
+    #[test]
+    fn the_sources_sum_to_the_rows_read() {
+        let text = "event_id,version_id,timestamp,to_state,source\n\
+                    e1,v,1,a,argo\ne1,v,1,a,argo\ne2,v,2,b,flagger\ne3,v,2,b,flagger\n";
+        let observed = read_csv_text(text).unwrap();
+        assert_eq!(observed.sources["argo"], 2);
+        assert_eq!(observed.sources["flagger"], 2);
     }
 
     #[test]

@@ -70,7 +70,8 @@ pub struct FitSummary {
     /// Steps counted (moves, for the jump chain).
     pub steps: u64,
     pub cleaning: Cleaning,
-    /// Rows per `source`, when the export has that column.
+    /// Rows read per `source`, repeats included, when the export has that
+    /// column.
     pub sources: BTreeMap<String, u64>,
     /// Versions in flight at the end of the export.
     pub censored_versions: u64,
@@ -193,14 +194,20 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
                     )),
                 )
             } else {
-                (
-                    Some(homogeneity::test(
-                        &counts.states,
-                        windows,
-                        kind.format_time(split),
-                    )),
-                    None,
-                )
+                let test = homogeneity::test(&counts.states, windows, kind.format_time(split));
+                if test.degrees_of_freedom == 0 {
+                    // G² = 0 on 0 degrees of freedom tests nothing.
+                    (
+                        None,
+                        Some(format!(
+                            "no homogeneity test: no state was left towards two or more states, \
+                             both before and after {}, so there is nothing to compare",
+                            kind.format_time(split)
+                        )),
+                    )
+                } else {
+                    (Some(test), None)
+                }
             }
         }
         None => (None, None),
@@ -415,6 +422,34 @@ mod tests {
         ] {
             assert!(fit(text.as_bytes(), &request).unwrap().warnings.is_empty());
         }
+    }
+
+    /// Regression: a history in which every state has one way out gave a
+    /// homogeneity "test" of G² = 0 on 0 degrees of freedom, p = 1.
+    #[test]
+    fn no_homogeneity_test_is_made_on_zero_degrees_of_freedom() {
+        let request = Request {
+            absorbing: vec!["b".to_string()],
+            ..Request::default()
+        };
+        // v moves before the middle of the period, w after it; both a → b.
+        let text = "version_id,timestamp,to_state\nv,1,a\nv,2,b\nw,5,a\nw,6,b\n";
+        let summary = fit(text.as_bytes(), &request).unwrap();
+        assert!(summary.homogeneity.is_none());
+        let note = summary.homogeneity_note.unwrap();
+        assert!(
+            note.starts_with("no homogeneity test: no state was left"),
+            "{note}"
+        );
+        // A second way out of `a` on both sides makes it a test again.
+        let text = format!("{text}x,1,a\nx,2,c\ny,5,a\ny,6,c\n");
+        let request = Request {
+            absorbing: vec!["b".to_string(), "c".to_string()],
+            ..Request::default()
+        };
+        let summary = fit(text.as_bytes(), &request).unwrap();
+        assert_eq!(summary.homogeneity.unwrap().degrees_of_freedom, 1);
+        assert!(summary.homogeneity_note.is_none());
     }
 
     #[test]

@@ -222,11 +222,10 @@ pub fn fitted_scenario(summary: &FitSummary, name: &str, source: &str) -> String
     let scenario = FittedScenario {
         name,
         description: format!(
-            "Fitted by verchain fit from {source}: {}; {method}, {} steps of {} versions observed \
-             from {} to {}.",
+            "Fitted by verchain fit from {source}: {}; {method}, {} of {} observed from {} to {}.",
             summary.semantics_description,
-            summary.steps,
-            summary.versions,
+            crate::words::count(summary.steps, "step"),
+            crate::words::count(summary.versions as u64, "version"),
             summary.first_time,
             summary.observed_to
         ),

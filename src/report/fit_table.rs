@@ -5,14 +5,7 @@
 use std::fmt::Write;
 
 use crate::fit::{FitSummary, Semantics};
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
+use crate::words::{count, count_as};
 
 /// Renders the fit of `source` (compared with `policy`, when named).
 pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> String {
@@ -21,7 +14,7 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
     let _ = writeln!(
         out,
         "{source} · {} · {}",
-        plural(e.states.len(), "state"),
+        count(e.states.len() as u64, "state"),
         summary.semantics_description
     );
     cleaning(&mut out, summary);
@@ -34,17 +27,17 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
     } else {
         format!(
             "; {} in flight at the end of the export (censored)",
-            plural(summary.censored_versions as usize, "version")
+            count(summary.censored_versions, "version")
         )
     };
     let _ = writeln!(
         out,
         "  {} from {} to {}, {} counted{censored}",
-        plural(summary.versions, "version"),
+        count(summary.versions as u64, "version"),
         summary.first_time,
         summary.observed_to,
-        plural(
-            summary.steps as usize,
+        count(
+            summary.steps,
             if summary.semantics == Semantics::Jump {
                 "move"
             } else {
@@ -56,11 +49,7 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
         let _ = writeln!(
             out,
             "  {} inside one step and collapsed",
-            if summary.collapsed == 1 {
-                "1 move fell".to_string()
-            } else {
-                format!("{} moves fell", summary.collapsed)
-            }
+            count_as(summary.collapsed, "move fell", "moves fell")
         );
     }
 
@@ -163,7 +152,7 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
                 "  forbidden move observed: {} → {} ({})",
                 f.from,
                 f.to,
-                plural(f.count as usize, "time")
+                count(f.count, "time")
             );
         }
         for u in &c.unseen {
@@ -173,7 +162,7 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
                 u.from,
                 u.to,
                 u.declared,
-                plural(u.row_total as usize, "step"),
+                count(u.row_total, "step"),
                 u.from,
                 u.chance_of_none
             );
@@ -220,14 +209,18 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
         };
         let _ = writeln!(
             out,
-            "\nHomogeneity before and after {}: G² = {:.2} on {} degrees of freedom, p = {:.3e}: {verdict} (α = {})",
-            h.split, h.statistic, h.degrees_of_freedom, h.p_value, h.alpha
+            "\nHomogeneity before and after {}: G² = {:.2} on {} of freedom, p = {:.3e}: {verdict} (α = {})",
+            h.split,
+            h.statistic,
+            count(h.degrees_of_freedom as u64, "degree"),
+            h.p_value,
+            h.alpha
         );
         let _ = writeln!(
             out,
             "  {} before, {} after",
-            plural(h.moves[0] as usize, "step"),
-            h.moves[1]
+            count(h.moves[0], "step"),
+            count(h.moves[1], "step")
         );
         if h.drifted {
             for c in &h.largest_changes {
@@ -253,27 +246,34 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
 fn cleaning(out: &mut String, summary: &FitSummary) {
     let c = &summary.cleaning;
     let mut notes = Vec::new();
-    let mut note = |count: u64, what: &str| {
-        if count > 0 {
-            notes.push(format!("{count} {what}"));
+    // What happened to `n` rows: each phrase is said of one row and of many.
+    let mut note = |n: u64, one: &str, many: &str| {
+        if n > 0 {
+            notes.push(count_as(n, one, many));
         }
     };
-    note(c.duplicate_event_ids, "repeated event_id (dropped)");
+    note(
+        c.duplicate_event_ids,
+        "repeated event_id (dropped)",
+        "repeated event_ids (dropped)",
+    );
     note(
         c.duplicate_rows,
-        if c.duplicate_rows == 1 {
-            "repeated row (dropped)"
-        } else {
-            "repeated rows (dropped)"
-        },
+        "repeated row (dropped)",
+        "repeated rows (dropped)",
     );
-    note(c.out_of_order, "out of time order (sorted)");
-    note(c.after_observed_to, "after --observed-to (left out)");
-    note(
-        c.from_mismatches,
-        "from_state disagreeing with the previous row",
-    );
-    note(summary.repeats, "repeating the current state (no move)");
+    // These are said of rows, one or many alike.
+    for (n, what) in [
+        (c.out_of_order, "out of time order (sorted)"),
+        (c.after_observed_to, "after --observed-to (left out)"),
+        (
+            c.from_mismatches,
+            "from_state disagreeing with the previous row",
+        ),
+        (summary.repeats, "repeating the current state (no move)"),
+    ] {
+        note(n, what, what);
+    }
     if let Some(line) = c.first_simultaneous_line {
         notes.push(format!(
             "{} at the time of the row before (kept in file order; the first on line {line})",
@@ -285,7 +285,7 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
     } else {
         format!(": {}", notes.join(", "))
     };
-    let _ = writeln!(out, "  {} read{notes}", plural(c.rows_read as usize, "row"));
+    let _ = writeln!(out, "  {} read{notes}", count(c.rows_read, "row"));
     if let Some(conflict) = &c.first_event_id_conflict {
         let _ = writeln!(
             out,
@@ -315,6 +315,6 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
             .iter()
             .map(|(s, n)| format!("{s} {n}"))
             .collect();
-        let _ = writeln!(out, "  rows by source: {}", sources.join(", "));
+        let _ = writeln!(out, "  rows read by source: {}", sources.join(", "));
     }
 }

@@ -10,6 +10,7 @@
 //! Like the rest of `report`, it formats numbers the run computed and
 //! computes none.
 
+use crate::words::count;
 use std::fmt::Write;
 
 use super::export::{Model, mermaid};
@@ -65,14 +66,6 @@ fn sentence_list(items: &[String]) -> String {
     }
 }
 
-/// "1 cycle", "20 cycles".
-fn count(n: impl std::fmt::Display + PartialEq<u64>, unit: &str) -> String {
-    match n == 1 {
-        true => format!("1 {unit}"),
-        false => format!("{n} {unit}s"),
-    }
-}
-
 /// Renders the whole page.
 pub fn render(summary: &Summary) -> String {
     let mut out = String::new();
@@ -94,10 +87,10 @@ fn heading(s: &Summary, out: &mut String) {
     }
     let _ = writeln!(
         out,
-        "A Markov chain of {} states; one step is one {}, and versions are followed for {}. \
+        "A Markov chain of {}; one step is one {}, and versions are followed for {}. \
          Rows of the transition matrix T are \"from\" states, and a distribution over the \
          states is a row vector: S<sub>t+1</sub> = S<sub>t</sub> · T.\n",
-        s.states.len(),
+        count(s.states.len() as u64, "state"),
         s.unit,
         count(s.horizon as u64, &s.unit)
     );
@@ -540,8 +533,6 @@ mod tests {
         assert_eq!(sentence_list(&items(1)), "0");
         assert_eq!(sentence_list(&items(2)), "0 and 1");
         assert_eq!(sentence_list(&items(3)), "0, 1 and 2");
-        assert_eq!(count(1u64, "week"), "1 week");
-        assert_eq!(count(20u64, "week"), "20 weeks");
     }
 
     #[test]

@@ -38,19 +38,12 @@ pub fn render(summary: &Summary) -> String {
     let width = states.iter().map(|s| s.len()).max().unwrap_or(0).max(8);
     let unit = &summary.unit;
 
-    let plural = |count: usize, word: &str| {
-        if count == 1 {
-            format!("1 {word}")
-        } else {
-            format!("{count} {word}s")
-        }
-    };
     let _ = writeln!(
         out,
         "{} · {} · horizon {}",
         summary.scenario,
-        plural(states.len(), "state"),
-        plural(summary.horizon, unit)
+        crate::words::count(states.len() as u64, "state"),
+        crate::words::count(summary.horizon as u64, unit)
     );
     if let Some(description) = &summary.description {
         let _ = writeln!(out, "{}", description.trim());
@@ -227,8 +220,9 @@ pub(super) fn set(names: &[String]) -> String {
 pub(super) fn chi_square_line(chi: &ChiSquareSummary) -> String {
     match chi.p_value {
         Some(p) => format!(
-            "chi² = {:.2} on {} degrees of freedom, p = {p:.3}",
-            chi.statistic, chi.degrees_of_freedom
+            "chi² = {:.2} on {} of freedom, p = {p:.3}",
+            chi.statistic,
+            crate::words::count(chi.degrees_of_freedom as u64, "degree")
         ),
         None => "chi² not computed: fewer than two cells expect 5 walkers or more \
                  (simulate more walkers)"

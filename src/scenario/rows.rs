@@ -173,10 +173,14 @@ impl Rows<'_> {
                         row_node.position,
                         format!(
                             "the row of `{name}` has {}, but there are {n} states",
-                            entries(items.len())
+                            crate::words::count_as(items.len() as u64, "entry", "entries")
                         ),
                     )
-                    .label(entries(items.len()))
+                    .label(crate::words::count_as(
+                        items.len() as u64,
+                        "entry",
+                        "entries",
+                    ))
                     .help(format!(
                         "give one entry per state, in the order of `states`: {n} in all"
                     )),
@@ -490,15 +494,6 @@ impl Rows<'_> {
             };
             problems.push(problem);
         }
-    }
-}
-
-/// "1 entry", "3 entries".
-fn entries(count: usize) -> String {
-    if count == 1 {
-        "1 entry".to_string()
-    } else {
-        format!("{count} entries")
     }
 }
 
