@@ -254,7 +254,28 @@ pub fn count(
         }
     }
     tally.finish(&mut counts);
+    if let Semantics::Step { step } = semantics
+        && counts.total() == 0
+    {
+        return Err(no_step_counted(history, step));
+    }
     Ok(counts)
+}
+
+/// Why a step-sampled count found nothing: the step is longer than every
+/// version's time in the export.
+fn no_step_counted(history: &History, step: i64) -> FitError {
+    let longest = (0..history.paths.len())
+        .map(|k| history.observed_to.saturating_sub(history.path(k)[0].time))
+        .max()
+        .unwrap_or(0);
+    FitError::Usage(format!(
+        "--step {} is longer than any version's time in the history (the longest, from its \
+         first row to the end of the export, is {}), so no step is counted; give a shorter \
+         --step",
+        history.time_kind.format_duration(step),
+        history.time_kind.format_span(longest)
+    ))
 }
 
 /// The jump chain of one path: real moves, and the stays between them.
@@ -299,7 +320,9 @@ fn jumps(
 }
 
 /// The step-sampled chain of one path: the state at `first + k · step` for
-/// every boundary up to the end of the export.
+/// every boundary up to the end of the export, or, for a version that ends
+/// in an absorbing state, up to the first boundary in it: its state there
+/// is known even when that boundary lies past the end of the export.
 fn sampled(
     counts: &mut Counts,
     tally: &mut Tally,
@@ -317,7 +340,8 @@ fn sampled(
     let mut state = path[at].state;
     counts.start(state);
     let mut boundary = start;
-    while !is_absorbing(state) && boundary <= observed_to.saturating_sub(step) {
+    let absorbed = is_absorbing(path[path.len() - 1].state);
+    while !is_absorbing(state) && (absorbed || boundary <= observed_to.saturating_sub(step)) {
         boundary += step;
         let mut changes = 0;
         while at + 1 < path.len() && path[at + 1].time <= boundary {
@@ -339,17 +363,6 @@ fn check_step(history: &History, step: i64) -> Result<(), FitError> {
         )));
     }
     let span = |k: usize| i128::from(history.observed_to) - i128::from(history.path(k)[0].time);
-    let longest = (0..history.paths.len()).map(span).max().unwrap_or(0);
-    if longest < i128::from(step) {
-        let (unit, name) = history.time_kind.report_unit();
-        return Err(FitError::Usage(format!(
-            "--step {} is longer than any version's time in the history (the longest, from \
-             its first row to the end of the export, is {:.2} {name}), so no step is counted; \
-             give a shorter --step",
-            history.time_kind.format_duration(step),
-            longest as f64 / unit
-        )));
-    }
     let steps: u128 = (0..history.paths.len())
         .map(|k| (span(k) / i128::from(step)) as u128 + 1)
         .sum();
@@ -521,7 +534,8 @@ mod tests {
         match count(&h, Semantics::Step { step: 31 }, &[false; 3], None) {
             Err(FitError::Usage(message)) => assert!(
                 message.starts_with(
-                    "--step 31 milliseconds is longer than any version's time in the history"
+                    "--step 31 milliseconds is longer than any version's time in the history \
+                     (the longest, from its first row to the end of the export, is 30ms)"
                 ),
                 "{message}"
             ),
@@ -545,6 +559,37 @@ mod tests {
         let c = count(&h, Semantics::Step { step: 10 }, &[false, true], None).unwrap();
         assert_eq!(c.matrix, vec![vec![0, 1], vec![0, 0]]);
         assert_eq!(c.censored, vec![0, 0]);
+    }
+
+    /// Regression: a version absorbed after the last boundary before the
+    /// end of the export lost its move into the absorbing state, and the
+    /// row it came from looked as if it were never left.
+    #[test]
+    fn a_move_into_an_absorbing_state_past_the_last_boundary_counts() {
+        let h = history("version_id,timestamp,to_state\nv,0,a\nv,5,z\n", Some(5));
+        let c = count(&h, Semantics::Step { step: 10 }, &[false, true], None).unwrap();
+        assert_eq!(c.matrix, vec![vec![0, 1], vec![0, 0]]);
+        assert_eq!(c.censored, vec![0, 0]);
+        // Past its last row a version in a state that is not absorbing is
+        // unknown: its move is not counted, which leaves nothing here.
+        assert!(matches!(
+            count(&h, Semantics::Step { step: 10 }, &[false, false], None),
+            Err(FitError::Usage(_))
+        ));
+        // Moves inside the last step still collapse into the one counted.
+        let h = history(
+            "version_id,timestamp,to_state\nv,0,a\nv,2,b\nv,25,a\nv,27,z\n",
+            Some(27),
+        );
+        let c = count(
+            &h,
+            Semantics::Step { step: 10 },
+            &[false, false, true],
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.matrix, vec![vec![0, 1, 0], vec![0, 1, 1], vec![0, 0, 0]]);
+        assert_eq!(c.collapsed, 1);
     }
 
     #[test]

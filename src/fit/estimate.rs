@@ -16,8 +16,8 @@
 
 use serde::Serialize;
 
-use super::FitError;
 use super::count::Counts;
+use super::{FitError, Semantics};
 
 pub use crate::stats::Z_95;
 
@@ -95,7 +95,8 @@ impl Estimate {
 /// # Errors
 ///
 /// [`FitError::NeverLeft`] for a state without observed exits that is not
-/// declared absorbing; [`FitError::AbsorbingLeft`] for a state declared
+/// declared absorbing; [`FitError::NeverSampled`] for a state the
+/// step-sampled chain never saw at a boundary; [`FitError::AbsorbingLeft`] for a state declared
 /// absorbing by `--absorbing` that versions left; [`FitError::Usage`] for a
 /// negative or non-finite α, or α without a policy.
 pub fn estimate(counts: &Counts, options: &Options) -> Result<Estimate, FitError> {
@@ -140,6 +141,15 @@ pub fn estimate(counts: &Counts, options: &Options) -> Result<Estimate, FitError
                 absorbing: true,
             });
             continue;
+        }
+        if total == 0
+            && counts.arrivals[i] == 0
+            && let Semantics::Step { step } = counts.semantics
+        {
+            return Err(FitError::NeverSampled {
+                state,
+                step: counts.time_kind.format_duration(step),
+            });
         }
         if total == 0 {
             return Err(FitError::NeverLeft {
@@ -279,6 +289,28 @@ mod tests {
         }
         assert_eq!(smoothed(0.5).method(), "add-0.5 smoothing");
         assert_eq!(smoothed(1e-9).method(), "add-1e-9 smoothing");
+    }
+
+    /// Regression: a state that the step-sampled chain never saw at a
+    /// boundary was said to never appear in the history.
+    #[test]
+    fn a_state_between_boundaries_is_not_said_to_be_missing() {
+        let mut c = counts(vec![vec![1, 0], vec![0, 0]]);
+        c.semantics = Semantics::Step { step: 7 };
+        c.arrivals[1] = 0;
+        assert_eq!(
+            estimate(&c, &Options::default()).unwrap_err(),
+            FitError::NeverSampled {
+                state: "s1".into(),
+                step: "7 steps".into()
+            }
+        );
+        // Declared absorbing, it is a row of its own all the same.
+        let absorbing = Options {
+            absorbing: vec![false, true],
+            ..Options::default()
+        };
+        assert!(estimate(&c, &absorbing).unwrap().rows[1].absorbing);
     }
 
     #[test]

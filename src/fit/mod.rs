@@ -231,6 +231,13 @@ pub enum FitError {
         entered: u64,
         censored: u64,
     },
+    /// A state of the history that the step-sampled chain never saw at a
+    /// boundary: every stay in it fell inside one step.
+    #[error(
+        "state `{state}` is never seen at a step boundary (--step {step}): every stay in it \
+         fell inside one step, so its row cannot be estimated"
+    )]
+    NeverSampled { state: String, step: String },
     /// A state declared absorbing (`--absorbing`) that versions left.
     #[error(
         "state `{state}` is declared absorbing, but versions left it {} (first at line {line})",
@@ -313,6 +320,9 @@ impl FitError {
                 "declare it absorbing with --absorbing {state} (or `{state}: absorbing` in the \
                  --policy scenario), or export a longer history"
             ),
+            Self::NeverSampled { step, .. } => {
+                format!("give a --step shorter than {step}, or count real moves with --chain jump")
+            }
             Self::AbsorbingLeft { .. } => "drop --absorbing for this state".to_string(),
             Self::TooManySteps { .. } => "choose a larger --step".to_string(),
             Self::TooManyStates { states, .. } => format!(

@@ -47,6 +47,18 @@ impl TimeKind {
         }
     }
 
+    /// A length of time in this kind's unit, for people, however it
+    /// divides: `19days 3h 5m`, `12 steps`.
+    pub fn format_span(self, span: i64) -> String {
+        match self {
+            Self::Step => crate::words::count(span.unsigned_abs(), "step"),
+            Self::Timestamp => {
+                humantime::format_duration(std::time::Duration::from_millis(span.unsigned_abs()))
+                    .to_string()
+            }
+        }
+    }
+
     /// The unit of a chain that moves once every `step`, as a scenario's
     /// `unit` (a noun that takes an `s` for more than one): `day`,
     /// `7-hour period`, `3-step period`.
