@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use miette::Report;
-use verchain::fit::read::{Columns, Format as InputFormat, ReadOptions};
+use verchain::fit::read::{Columns, Format as InputFormat, ReadOptions, TimeKind};
 use verchain::fit::{self, Choice, FitError, FitSummary, Request};
 use verchain::report::{fit_files, fit_table};
 use verchain::scenario::{Position, Problem, Scenario};
@@ -35,7 +35,8 @@ Examples:
 Input (CSV with a header, or JSON Lines when the file ends in .jsonl or .ndjson or with
 --input-format jsonl; `-` reads standard input):
   events     version_id, timestamp, to_state; optional from_state, event_id, source
-             (timestamps: RFC 3339 with an offset, or epoch milliseconds)
+             (timestamps: RFC 3339 with an offset, or epoch milliseconds; epoch
+             milliseconds in a column of another name need --integer-times epoch-ms)
   sequences  id, time, state: one row per version per step (integer steps)
   sequence   step, state
 Rows are ordered per version by time; rows repeating an event_id, or a version, state and
@@ -72,6 +73,15 @@ pub enum InputKind {
     Csv,
     /// One JSON object a line
     Jsonl,
+}
+
+/// How integers in the time column are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IntegerTimes {
+    /// Milliseconds since 1970-01-01T00:00:00Z
+    EpochMs,
+    /// Step numbers: 0, 1, 2, …
+    Steps,
 }
 
 /// How to read a history: shared by `fit` and `check --against`.
@@ -112,6 +122,11 @@ pub struct HistoryArgs {
     /// The column of times (default: timestamp, time or step)
     #[arg(long, value_name = "NAME")]
     pub time_column: Option<String>,
+
+    /// How integers in the time column are read (default: epoch milliseconds in a
+    /// column named `timestamp`, step numbers in any other)
+    #[arg(long, value_enum, value_name = "UNIT")]
+    pub integer_times: Option<IntegerTimes>,
 
     /// The column of states (default: to_state or state)
     #[arg(long, value_name = "NAME")]
@@ -546,6 +561,10 @@ fn run_fit(
             state_map: state_map.as_ref().map(|map| &map.labels),
             known_states: None,
             expected_bytes,
+            integer_times: history.integer_times.map(|unit| match unit {
+                IntegerTimes::EpochMs => TimeKind::Timestamp,
+                IntegerTimes::Steps => TimeKind::Step,
+            }),
         },
         choice,
         observed_to: history.observed_to.clone(),

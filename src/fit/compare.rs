@@ -124,8 +124,21 @@ pub fn compare(estimate: &Estimate, policy: &DMatrix<f64>, semantics: Semantics)
         .count();
     let simultaneous_z = two_sided_z(FAMILY_ALPHA / entries_compared.max(1) as f64);
     for (i, row) in estimate.rows.iter().enumerate() {
-        // A declared absorbing row with no data says nothing about the policy.
+        // A row absorbing in the policy too has nothing to compare. One
+        // declared absorbing against the policy (`--absorbing`) was never
+        // left: the policy's ways out of it are moves never seen.
         if row.absorbing {
+            for (j, &p) in declared[i].iter().enumerate() {
+                if j != i && p > 0.0 {
+                    unseen.push(Unseen {
+                        from: row.state.clone(),
+                        to: estimate.states[j].clone(),
+                        declared: p,
+                        row_total: row.total,
+                        chance_of_none: (1.0 - p).powf(row.total as f64),
+                    });
+                }
+            }
             continue;
         }
         for (j, &count) in row.counts.iter().enumerate() {
@@ -245,5 +258,43 @@ mod tests {
         assert_eq!(c.entries_compared, 3);
         assert!((c.simultaneous_z - two_sided_z(0.05 / 3.0)).abs() < 1e-15);
         assert!(!c.agrees);
+    }
+
+    /// Regression: a state declared absorbing against the policy hid the
+    /// policy's ways out of it, and the comparison said every allowed move
+    /// was seen.
+    #[test]
+    fn a_state_made_absorbing_against_the_policy_shows_its_moves_unseen() {
+        // Declared: a → b 0.5, a → c 0.5, b → b 0.9, b → a 0.1, c absorbing.
+        let policy = DMatrix::from_row_slice(3, 3, &[0.0, 0.5, 0.5, 0.1, 0.9, 0.0, 0.0, 0.0, 1.0]);
+        let counts = Counts {
+            states: vec!["a".into(), "b".into(), "c".into()],
+            semantics: Semantics::Rows,
+            time_kind: TimeKind::Step,
+            // b stays 30 times and is never left.
+            matrix: vec![vec![0, 5, 5], vec![0, 30, 0], vec![0, 0, 0]],
+            windows: None,
+            first_states: vec![1, 0, 0],
+            arrivals: vec![1, 5, 5],
+            censored: vec![0, 5, 0],
+            first_exit_line: vec![None; 3],
+            holding: None,
+            collapsed: 0,
+            repeats: 0,
+            versions: 10,
+        };
+        let options = Options {
+            absorbing: vec![false, true, true],
+            ..Options::default()
+        };
+        let fit = estimate(&counts, &options).unwrap();
+        let c = compare(&fit, &policy, Semantics::Rows);
+        assert_eq!(c.unseen.len(), 1);
+        let unseen = &c.unseen[0];
+        assert_eq!((unseen.from.as_str(), unseen.to.as_str()), ("b", "a"));
+        assert_eq!(unseen.row_total, 30);
+        assert!((unseen.chance_of_none - 0.9f64.powi(30)).abs() < 1e-15);
+        // c is absorbing in the policy as well: nothing to say of it.
+        assert!(c.unseen.iter().all(|u| u.from != "c"));
     }
 }

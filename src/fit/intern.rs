@@ -180,7 +180,8 @@ pub(super) struct Sink<'a> {
     /// Labels of at most 15 bytes by [`packed`] key and [`slot`], the first
     /// to come to each slot; the others are found in `labels`.
     short_labels: [(u128, u32); SLOTS],
-    /// `timestamp` is the time column: its integers are epoch milliseconds.
+    /// The time column's integers are epoch milliseconds (see
+    /// [`ReadOptions::integer_times`]).
     epoch_column: bool,
     /// Labels a row may use when states are restricted; `None`: any.
     allowed: Option<HashMap<String, u32>>,
@@ -264,7 +265,10 @@ impl<'a> Sink<'a> {
 
     /// The columns are known: rows may come.
     pub(super) fn set_layout(&mut self, layout: Layout) {
-        self.epoch_column = layout.time == "timestamp";
+        self.epoch_column = match self.options.integer_times {
+            Some(kind) => kind == TimeKind::Timestamp,
+            None => layout.time == "timestamp",
+        };
         self.layout = Some(layout);
     }
 

@@ -14,7 +14,8 @@
 //! states become small integers, so the later steps sort and count
 //! integers. Timestamps
 //! become epoch milliseconds; integers in a column named `timestamp` are
-//! epoch milliseconds already, integers elsewhere are step numbers. Rows
+//! epoch milliseconds already, integers elsewhere are step numbers, unless
+//! [`ReadOptions::integer_times`] says otherwise. Rows
 //! whose `event_id` was seen before are dropped here and counted; every
 //! other check needs the rows in time order ([`super::history`]).
 
@@ -70,6 +71,9 @@ pub struct ReadOptions<'a> {
     /// The size of the input in bytes, when known: room for the rows is
     /// reserved at once instead of grown by copying.
     pub expected_bytes: Option<u64>,
+    /// What an integer in the time column is; `None`: epoch milliseconds
+    /// in a column named `timestamp`, a step number in any other.
+    pub integer_times: Option<TimeKind>,
 }
 
 /// One row, interned, in 24 bytes: every step after reading goes through

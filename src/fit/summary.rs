@@ -132,6 +132,19 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
     let semantics = semantics(&request.choice, kind)?;
     let mut history = History::new(observed, observed_to)?;
     history.drop_unused_states(semantics == Semantics::Jump, &request.absorbing);
+    if kind == TimeKind::Step
+        && request.read.integer_times.is_none()
+        && history.first_time >= SECONDS_LIKELY
+        && TimeKind::Timestamp.contains(history.observed_to)
+    {
+        warnings.push(format!(
+            "the integers in `{}` are read as step numbers, but they look like epoch \
+             milliseconds ({} would be {}); if they are, give --integer-times epoch-ms",
+            history.columns.1,
+            history.first_time,
+            TimeKind::Timestamp.format_time(history.first_time)
+        ));
+    }
 
     let n = history.states.len();
     if let Some(limit) = request.max_states.filter(|&limit| n > limit) {
@@ -158,6 +171,14 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
         .map(|p| policy_as_seen(p.matrix(), semantics));
     if let Some(policy) = request.policy {
         for (i, flag) in absorbing.iter_mut().enumerate() {
+            if *flag && policy.matrix()[(i, i)] < 1.0 {
+                warnings.push(format!(
+                    "--absorbing {0}: the policy lets versions leave `{0}` (it stays with \
+                     probability {1}); the policy's ways out of it are listed as never seen",
+                    history.states[i],
+                    policy.matrix()[(i, i)]
+                ));
+            }
             *flag |= policy.matrix()[(i, i)] == 1.0;
         }
     }
@@ -424,6 +445,48 @@ mod tests {
         }
     }
 
+    /// Regression: epoch milliseconds in a column not named `timestamp`
+    /// were step numbers with no way to say otherwise, and no word of it.
+    #[test]
+    fn epoch_milliseconds_in_another_column_are_read_as_asked() {
+        let text = "version_id,created_at,to_state\n\
+                    v,1735689600000,a\nv,1735776000000,b\nw,1735689600000,a\n";
+        let request = |integer_times| Request {
+            absorbing: vec!["b".to_string()],
+            read: ReadOptions {
+                columns: crate::fit::read::Columns {
+                    time: Some("created_at".to_string()),
+                    ..Default::default()
+                },
+                integer_times,
+                ..ReadOptions::default()
+            },
+            ..Request::default()
+        };
+        let steps = fit(text.as_bytes(), &request(None)).unwrap();
+        assert_eq!(steps.time, TimeKind::Step);
+        assert_eq!(steps.semantics, Semantics::Rows);
+        assert_eq!(steps.warnings.len(), 1);
+        assert!(
+            steps.warnings[0].contains("(1735689600000 would be 2025-01-01T00:00:00Z)"),
+            "{:?}",
+            steps.warnings
+        );
+        let ms = fit(text.as_bytes(), &request(Some(TimeKind::Timestamp))).unwrap();
+        assert_eq!(ms.time, TimeKind::Timestamp);
+        assert_eq!(ms.semantics, Semantics::Jump);
+        assert_eq!(ms.first_time, "2025-01-01T00:00:00Z");
+        assert!(ms.warnings.is_empty(), "{:?}", ms.warnings);
+        // Asked for, step numbers are what they are: nothing to say.
+        let asked = fit(text.as_bytes(), &request(Some(TimeKind::Step))).unwrap();
+        assert!(asked.warnings.is_empty());
+        // And a `timestamp` column can hold step numbers.
+        let text = "version_id,timestamp,to_state\nv,0,a\nv,1,b\n";
+        let mut steps = request(Some(TimeKind::Step));
+        steps.read.columns.time = None;
+        assert_eq!(fit(text.as_bytes(), &steps).unwrap().time, TimeKind::Step);
+    }
+
     /// Regression: a history in which every state has one way out gave a
     /// homogeneity "test" of G² = 0 on 0 degrees of freedom, p = 1.
     #[test]
@@ -450,6 +513,36 @@ mod tests {
         let summary = fit(text.as_bytes(), &request).unwrap();
         assert_eq!(summary.homogeneity.unwrap().degrees_of_freedom, 1);
         assert!(summary.homogeneity_note.is_none());
+    }
+
+    #[test]
+    fn absorbing_against_the_policy_is_warned_of_and_its_ways_out_listed() {
+        let scenario = crate::scenario::Scenario::parse(
+            "states: [new, live, gone]\ntransitions: {new: {live: 1}, live: {live: 0.5, gone: 0.5}, gone: absorbing}",
+            "p",
+        )
+        .unwrap();
+        let text = "version_id,time,to_state\nv,1,new\nv,2,live\nw,1,new\nw,5,live\n";
+        let request = Request {
+            policy: Some(&scenario.chain),
+            absorbing: vec!["live".to_string()],
+            choice: Choice::Jump,
+            ..Request::default()
+        };
+        let summary = fit(text.as_bytes(), &request).unwrap();
+        assert_eq!(summary.warnings.len(), 1, "{:?}", summary.warnings);
+        assert!(
+            summary.warnings[0].starts_with("--absorbing live: the policy lets versions leave"),
+            "{}",
+            summary.warnings[0]
+        );
+        let comparison = summary.comparison.unwrap();
+        let unseen: Vec<_> = comparison
+            .unseen
+            .iter()
+            .map(|u| (u.from.as_str(), u.to.as_str()))
+            .collect();
+        assert_eq!(unseen, [("live", "gone")]);
     }
 
     #[test]

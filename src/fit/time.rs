@@ -47,6 +47,15 @@ impl TimeKind {
         }
     }
 
+    /// `time` is one of this kind that can be counted with: epoch
+    /// milliseconds in the years 0000–9999, or a step number within ±2^53.
+    pub fn contains(self, time: i64) -> bool {
+        match self {
+            Self::Timestamp => (FIRST_MILLISECOND..=LAST_MILLISECOND).contains(&time),
+            Self::Step => (-LARGEST_STEP..=LARGEST_STEP).contains(&time),
+        }
+    }
+
     /// A length of time in this kind's unit, for people, however it
     /// divides: `19days 3h 5m`, `12 steps`.
     pub fn format_span(self, span: i64) -> String {
@@ -179,11 +188,7 @@ const LARGEST_STEP: i64 = 1 << 53;
 
 /// `n` when it is a time of `kind` that can be counted with.
 fn in_range(n: i64, kind: TimeKind) -> Option<i64> {
-    let range = match kind {
-        TimeKind::Timestamp => FIRST_MILLISECOND..=LAST_MILLISECOND,
-        TimeKind::Step => -LARGEST_STEP..=LARGEST_STEP,
-    };
-    range.contains(&n).then_some(n)
+    kind.contains(n).then_some(n)
 }
 
 /// What is wrong with a time the time crate refused, said plainly where
