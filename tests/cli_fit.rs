@@ -358,6 +358,89 @@ fn json_lines_and_the_step_sampled_chain() {
     );
 }
 
+/// Regression: `--name` did not reach the fitted scenario, so the runs of
+/// two fits of one history wrote into one folder; and a fit of another
+/// history of the same file name replaced the folder without a word.
+#[test]
+fn a_named_fit_names_its_scenario_and_a_replaced_fit_is_told_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let fit = |history: &Path, name: Option<&str>| {
+        let mut command = verchain();
+        command
+            .arg("fit")
+            .arg(history)
+            .args(["--absorbing", "b", "-o"]);
+        command.arg(dir.path());
+        if let Some(name) = name {
+            command.args(["--name", name]);
+        }
+        let outcome = run(&mut command);
+        assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+        outcome.stderr
+    };
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    fs::create_dir_all(&a).unwrap();
+    fs::create_dir_all(&b).unwrap();
+    let first = file_in(&a, "events.csv", "version_id,time,state\nv,1,a\nv,2,b\n");
+    let second = file_in(&b, "events.csv", "version_id,time,state\nv,1,a\nv,3,b\n");
+
+    fit(&first, Some("daily"));
+    let yaml = fs::read_to_string(dir.path().join("daily/fitted.yaml")).unwrap();
+    assert!(yaml.contains("name: daily-fitted"), "{yaml}");
+    // The longest name a folder may have still leaves a scenario name.
+    let long = "n".repeat(200);
+    fit(&first, Some(&long));
+    let fitted = dir.path().join(&long).join("fitted.yaml");
+    let yaml = fs::read_to_string(&fitted).unwrap();
+    assert!(
+        yaml.contains(&format!("{}-fitted", "n".repeat(193))) && !yaml.contains(&"n".repeat(194)),
+        "{yaml}"
+    );
+    let ran = run(verchain().args(["run", "--no-files"]).arg(&fitted));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+
+    let stderr = fit(&first, None);
+    assert!(!stderr.contains("note:"), "{stderr}");
+    let yaml = fs::read_to_string(dir.path().join("events-fit/fitted.yaml")).unwrap();
+    assert!(yaml.contains("name: events-fitted"), "{yaml}");
+    // The same history again: replaced as asked, nothing to say.
+    assert!(!fit(&first, None).contains("note:"));
+    // Another history of the same name: said.
+    let stderr = fit(&second, None);
+    assert!(
+        stderr.contains(&format!(
+            "note: the folder held the fit of {} before; give --name",
+            first.display()
+        )),
+        "{stderr}"
+    );
+    let json: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("events-fit/fit.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["source"], second.display().to_string());
+}
+
+/// Regression: `fit -o -` wrote a folder named `-`, where `run -o -`
+/// prints only.
+#[test]
+fn output_dash_writes_no_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let rain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fit/rain.csv");
+    let outcome = run(verchain()
+        .current_dir(dir.path())
+        .arg("fit")
+        .arg(rain)
+        .args(["--time-column", "day", "-o", "-"]));
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(
+        outcome.stdout.contains("rain.csv · 3 states"),
+        "{}",
+        outcome.stdout
+    );
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn an_unwritable_output_exits_3_and_keeps_earlier_results() {
     let dir = tempfile::tempdir().unwrap();

@@ -49,7 +49,7 @@ Steps (stated in every output):
   --chain rows   each pair of consecutive rows is one step (default for step numbers)
   --step 7d      the state at every 7-day boundary from each version's first row
 
-Files written under DIR/<name>/ (default name: the file's stem and -fit):
+Files written under DIR/<name>/ (default name: the file's stem and -fit; --output - writes none):
   fit.json      every number: counts, estimates, intervals, holding times, comparison, drift test
   counts.csv    chain,from,to,count,row_total,estimate,lower,upper (and declared, with --policy)
   holding.csv   jump chain: stays, censored stays, mean, Kaplan-Meier quantiles per state
@@ -156,7 +156,8 @@ pub struct FitArgs {
     #[arg(long, value_name = "TIME")]
     pub split: Option<String>,
 
-    /// Folder for the results; the fit writes into DIR/<name>/
+    /// Folder for the results; the fit writes into DIR/<name>/ (`-`: write no
+    /// files, print only)
     #[arg(short, long, value_name = "DIR", default_value = "output")]
     pub output: PathBuf,
 
@@ -264,10 +265,9 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
                 args.policy.as_deref().map(display_name).as_deref()
             )
         ),
-        Format::Json => crate::cli::println_out!(
-            "{}",
-            serde_json::to_string_pretty(&summary).expect("a fit summary always serializes")
-        ),
+        Format::Json => {
+            crate::cli::println_out!("{}", fit_files::fit_json(&summary, &source))
+        }
         // The counts and intervals, as counts.csv holds them.
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(std::io::stdout().lock());
@@ -281,12 +281,19 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
                 .map_err(|e| invalid(format!("cannot print the counts: {e}"), None))?;
         }
     }
-    if args.no_files {
+    if args.no_files || args.output == Path::new(STDIN) {
         return Ok(());
     }
-    let yaml = fit_files::fitted_scenario(&summary, &format!("{stem}-fitted"), &source);
+    // The fitted scenario's results go beside the fit's, under its name.
+    let yaml = fit_files::fitted_scenario(
+        &summary,
+        &fitted_name(args.name.as_deref().unwrap_or(&stem)),
+        &source,
+    );
+    let previous = fit_files::previous_source(&args.output.join(&folder).join("fit.json"))
+        .filter(|previous| *previous != source);
     let written = crate::cli::interrupt::while_writing(|| {
-        fit_files::write_fit(&args.output, &folder, &summary, &yaml)
+        fit_files::write_fit(&args.output, &folder, &summary, &source, &yaml)
     });
     let (folder, written) = written.map_err(|e| Failure {
         reports: vec![miette::miette!(
@@ -297,6 +304,12 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
     })?;
     if !quiet {
         eprintln!("wrote {}: {}", folder.display(), written.join(", "));
+        if let Some(previous) = previous {
+            eprintln!(
+                "note: the folder held the fit of {previous} before; give --name to keep the \
+                 fits of different histories apart"
+            );
+        }
     }
     Ok(())
 }
@@ -480,6 +493,19 @@ fn problems_of(failure: &Failure) -> Vec<Problem> {
             help: report.help().map(|help| help.to_string()),
         })
         .collect()
+}
+
+/// The name of the fitted scenario: `base` and `-fitted`, `base` cut short
+/// where that would make a name too long to name an output folder.
+fn fitted_name(base: &str) -> String {
+    const SUFFIX: &str = "-fitted";
+    let mut end = base
+        .len()
+        .min(verchain::scenario::MAX_NAME_BYTES - SUFFIX.len());
+    while !base.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{SUFFIX}", &base[..end])
 }
 
 fn display_name(path: &Path) -> String {

@@ -30,23 +30,45 @@ pub fn write_fit(
     root: &Path,
     folder_name: &str,
     summary: &FitSummary,
+    source: &str,
     fitted_yaml: &str,
 ) -> Result<(PathBuf, Vec<&'static str>), WriteError> {
     let ours = |name: &str| FIT_FILES.contains(&name);
     write_folder(root, folder_name, &ours, |staging| {
-        stage(staging, summary, fitted_yaml)
+        stage(staging, summary, source, fitted_yaml)
     })
+}
+
+/// The text of `fit.json`: `source`, the history as it was named, then
+/// every field of the summary.
+pub fn fit_json(summary: &FitSummary, source: &str) -> String {
+    #[derive(Serialize)]
+    struct FitFile<'a> {
+        source: &'a str,
+        #[serde(flatten)]
+        summary: &'a FitSummary,
+    }
+    serde_json::to_string_pretty(&FitFile { source, summary })
+        .expect("a fit summary always serializes")
+}
+
+/// The history named in an earlier `fit.json` at `path`, if it names one.
+pub fn previous_source(path: &Path) -> Option<String> {
+    let text = fs::read_to_string(path).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value.get("source")?.as_str().map(str::to_string)
 }
 
 fn stage(
     folder: &Path,
     summary: &FitSummary,
+    source: &str,
     fitted_yaml: &str,
 ) -> Result<Vec<&'static str>, WriteError> {
     let mut written = Vec::new();
     let path = folder.join("fit.json");
-    let mut json = serde_json::to_vec_pretty(summary).expect("a fit summary always serializes");
-    json.push(b'\n');
+    let mut json = fit_json(summary, source);
+    json.push('\n');
     fs::write(&path, json).map_err(io_error(&path))?;
     written.push("fit.json");
     written.push(table(folder, "counts.csv", counts_rows(summary))?);
