@@ -421,6 +421,37 @@ fn a_named_fit_names_its_scenario_and_a_replaced_fit_is_told_of() {
     assert_eq!(json["source"], second.display().to_string());
 }
 
+/// Regression: with `--format json` or `csv` the fit's warnings were
+/// nowhere, not even on stderr.
+#[test]
+fn warnings_reach_stderr_in_every_machine_format() {
+    let dir = tempfile::tempdir().unwrap();
+    // Epoch seconds in a timestamp column: all before 1973 as milliseconds.
+    let history = file_in(
+        dir.path(),
+        "seconds.csv",
+        "version_id,timestamp,to_state\nv,1735689600,a\nv,1735776000,b\n",
+    );
+    for format in ["json", "csv"] {
+        let outcome = run(verchain().arg("fit").arg(&history).args([
+            "--absorbing",
+            "b",
+            "--no-files",
+            "--format",
+            format,
+        ]));
+        assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+        assert!(
+            outcome
+                .stderr
+                .contains("warning: every integer timestamp is before 1973-03-03"),
+            "{format}: {}",
+            outcome.stderr
+        );
+        assert!(!outcome.stdout.contains("warning:"), "{}", outcome.stdout);
+    }
+}
+
 /// Regression: `fit -o -` wrote a folder named `-`, where `run -o -`
 /// prints only.
 #[test]

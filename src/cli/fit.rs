@@ -281,6 +281,13 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
                 .map_err(|e| invalid(format!("cannot print the counts: {e}"), None))?;
         }
     }
+    // The table carries the warnings; JSON and CSV on stdout are for
+    // programs, so a person reads them here.
+    if !matches!(args.format, Format::Table) && !quiet {
+        for warning in &summary.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     if args.no_files || args.output == Path::new(STDIN) {
         return Ok(());
     }

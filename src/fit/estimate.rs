@@ -170,9 +170,16 @@ pub fn estimate(counts: &Counts, options: &Options) -> Result<Estimate, FitError
             let c = c as f64;
             let pseudo = if allowed(j) { alpha / scale } else { 0.0 };
             probabilities.push((c / scale + pseudo) / (t / scale + prior));
-            let (lo, hi) = wilson(row_counts[j], total, Z_95);
-            lower.push(Some(lo));
-            upper.push(Some(hi));
+            // A jump chain has no self-loops by construction: that zero is
+            // not estimated, so it has no interval.
+            let (lo, hi) = if counts.semantics == Semantics::Jump && j == i {
+                (None, None)
+            } else {
+                let (lo, hi) = wilson(row_counts[j], total, Z_95);
+                (Some(lo), Some(hi))
+            };
+            lower.push(lo);
+            upper.push(hi);
             if c > 0.0 {
                 log_likelihood += c * (c / t).ln();
             }
@@ -311,6 +318,19 @@ mod tests {
             ..Options::default()
         };
         assert!(estimate(&c, &absorbing).unwrap().rows[1].absorbing);
+    }
+
+    /// Regression: the self-loops of a jump chain, zero by construction,
+    /// were given intervals as if they had been estimated.
+    #[test]
+    fn the_self_loops_of_a_jump_chain_have_no_interval() {
+        let mut c = counts(vec![vec![0, 4], vec![3, 0]]);
+        c.semantics = Semantics::Jump;
+        let e = estimate(&c, &Options::default()).unwrap();
+        for (i, row) in e.rows.iter().enumerate() {
+            assert_eq!((row.lower[i], row.upper[i]), (None, None));
+            assert!(row.lower[1 - i].is_some() && row.upper[1 - i].is_some());
+        }
     }
 
     #[test]
