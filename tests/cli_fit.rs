@@ -307,6 +307,18 @@ fn usage_errors_say_what_to_do() {
             vec!["--state-map", LABELS, "--step=-1d"],
             "--step -1d: a step is a positive duration",
         ),
+        // Regression: clap took `-1d` for a flag and suggested `-- -1d`.
+        (
+            HISTORY,
+            vec!["--state-map", LABELS, "--step", "-1d"],
+            "--step -1d: a step is a positive duration",
+        ),
+        // Regression: "must be positive, not 0 weeks".
+        (
+            HISTORY,
+            vec!["--state-map", LABELS, "--step", "0d"],
+            "--step must be positive, not 0 milliseconds",
+        ),
         (
             HISTORY,
             vec!["--state-map", LABELS, "--absorbing", "gone"],

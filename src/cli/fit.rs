@@ -103,7 +103,7 @@ pub struct HistoryArgs {
 
     /// Sample the state every DURATION instead (7d, 12h, 30min; or a whole number
     /// of steps when the times are step numbers)
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub step: Option<String>,
 
     /// The end of the export: RFC 3339 or a step number (default: the last time in the file)

@@ -113,6 +113,9 @@ pub enum FitError {
         found: String,
         /// The flag that names the column.
         flag: &'static str,
+        /// The separator a header of one column seems to use instead of
+        /// commas (`;` or a tab).
+        separator: Option<char>,
     },
     /// A row that is not valid CSV or JSON, or has the wrong shape; `help`
     /// says how to fix it.
@@ -274,6 +277,9 @@ pub(crate) const QUOTE_HELP: &str = "quote a whole field and double each quote i
 pub(crate) const JSON_LINE_HELP: &str = "write one JSON object a line: \
     {\"version_id\": \"v1\", \"timestamp\": \"2024-05-01T12:00:00Z\", \"to_state\": \"test\"}";
 /// Help for an input that cannot be read.
+/// Help for a CSV history that begins like JSON Lines.
+pub(crate) const LOOKS_LIKE_JSON_HELP: &str = "the text begins with `{`, as JSON Lines do: give \
+    --input-format jsonl, or name the file .jsonl";
 pub(crate) const READ_HELP: &str = "check that the file can be read, and read it again";
 
 impl FitError {
@@ -283,6 +289,14 @@ impl FitError {
             Self::Empty | Self::NoRows => "export the history with a header line and one event a \
                                            row: version_id,timestamp,to_state"
                 .to_string(),
+            Self::MissingColumn {
+                separator: Some(separator),
+                ..
+            } => format!(
+                "the header is one column with {} in it: write the file with commas between \
+                 the fields",
+                if *separator == '\t' { "tabs" } else { "`;`" }
+            ),
             Self::MissingColumn { flag, .. } => {
                 format!("rename the column in the header, or name it with {flag} NAME")
             }

@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use super::intern::{Fields, Rows, Sink};
 use super::records::{Breaks, LineBreaks, MAX_ROW_BYTES, Records, too_long_row};
-use super::{CSV_ROW_HELP, FitError, JSON_LINE_HELP, READ_HELP};
+use super::{CSV_ROW_HELP, FitError, JSON_LINE_HELP, LOOKS_LIKE_JSON_HELP, READ_HELP};
 
 /// Accepted names of each column, in order of preference.
 const ID_COLUMNS: [&str; 2] = ["version_id", "id"];
@@ -385,12 +385,17 @@ pub(super) struct Layout {
 
 fn resolve(header: &[&str], columns: &Columns) -> Result<Layout, FitError> {
     let found = || column_list(header);
+    let separator = match header {
+        [one] => [';', '\t'].into_iter().find(|&c| one.contains(c)),
+        _ => None,
+    };
     let pick = |given: &Option<String>, names: &[&str], flag: &'static str| match given {
         Some(name) if header.contains(&name.as_str()) => Ok(Some(name.clone())),
         Some(name) => Err(FitError::MissingColumn {
             wanted: format!("`{name}`"),
             found: found(),
             flag,
+            separator,
         }),
         None => Ok(names
             .iter()
@@ -405,6 +410,7 @@ fn resolve(header: &[&str], columns: &Columns) -> Result<Layout, FitError> {
             .join(" or "),
         found: found(),
         flag,
+        separator,
     };
     let state = pick(&columns.state, &STATE_COLUMNS, "--state-column")?
         .ok_or_else(|| missing(&STATE_COLUMNS, "--state-column"))?;
@@ -457,8 +463,17 @@ fn read_header(
     records: &mut Records<impl BufRead>,
     options: &ReadOptions,
 ) -> Result<(Layout, FieldIndices), FitError> {
-    let Some(line) = records.next_record()? else {
-        return Err(FitError::Empty);
+    let line = match records.next_record() {
+        Ok(Some(line)) => line,
+        Ok(None) => return Err(FitError::Empty),
+        Err(FitError::Malformed { line, reason, .. }) if records.begins_with(b'{') => {
+            return Err(FitError::Malformed {
+                line,
+                reason,
+                help: LOOKS_LIKE_JSON_HELP,
+            });
+        }
+        Err(e) => return Err(e),
     };
     let text = records.text();
     let names = (0..records.len())
@@ -629,7 +644,15 @@ fn read_json_lines(
             match object.get(key) {
                 None | Some(serde_json::Value::Null) => Ok(None),
                 Some(serde_json::Value::String(s)) => Ok(Some(s.trim().to_string())),
-                Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+                // A whole number too large for 64 bits arrives as a float:
+                // written out in digits, it is refused as out of range,
+                // not as "not an integer" (`1e+26`).
+                Some(serde_json::Value::Number(n)) => Ok(Some(match n.as_f64() {
+                    Some(f) if n.is_f64() && f.is_finite() && f.fract() == 0.0 => {
+                        format!("{f:.0}")
+                    }
+                    _ => n.to_string(),
+                })),
                 Some(other) => Err(FitError::Malformed {
                     line,
                     reason: format!("`{key}` is {other}, not a string or a number"),
@@ -983,9 +1006,35 @@ mod tests {
             missing,
             FitError::MissingColumn {
                 flag: "--time-column",
+                separator: None,
                 ..
             }
         ));
+    }
+
+    /// Regression: a file separated by `;` or tabs, or JSON Lines read as
+    /// CSV, got a message about columns or quotes with no word of why.
+    #[test]
+    fn other_layouts_read_as_csv_are_named_in_the_help() {
+        for (text, separator) in [
+            ("version_id;timestamp;to_state\nv;1;a\n", ';'),
+            ("version_id\ttimestamp\tto_state\nv\t1\ta\n", '\t'),
+        ] {
+            let error = read_csv_text(text).unwrap_err();
+            assert!(
+                matches!(error, FitError::MissingColumn { separator: Some(s), .. } if s == separator),
+                "{error:?}"
+            );
+            assert!(error.help().unwrap().contains("commas between the fields"));
+        }
+        let json = "{\"version_id\": \"v\", \"timestamp\": 1, \"to_state\": \"a\"}\n";
+        for text in [json.to_string(), format!("\u{feff}{json}")] {
+            let error = read_csv_text(&text).unwrap_err();
+            assert!(
+                matches!(error, FitError::Malformed { line: 1, help, .. } if help == LOOKS_LIKE_JSON_HELP),
+                "{error:?}"
+            );
+        }
     }
 
     /// Regression: a label of 64 KiB made the fit's table panic.
@@ -1091,6 +1140,14 @@ mod tests {
         // A byte-order mark, as at the start of a CSV text.
         let marked = format!("\u{feff}{text}");
         assert!(read(marked.as_bytes(), &options).unwrap() == observed);
+        // A whole number past 64 bits is out of range, not "not an integer".
+        let huge =
+            "{\"version_id\": 7, \"timestamp\": 99999999999999999999999999, \"to_state\": \"a\"}\n";
+        let error = read(huge.as_bytes(), &options).unwrap_err();
+        assert!(
+            matches!(error, FitError::TimeRange { line: 1, .. }),
+            "{error:?}"
+        );
     }
 
     /// Regression: serde_json's map kept the last of two values of a key,

@@ -275,6 +275,11 @@ impl<R: BufRead> Records<R> {
         }
     }
 
+    /// The last record, even one refused, begins with `byte`.
+    pub(super) fn begins_with(&self, byte: u8) -> bool {
+        self.fields > 0 && self.ends[0] > 0 && self.bytes[0] == byte
+    }
+
     /// How many fields the last record has.
     pub(super) fn len(&self) -> usize {
         self.fields

@@ -90,6 +90,8 @@ impl TimeKind {
         ];
         match self {
             Self::Step => (duration, "step"),
+            // Every unit divides nothing: the smallest says it plainly.
+            Self::Timestamp if duration == 0 => (0, "millisecond"),
             Self::Timestamp => MILLISECONDS
                 .iter()
                 .find(|(unit, _)| duration % unit == 0)
@@ -242,6 +244,8 @@ mod tests {
             assert_eq!(t.format_duration(step), said);
             assert_eq!(t.step_unit(step), unit);
         }
+        // Not "0 weeks".
+        assert_eq!(t.format_duration(0), "0 milliseconds");
         assert_eq!(TimeKind::Step.format_duration(1), "1 step");
         assert_eq!(TimeKind::Step.format_duration(3), "3 steps");
         assert_eq!(TimeKind::Step.step_unit(1), "step");
