@@ -464,6 +464,29 @@ fn warnings_reach_stderr_in_every_machine_format() {
     }
 }
 
+/// Regression: the phases of a policy were left out of the comparison
+/// without a word.
+#[test]
+fn a_policy_with_phases_is_compared_by_its_base_chain_and_says_so() {
+    let outcome = run(verchain().args([
+        "fit",
+        HISTORY,
+        "--state-map",
+        LABELS,
+        "--policy",
+        "scenarios/deploy-freeze.yaml",
+        "--no-files",
+    ]));
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(
+        outcome.stdout.contains(
+            "warning: the policy has 1 phase; the history is compared with its base chain"
+        ),
+        "{}",
+        outcome.stdout
+    );
+}
+
 /// Regression: `fit -o -` wrote a folder named `-`, where `run -o -`
 /// prints only.
 #[test]

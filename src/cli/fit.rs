@@ -607,7 +607,17 @@ fn run_fit(
         policy: policy.map(|p| &p.chain),
         max_states,
     };
-    fit::fit(BufReader::new(input), &request).map_err(|e: FitError| {
+    let mut fitted = fit::fit(BufReader::new(input), &request);
+    if let (Ok(summary), Some(policy)) = (&mut fitted, policy)
+        && !policy.whatif.phases.is_empty()
+    {
+        summary.warnings.push(format!(
+            "the policy has {}; the history is compared with its base chain, the one in \
+             force outside the phases",
+            verchain::words::count(policy.whatif.phases.len() as u64, "phase")
+        ));
+    }
+    fitted.map_err(|e: FitError| {
         let help = e.help();
         // A target the policy lacks is the map's line to fix, not the history's.
         let in_map = match &e {
