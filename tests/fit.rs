@@ -235,6 +235,7 @@ fn craig_and_sendi_counts_give_the_published_estimate() {
         holding: None,
         collapsed: 0,
         repeats: 0,
+        gaps: (0, None),
         versions: 0,
     };
     let e = estimate(&counts, &Options::default()).unwrap();

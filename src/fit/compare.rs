@@ -229,6 +229,7 @@ mod tests {
             holding: None,
             collapsed: 0,
             repeats: 0,
+            gaps: (0, None),
             versions: 1,
         };
         let options = Options {
@@ -281,6 +282,7 @@ mod tests {
             holding: None,
             collapsed: 0,
             repeats: 0,
+            gaps: (0, None),
             versions: 10,
         };
         let options = Options {

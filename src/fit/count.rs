@@ -63,6 +63,9 @@ pub struct Counts {
     pub collapsed: u64,
     /// Rows that repeat the state a version is in (jump chain only).
     pub repeats: u64,
+    /// Steps of the row chain between rows more than one time unit apart,
+    /// and the line of the first such row (row chain only).
+    pub gaps: (u64, Option<u64>),
     pub versions: usize,
 }
 
@@ -83,6 +86,7 @@ impl Counts {
             holding: matches!(semantics, Semantics::Jump).then(|| vec![Holding::default(); n]),
             collapsed: 0,
             repeats: 0,
+            gaps: (0, None),
             versions: history.paths.len(),
         }
     }
@@ -112,6 +116,9 @@ struct Tally {
     windows: Vec<u64>,
     /// The line of the first row that leaves each state; `u64::MAX`: none.
     first_exit: Vec<u64>,
+    /// Row-chain steps between rows more than one time unit apart, and the
+    /// line of the first; `u64::MAX`: none.
+    gaps: (u64, u64),
 }
 
 impl Tally {
@@ -122,6 +129,7 @@ impl Tally {
             split,
             windows: vec![0; if split.is_some() { 2 * n * n } else { 0 }],
             first_exit: vec![u64::MAX; n],
+            gaps: (0, u64::MAX),
         }
     }
 
@@ -149,6 +157,7 @@ impl Tally {
         for (a, b) in self.first_exit.iter_mut().zip(other.first_exit) {
             *a = (*a).min(b);
         }
+        self.gaps = (self.gaps.0 + other.gaps.0, self.gaps.1.min(other.gaps.1));
     }
 
     /// The row chain's steps among `rows[range]`: each row and the one
@@ -170,6 +179,9 @@ impl Tally {
             let (previous, row) = (&rows[i - 1], &rows[i]);
             if previous.version == row.version {
                 tally.add(previous.state, row.state, row.time, row.line());
+                if row.time.saturating_sub(previous.time) > 1 {
+                    tally.gaps = (tally.gaps.0 + 1, tally.gaps.1.min(row.line()));
+                }
             }
         }
         tally
@@ -197,6 +209,10 @@ impl Tally {
         for (first, line) in counts.first_exit_line.iter_mut().zip(self.first_exit) {
             *first = (line != u64::MAX).then_some(line);
         }
+        counts.gaps = (
+            self.gaps.0,
+            (self.gaps.1 != u64::MAX).then_some(self.gaps.1),
+        );
     }
 }
 

@@ -231,6 +231,7 @@ mod tests {
             holding: None,
             collapsed: 0,
             repeats: 0,
+            gaps: (0, None),
             versions: n,
         }
     }

@@ -132,11 +132,11 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
     let semantics = semantics(&request.choice, kind)?;
     let mut history = History::new(observed, observed_to)?;
     history.drop_unused_states(semantics == Semantics::Jump, &request.absorbing);
-    if kind == TimeKind::Step
+    let epoch_like = kind == TimeKind::Step
         && request.read.integer_times.is_none()
         && history.first_time >= SECONDS_LIKELY
-        && TimeKind::Timestamp.contains(history.observed_to)
-    {
+        && TimeKind::Timestamp.contains(history.observed_to);
+    if epoch_like {
         warnings.push(format!(
             "the integers in `{}` are read as step numbers, but they look like epoch \
              milliseconds ({} would be {}); if they are, give --integer-times epoch-ms",
@@ -187,6 +187,15 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
         ((i128::from(history.first_time) + i128::from(history.observed_to) + 1) / 2) as i64,
     );
     let counts = count(&history, semantics, &absorbing, Some(split))?;
+    // Milliseconds taken for step numbers are far apart: said once, above.
+    if let (TimeKind::Step, (gaps @ 1.., Some(line)), false) = (kind, counts.gaps, epoch_like) {
+        warnings.push(format!(
+            "the row chain counts {} between rows more than one step number apart, each as \
+             one step (the first ending on line {line}); --step 1 takes the state at every step \
+             number instead",
+            crate::words::count(gaps, "step")
+        ));
+    }
     let options = Options {
         smoothing: request.smoothing,
         allowed: declared.as_ref().map(|d| {
@@ -477,14 +486,42 @@ mod tests {
         assert_eq!(ms.semantics, Semantics::Jump);
         assert_eq!(ms.first_time, "2025-01-01T00:00:00Z");
         assert!(ms.warnings.is_empty(), "{:?}", ms.warnings);
-        // Asked for, step numbers are what they are: nothing to say.
+        // Asked for, step numbers are what they are; only the gap between
+        // them is worth a word.
         let asked = fit(text.as_bytes(), &request(Some(TimeKind::Step))).unwrap();
-        assert!(asked.warnings.is_empty());
+        assert_eq!(asked.warnings.len(), 1);
+        assert!(asked.warnings[0].starts_with("the row chain counts 1 step between rows"));
         // And a `timestamp` column can hold step numbers.
         let text = "version_id,timestamp,to_state\nv,0,a\nv,1,b\n";
         let mut steps = request(Some(TimeKind::Step));
         steps.read.columns.time = None;
         assert_eq!(fit(text.as_bytes(), &steps).unwrap().time, TimeKind::Step);
+    }
+
+    /// Regression: rows of step numbers with gaps between them were
+    /// counted as consecutive without a word.
+    #[test]
+    fn gaps_between_step_numbers_are_warned_of() {
+        let text = "id,time,state\nv,1,a\nv,2,b\nv,5,a\nv,6,b\nw,1,a\nw,3,b\n";
+        let summary = fit(text.as_bytes(), &Request::default()).unwrap();
+        assert_eq!(summary.semantics, Semantics::Rows);
+        assert_eq!(summary.steps, 4);
+        assert_eq!(
+            summary.warnings,
+            [
+                "the row chain counts 2 steps between rows more than one step number apart, \
+                 each as one step (the first ending on line 4); --step 1 takes the state at \
+                 every step number instead"
+            ]
+        );
+        // No gap, or not the row chain: nothing to say.
+        let text = "id,time,state\nv,1,a\nv,2,b\nv,3,a\nv,4,b\n";
+        assert!(
+            fit(text.as_bytes(), &Request::default())
+                .unwrap()
+                .warnings
+                .is_empty()
+        );
     }
 
     /// Regression: a history in which every state has one way out gave a
