@@ -292,3 +292,16 @@ fn junit_to_a_dash_goes_to_stdout() {
     assert!(xml.contains("<testsuites"), "{xml}");
     assert!(!dir.path().join("-").exists(), "no file named `-`");
 }
+
+/// Regression: with no finding, `--format csv` printed nothing at all, on
+/// which a CSV reader fails; the header is always printed.
+#[test]
+fn csv_with_no_finding_is_its_header() {
+    let (_dir, paths) = files(&[("good.yaml", GOOD)]);
+    let (code, stdout, stderr) = run(&["check", path(&paths[0]), "--format", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "file,line,column,message,label,help\n");
+    let mut reader = csv::Reader::from_reader(stdout.as_bytes());
+    assert_eq!(reader.headers().unwrap().len(), 6);
+    assert_eq!(reader.records().count(), 0);
+}

@@ -151,8 +151,14 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
             } else {
                 Format::Csv
             };
-            let text = records(format, &finding_records(&checks))
-                .map_err(|e| (vec![miette::miette!("{e}")], INVALID))?;
+            let found = finding_records(&checks);
+            let text = if format == Format::Csv && found.is_empty() {
+                // serde names the columns from a record; with none, a CSV
+                // reader still needs the header.
+                Some(format!("{}\n", ProblemRecord::COLUMNS.join(",")))
+            } else {
+                records(format, &found).map_err(|e| (vec![miette::miette!("{e}")], INVALID))?
+            };
             // The records are the output; the reports would say the same again.
             crate::cli::print_out!("{}", text.unwrap_or_default());
             Vec::new()

@@ -25,6 +25,10 @@ pub struct ProblemRecord {
 }
 
 impl ProblemRecord {
+    /// The CSV header: the fields in their order. Printed even when there is
+    /// no record, since a CSV reader fails on empty text.
+    pub const COLUMNS: [&'static str; 6] = ["file", "line", "column", "message", "label", "help"];
+
     /// The record of a scenario problem in `file`.
     pub fn of(file: &Path, problem: &Problem) -> Self {
         Self {
@@ -47,5 +51,23 @@ impl ProblemRecord {
             label: None,
             help: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header written for no record is the one serde writes for some.
+    #[test]
+    fn the_columns_are_the_fields_in_order() {
+        let record = ProblemRecord::whole_file(Path::new("a.yaml"), "cannot read".into());
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.serialize(&record).unwrap();
+        let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+        assert_eq!(
+            text.lines().next().unwrap(),
+            ProblemRecord::COLUMNS.join(",")
+        );
     }
 }
