@@ -1083,3 +1083,71 @@ fn junit_on_standard_output_is_not_mixed_with_records() {
         outcome.stderr
     );
 }
+
+/// A policy that allows only a → b → c, for histories that break it.
+const CHAIN_ABC: &str = "\
+states: [a, b, c]
+transitions:
+  a: {b: 1}
+  b: {c: 1}
+  c: absorbing
+";
+
+/// Regression: a problem on a line of the history was filed against the
+/// scenario at line 0, so a GitHub annotation could not land on the row.
+#[test]
+fn a_problem_on_a_line_of_the_history_is_placed_there_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = file_in(dir.path(), "abc.yaml", CHAIN_ABC);
+    let history = file_in(
+        dir.path(),
+        "q1.csv",
+        "version_id,timestamp,to_state\n\
+         v1,2025-01-01T00:00:00Z,a\n\
+         v1,2025-01-02T00:00:00Z,deploy\n",
+    );
+    let why = "q1.csv: line 3: unknown state `deploy`";
+    let check = |format: &str| {
+        let outcome = run(verchain()
+            .arg("check")
+            .arg(&policy)
+            .arg("--against")
+            .arg(&history)
+            .args(["-q", "--format", format]));
+        assert_eq!(outcome.code, 2, "{}", outcome.stderr);
+        outcome
+    };
+
+    let json: Vec<Value> = serde_json::from_str(&check("json").stdout).unwrap();
+    assert_eq!(json.len(), 1, "{json:?}");
+    assert_eq!(json[0]["file"], history.display().to_string());
+    assert_eq!(
+        (json[0]["line"].as_u64(), json[0]["column"].as_u64()),
+        (Some(3), Some(0))
+    );
+    assert!(
+        json[0]["message"].as_str().unwrap().contains(why),
+        "{json:?}"
+    );
+
+    let csv = check("csv").stdout;
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    assert_eq!((&rows[0][0], &rows[0][1]), (history.to_str().unwrap(), "3"));
+
+    // No column: the annotation is on the whole line.
+    let github = check("github").stdout;
+    let file = history.display().to_string().replace(':', "%3A");
+    assert!(
+        github.starts_with(&format!(
+            "::error file={file},line=3,title=verchain%3A invalid history::"
+        )),
+        "{github}"
+    );
+    assert!(github.contains(why), "{github}");
+
+    // For a person, the message names the file and the line.
+    let table = check("table");
+    assert!(table.stderr.contains(why), "{}", table.stderr);
+}

@@ -668,17 +668,18 @@ pub fn github(checks: &[FileCheck]) -> String {
                     ("invalid history", p.problem.position, with_help(&p.problem))
                 }
             };
-            // A problem of the state map is marked on the map's line.
+            // A problem of the state map or of a row of the history is
+            // marked on its line in that file.
             let file = match finding {
-                Finding::InvalidHistory(p) if p.state_map.is_some() => {
+                Finding::InvalidHistory(p) => {
                     escape_property(&p.file(&check.path).display().to_string())
                 }
                 _ => file.clone(),
             };
-            let place = if position.line > 0 {
-                format!(",line={},col={}", position.line, position.column)
-            } else {
-                String::new()
+            let place = match (position.line, position.column) {
+                (0, _) => String::new(),
+                (line, 0) => format!(",line={line}"),
+                (line, column) => format!(",line={line},col={column}"),
             };
             let _ = writeln!(
                 out,

@@ -348,65 +348,80 @@ pub enum Against {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryProblem {
     pub problem: Problem,
-    /// The state map and its text when the problem is in it; the problem's
-    /// position is then the place in the map. `None` for a problem of the
-    /// history (its message names the file and the line) or of the command.
-    pub state_map: Option<(PathBuf, String)>,
+    /// The file the problem is in, which the problem's position is a place of.
+    pub place: Place,
+}
+
+/// Where a [`HistoryProblem`] is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Place {
+    /// In the state map, at the problem's position; its text is kept to show
+    /// the line.
+    StateMap { path: PathBuf, text: String },
+    /// On a line of the history file, the problem's line; the message names
+    /// the file and the line too, for a person reading it alone.
+    History(PathBuf),
+    /// In no one place: the history as a whole (its message names the
+    /// file), or the command.
+    Whole,
 }
 
 impl HistoryProblem {
     /// The problem for a person, with the state map's line shown when it
     /// is in the map.
     pub fn report(&self) -> Report {
-        match &self.state_map {
-            Some((path, text)) => super::diagnostics::problem_report(
+        match &self.place {
+            Place::StateMap { path, text } => super::diagnostics::problem_report(
                 self.problem.clone(),
                 &path.display().to_string(),
                 text,
             ),
-            None => match &self.problem.help {
+            // A history may be gigabytes: its message names the line instead.
+            Place::History(_) | Place::Whole => match &self.problem.help {
                 Some(help) => miette::miette!(help = help.clone(), "{}", self.problem.message),
                 None => miette::miette!("{}", self.problem.message),
             },
         }
     }
 
-    /// The file the problem is in: the state map, or else `history_check`,
-    /// the file whose check read the history.
+    /// The file the problem is in: the state map or the history, or else
+    /// `history_check`, the file whose check read the history.
     pub fn file<'a>(&'a self, history_check: &'a Path) -> &'a Path {
-        self.state_map
-            .as_ref()
-            .map_or(history_check, |(path, _)| path.as_path())
+        match &self.place {
+            Place::StateMap { path, .. } | Place::History(path) => path,
+            Place::Whole => history_check,
+        }
     }
 
-    /// The message, preceded by the place in the state map when it is there.
+    /// The message, preceded by the place in the state map when it is there
+    /// (a problem of the history names its file and line already).
     pub fn placed_message(&self) -> String {
-        match &self.state_map {
-            Some((path, _)) if self.problem.position.line > 0 => format!(
+        match &self.place {
+            Place::StateMap { path, .. } if self.problem.position.line > 0 => format!(
                 "{}:{}:{}: {}",
                 path.display(),
                 self.problem.position.line,
                 self.problem.position.column,
                 self.problem.message
             ),
-            Some((path, _)) => format!("{}: {}", path.display(), self.problem.message),
-            None => self.problem.message.clone(),
+            Place::StateMap { path, .. } => format!("{}: {}", path.display(), self.problem.message),
+            Place::History(_) | Place::Whole => self.problem.message.clone(),
         }
     }
 }
 
 /// Why a history was not fitted.
 enum NotFitted {
-    /// A problem in the state map.
-    StateMap(Box<HistoryProblem>),
-    /// Any other: of the history, or of the command.
+    /// A problem of the fit, or of the state map, with its place.
+    Problem(Box<HistoryProblem>),
+    /// Any other: the history cannot be opened, or the command is wrong.
     Other(Failure),
 }
 
 impl From<NotFitted> for Failure {
     fn from(not: NotFitted) -> Self {
         match not {
-            NotFitted::StateMap(problem) => Failure::invalid(vec![problem.report()]),
+            NotFitted::Problem(problem) => Failure::invalid(vec![problem.report()]),
             NotFitted::Other(failure) => failure,
         }
     }
@@ -431,14 +446,14 @@ pub fn check_against(scenario: &Scenario, events: &Path, history: &HistoryArgs) 
     // limit bounded.
     let summary = match run_fit(events, history, Some(scenario), 0.0, None, None) {
         Ok(summary) => summary,
-        Err(NotFitted::StateMap(problem)) => return Against::Invalid(vec![*problem]),
+        Err(NotFitted::Problem(problem)) => return Against::Invalid(vec![*problem]),
         Err(NotFitted::Other(failure)) => {
             return Against::Invalid(
                 problems_of(&failure)
                     .into_iter()
                     .map(|problem| HistoryProblem {
                         problem,
-                        state_map: None,
+                        place: Place::Whole,
                     })
                     .collect(),
             );
@@ -620,22 +635,38 @@ fn run_fit(
     fitted.map_err(|e: FitError| {
         let help = e.help();
         // A target the policy lacks is the map's line to fix, not the history's.
-        let in_map = match &e {
-            FitError::MapTarget { label, .. } => Some(label.as_str()),
-            _ => None,
-        };
-        match (in_map, &state_map) {
-            (Some(label), Some(map)) => NotFitted::StateMap(Box::new(HistoryProblem {
+        if let (FitError::MapTarget { label, .. }, Some(map)) = (&e, &state_map) {
+            return NotFitted::Problem(Box::new(HistoryProblem {
                 problem: Problem {
                     message: e.to_string(),
                     position: map.places.get(label).copied().unwrap_or_default(),
                     label: Some("not a state of the policy".to_string()),
                     help,
                 },
-                state_map: Some((map.path.clone(), map.text.clone())),
-            })),
-            _ => NotFitted::Other(invalid(format!("{}: {e}", display_name(events)), help)),
+                place: Place::StateMap {
+                    path: map.path.clone(),
+                    text: map.text.clone(),
+                },
+            }));
         }
+        // A line of a file can be annotated; a line of standard input cannot.
+        let (line, place) = match e.line() {
+            Some(line) if !is_stdin(events) => (line, Place::History(events.to_path_buf())),
+            _ => (0, Place::Whole),
+        };
+        NotFitted::Problem(Box::new(HistoryProblem {
+            problem: Problem {
+                message: format!("{}: {e}", display_name(events)),
+                // The column is not kept with a row: the whole line is meant.
+                position: Position {
+                    line,
+                    ..Position::default()
+                },
+                label: None,
+                help,
+            },
+            place,
+        }))
     })
 }
 
@@ -678,9 +709,12 @@ fn read_state_map(path: &Path) -> Result<StateMap, NotFitted> {
             problem.help.get_or_insert_with(|| {
                 "write one `label: state` a line, for example `Succeeded: production`".to_string()
             });
-            Err(NotFitted::StateMap(Box::new(HistoryProblem {
+            Err(NotFitted::Problem(Box::new(HistoryProblem {
                 problem,
-                state_map: Some((path.to_path_buf(), text)),
+                place: Place::StateMap {
+                    path: path.to_path_buf(),
+                    text,
+                },
             })))
         }
     }

@@ -283,6 +283,36 @@ pub(crate) const LOOKS_LIKE_JSON_HELP: &str = "the text begins with `{`, as JSON
 pub(crate) const READ_HELP: &str = "check that the file can be read, and read it again";
 
 impl FitError {
+    /// The line of the history the error is on, when it is on one (as its
+    /// message says it); `None` for the file as a whole, the state map or
+    /// the command.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            Self::Malformed { line, .. }
+            | Self::NotUtf8 { line, .. }
+            | Self::EmptyField { line, .. }
+            | Self::Time { line, .. }
+            | Self::TimeRange { line, .. }
+            | Self::MixedTime { line, .. }
+            | Self::UnknownState { line, .. }
+            | Self::AbsorbingLeft { line, .. } => Some(*line),
+            // 0: a state named by the state map, not by a row.
+            Self::BadStateName { line, .. } | Self::LongStateName { line, .. } => {
+                Some(*line).filter(|&line| line > 0)
+            }
+            Self::Empty
+            | Self::NoRows
+            | Self::MissingColumn { .. }
+            | Self::MapTarget { .. }
+            | Self::NothingObserved { .. }
+            | Self::NeverLeft { .. }
+            | Self::NeverSampled { .. }
+            | Self::TooManyStates { .. }
+            | Self::TooManySteps { .. }
+            | Self::Usage(_) => None,
+        }
+    }
+
     /// What to do about it, for the help line under the message.
     pub fn help(&self) -> Option<String> {
         Some(match self {
@@ -345,5 +375,68 @@ impl FitError {
             ),
             Self::Usage(_) => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error's line is the one its message names, and none when the
+    /// message names none.
+    #[test]
+    fn the_line_of_an_error_is_the_one_its_message_names() {
+        let cases = [
+            (
+                FitError::UnknownState {
+                    line: 3,
+                    label: "deploy".into(),
+                    known: "dev, test".into(),
+                    suggestion: None,
+                    policy: true,
+                },
+                Some(3),
+            ),
+            (
+                FitError::Malformed {
+                    line: 7,
+                    reason: "a quote inside a field".into(),
+                    help: QUOTE_HELP,
+                },
+                Some(7),
+            ),
+            (
+                FitError::AbsorbingLeft {
+                    state: "done".into(),
+                    exits: 2,
+                    line: 9,
+                },
+                Some(9),
+            ),
+            (
+                FitError::BadStateName {
+                    line: 0,
+                    label: "".into(),
+                },
+                None,
+            ),
+            (
+                FitError::LongStateName {
+                    line: 4,
+                    start: "x".into(),
+                    bytes: 300,
+                },
+                Some(4),
+            ),
+            (FitError::Empty, None),
+            (FitError::Usage("--step: 0 is not a step".into()), None),
+        ];
+        for (error, line) in cases {
+            assert_eq!(error.line(), line, "{error}");
+            let named = error
+                .to_string()
+                .contains(&format!("line {}", line.unwrap_or(0)));
+            assert_eq!(named, line.is_some(), "{error}");
+        }
     }
 }
