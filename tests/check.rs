@@ -243,7 +243,15 @@ fn junit_lists_every_file_and_expectation() {
         ),
         "{xml}"
     );
-    assert!(xml.contains("<failure message=\"expectation `hitting[production].expected from develop &lt;= 2` fails\""), "{xml}");
+    // The attribute is one line with where it fails and the value.
+    assert!(
+        xml.contains(
+            "<failure message=\"expectation `hitting[production].expected from develop &lt;= 2` \
+             fails: at sweep point p = 0.75: hitting[production].expected from develop = 4, not \
+             &lt;= 2\""
+        ),
+        "{xml}"
+    );
     assert!(
         xml.contains("row.yaml:3:3: row `develop` sums to 1.1, not 1"),
         "{xml}"

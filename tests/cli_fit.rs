@@ -1151,3 +1151,47 @@ fn a_problem_on_a_line_of_the_history_is_placed_there_in_every_format() {
     let table = check("table");
     assert!(table.stderr.contains(why), "{}", table.stderr);
 }
+
+/// Regression: the JUnit `message` attribute of a departure was its first
+/// line, "… (the policy's jump chain: self-loops removed, rows
+/// renormalised):", without the departure itself.
+#[test]
+fn a_junit_departure_message_is_one_line_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = file_in(dir.path(), "abc.yaml", CHAIN_ABC);
+    let history = file_in(
+        dir.path(),
+        "skip.csv",
+        "version_id,timestamp,to_state\n\
+         v1,2025-01-01T00:00:00Z,a\n\
+         v1,2025-01-02T00:00:00Z,c\n\
+         v2,2025-01-01T00:00:00Z,a\n\
+         v2,2025-01-02T00:00:00Z,b\n\
+         v2,2025-01-03T00:00:00Z,c\n",
+    );
+    let outcome = run(verchain()
+        .arg("check")
+        .arg(&policy)
+        .arg("--against")
+        .arg(&history)
+        .args(["-q", "--junit", "-"]));
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    let xml = roxmltree::Document::parse(&outcome.stdout).expect("well-formed JUnit XML");
+    let failure = xml
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .expect("a failure");
+    let message = failure.attribute("message").unwrap();
+    assert!(!message.contains('\n'), "{message:?}");
+    assert!(message.contains("skip.csv departs from"), "{message}");
+    assert!(
+        message.contains("rows renormalised): a → c is forbidden and happened 1 time"),
+        "{message}"
+    );
+    // The body has it all, one departure a line.
+    let text = failure.text().unwrap();
+    assert!(
+        text.contains("renormalised):\n  a → c is forbidden"),
+        "{text}"
+    );
+}

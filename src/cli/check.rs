@@ -235,19 +235,14 @@ fn finding_records(checks: &[FileCheck]) -> Vec<ProblemRecord> {
                     position,
                     details,
                     more,
-                } => {
-                    let mut message =
-                        format!("expectation `{expectation}` fails: {}", details.join("; "));
-                    if *more > 0 {
-                        message.push_str(&format!("; and {more} more"));
-                    }
-                    ProblemRecord {
-                        line: position.line,
-                        column: position.column,
-                        message,
-                        ..ProblemRecord::whole_file(&check.path, String::new())
-                    }
-                }
+                } => ProblemRecord {
+                    line: position.line,
+                    column: position.column,
+                    ..ProblemRecord::whole_file(
+                        &check.path,
+                        failure_summary(expectation, details, *more),
+                    )
+                },
                 Finding::Departs {
                     history,
                     basis,
@@ -256,11 +251,7 @@ fn finding_records(checks: &[FileCheck]) -> Vec<ProblemRecord> {
                     help: Some(DEPARTS_HELP.into()),
                     ..ProblemRecord::whole_file(
                         &check.path,
-                        format!(
-                            "{history} departs from {} ({basis}): {}",
-                            check.path.display(),
-                            departures.join("; ")
-                        ),
+                        departure_summary(history, &check.path, basis, departures),
                     )
                 },
                 Finding::InvalidHistory(p) => ProblemRecord::of(p.file(&check.path), &p.problem),
@@ -561,6 +552,26 @@ pub fn failure_message(expectation: &str, details: &[String], more: usize) -> St
         let _ = write!(message, "\n  and at {more} more");
     }
     message
+}
+
+/// The message of a failed expectation in one line, for a record or an
+/// attribute.
+pub fn failure_summary(expectation: &str, details: &[String], more: usize) -> String {
+    let mut message = format!("expectation `{expectation}` fails: {}", details.join("; "));
+    if more > 0 {
+        let _ = write!(message, "; and {more} more");
+    }
+    message
+}
+
+/// The message of a history that departs from `file` in one line, for a
+/// record or an attribute.
+pub fn departure_summary(history: &str, file: &Path, basis: &str, departures: &[String]) -> String {
+    format!(
+        "{history} departs from {} ({basis}): {}",
+        file.display(),
+        departures.join("; ")
+    )
 }
 
 /// The message of a history that departs from `file`, one departure a line.

@@ -6,7 +6,9 @@
 //! problem (`line:column: message`) when the file is invalid; then one
 //! `<testcase>` per expectation, with a `<failure>` naming where it fails;
 //! then, with `--against EVENTS`, one for the history, with a `<failure>`
-//! listing its departures or an `<error>` when it cannot be fitted.
+//! listing its departures or an `<error>` when it cannot be fitted. A
+//! `message` attribute is one line with the reason (many CI systems show
+//! only that); the element's text holds the whole message.
 //! The file is written whole or not at all (a temporary file beside it, then
 //! a rename).
 
@@ -16,7 +18,10 @@ use std::path::Path;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::check::{FileCheck, Finding, HistoryCheck, departure_message, failure_message};
+use super::check::{
+    FileCheck, Finding, HistoryCheck, departure_message, departure_summary, failure_message,
+    failure_summary,
+};
 
 /// The JUnit document of a gate run.
 pub fn render(checks: &[FileCheck]) -> Vec<u8> {
@@ -125,7 +130,11 @@ fn expectation_case(
             position,
             details,
             more,
-        } if e == expectation => Some((position, failure_message(e, details, *more))),
+        } if e == expectation => Some((
+            position,
+            failure_summary(e, details, *more),
+            failure_message(e, details, *more),
+        )),
         _ => None,
     });
     let case = writer
@@ -136,12 +145,11 @@ fn expectation_case(
         None => {
             case.write_empty()?;
         }
-        Some((position, message)) => {
+        Some((position, summary, message)) => {
             let text = format!("{path}:{}:{}: {message}", position.line, position.column);
-            let first = message.lines().next().unwrap_or_default().to_string();
             case.write_inner_content(|w| {
                 w.create_element("failure")
-                    .with_attribute(("message", first.as_str()))
+                    .with_attribute(("message", summary.as_str()))
                     .with_attribute(("type", "expectation"))
                     .write_text_content(BytesText::new(&text))?;
                 Ok(())
@@ -164,7 +172,10 @@ fn history_case(
             history,
             basis,
             departures,
-        } => Some(departure_message(history, &check.path, basis, departures)),
+        } => Some((
+            departure_summary(history, &check.path, basis, departures),
+            departure_message(history, &check.path, basis, departures),
+        )),
         _ => None,
     });
     let problems: Vec<String> = check
@@ -181,9 +192,9 @@ fn history_case(
         .with_attribute(("name", name.as_str()))
         .with_attribute(("classname", path));
     let (element, kind, message, text) = match (departs, problems.first()) {
-        (Some(message), _) => {
-            let first = message.lines().next().unwrap_or_default().to_string();
-            ("failure", "history", first, format!("{path}: {message}"))
+        // The attribute is one line with the reason; the body says it all.
+        (Some((summary, message)), _) => {
+            ("failure", "history", summary, format!("{path}: {message}"))
         }
         (None, Some(first)) => (
             "error",
