@@ -1195,3 +1195,107 @@ fn a_junit_departure_message_is_one_line_with_the_reason() {
         "{text}"
     );
 }
+
+/// Regression: `check --against` dropped what the fit says of the history:
+/// integer timestamps that look like epoch seconds, event_ids repeated with
+/// another row, `from_state` mismatches. They go on stderr in every format,
+/// once however many scenarios are checked, and never into the records.
+#[test]
+fn check_against_prints_the_fits_warnings_and_cleaning_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = file_in(
+        dir.path(),
+        "ps.yaml",
+        "states: [dev, test]\ntransitions:\n  dev: {dev: 0.5, test: 0.5}\n  test: absorbing\n",
+    );
+    let again = file_in(
+        dir.path(),
+        "again.yaml",
+        &fs::read_to_string(&policy).unwrap(),
+    );
+    let seconds = file_in(
+        dir.path(),
+        "secs.csv",
+        "version_id,timestamp,to_state\nv1,1735689600,dev\nv1,1735776000,test\n",
+    );
+    let warning = "warning: ";
+    let why = "secs.csv: every integer timestamp is before 1973-03-03 as epoch milliseconds";
+    for format in ["table", "json", "csv", "github"] {
+        let outcome = run(verchain()
+            .arg("check")
+            .arg(&policy)
+            .arg(&again)
+            .arg("--against")
+            .arg(&seconds)
+            .args(["--format", format]));
+        assert_eq!(outcome.code, 0, "{format}: {}", outcome.stderr);
+        assert!(
+            outcome.stderr.starts_with(warning),
+            "{format}: {}",
+            outcome.stderr
+        );
+        assert_eq!(
+            outcome.stderr.matches(why).count(),
+            1,
+            "{format}: {}",
+            outcome.stderr
+        );
+        assert!(
+            !outcome.stdout.contains("1973"),
+            "{format}: {}",
+            outcome.stdout
+        );
+        match format {
+            "json" => assert_eq!(
+                serde_json::from_str::<Value>(&outcome.stdout).unwrap(),
+                serde_json::json!([])
+            ),
+            "csv" => assert_eq!(outcome.stdout, "file,line,column,message,label,help\n"),
+            "github" => assert_eq!(outcome.stdout, ""),
+            _ => assert!(outcome.stdout.contains("agrees with"), "{}", outcome.stdout),
+        }
+    }
+    // A warning is shown even with -q.
+    let quiet = run(verchain()
+        .arg("check")
+        .arg(&policy)
+        .arg("--against")
+        .arg(&seconds)
+        .arg("-q"));
+    assert!(quiet.stderr.contains(why), "{}", quiet.stderr);
+
+    // A repeated event_id that differs from its first row, and a from_state
+    // that disagrees with the row before.
+    let messy = file_in(
+        dir.path(),
+        "messy.csv",
+        "event_id,version_id,timestamp,from_state,to_state\n\
+         e1,v1,2025-01-01T00:00:00Z,,dev\n\
+         e1,v1,2025-01-01T00:00:00Z,,test\n\
+         e2,v1,2025-01-02T00:00:00Z,test,test\n",
+    );
+    let check = |extra: &[&str]| {
+        let outcome = run(verchain()
+            .arg("check")
+            .arg(&policy)
+            .arg("--against")
+            .arg(&messy)
+            .args(["--format", "json"])
+            .args(extra));
+        assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+        outcome.stderr
+    };
+    let stderr = check(&[]);
+    for said in [
+        "note: ",
+        "messy.csv: 3 rows read: 1 repeated event_id (dropped), 1 from_state disagreeing with \
+         the previous row",
+        "1 of them differs from the first row of the event_id (dropped all the same); the \
+         first: event_id \"e1\" on lines 2 and 3",
+        "line 4: v1 comes from_state test, but its previous row is dev",
+    ] {
+        assert!(stderr.contains(said), "{said:?} in {stderr}");
+    }
+    // -q keeps the report of the cleaning back, not a warning.
+    assert_eq!(check(&["-q"]), "");
+}

@@ -4,7 +4,8 @@
 //! validated: its base chain, every phase and every sweep point. Then every
 //! expectation is checked at the base scenario, at each phase's chain and at
 //! each sweep point. With `--against EVENTS`, each valid scenario is also
-//! compared with the history fitted from `EVENTS`. Each file's outcome is a
+//! compared with the history fitted from `EVENTS`, whose warnings and
+//! cleaning are printed on stderr. Each file's outcome is a
 //! list of [`Finding`]s with their positions, which are printed for a
 //! person, as GitHub Actions annotations or as records (JSON, CSV), or
 //! written as JUnit XML. Exit 0 when all is well, 1 when an expectation
@@ -22,7 +23,7 @@ use verchain::words::{count, count_as};
 
 use super::args::{CheckArgs, CheckFormat};
 use super::diagnostics;
-use super::fit::{Against, AgainstArgs, DEPARTS_HELP, HistoryProblem};
+use super::fit::{Against, AgainstArgs, DEPARTS_HELP, FitNotes, HistoryProblem};
 use super::progress::Progress;
 use super::records::ProblemRecord;
 use verchain::report::format::{Format, records};
@@ -70,6 +71,8 @@ pub struct HistoryCheck {
     pub history: String,
     /// How the policy was read; `None` when the history could not be fitted.
     pub basis: Option<String>,
+    /// The fit's warnings and cleaning; none when it could not be fitted.
+    pub notes: FitNotes,
 }
 
 /// The outcome of checking one file.
@@ -138,6 +141,7 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
         .iter()
         .map(|f| check_file(f, quiet, &limits, &args.against))
         .collect();
+    print_notes(&checks, quiet);
 
     let reports = match args.format {
         CheckFormat::Table => print_table(&checks, quiet),
@@ -269,24 +273,63 @@ fn check_against(scenario: &Scenario, against: &AgainstArgs, check: &mut FileChe
         return;
     };
     let history = events.display().to_string();
-    let basis = match super::fit::check_against(scenario, events, &against.history) {
-        Against::Agrees { basis } => Some(basis),
-        Against::Departs { basis, departures } => {
+    let (basis, notes) = match super::fit::check_against(scenario, events, &against.history) {
+        Against::Agrees { basis, notes } => (Some(basis), notes),
+        Against::Departs {
+            basis,
+            departures,
+            notes,
+        } => {
             check.findings.push(Finding::Departs {
                 history: history.clone(),
                 basis: basis.clone(),
                 departures,
             });
-            Some(basis)
+            (Some(basis), notes)
         }
         Against::Invalid(problems) => {
             check
                 .findings
                 .extend(problems.into_iter().map(Finding::InvalidHistory));
-            None
+            (None, FitNotes::default())
         }
     };
-    check.history = Some(HistoryCheck { history, basis });
+    check.history = Some(HistoryCheck {
+        history,
+        basis,
+        notes,
+    });
+}
+
+/// The fit's notes on each history, on stderr whatever the format, so that
+/// records on stdout stay records: its warnings always, what cleaning did
+/// unless `quiet`. A history checked with several scenarios is fitted with
+/// each, and says the same each time: each line is printed once.
+fn print_notes(checks: &[FileCheck], quiet: bool) {
+    let mut printed: Vec<String> = Vec::new();
+    for check in checks {
+        let Some(HistoryCheck { history, notes, .. }) = &check.history else {
+            continue;
+        };
+        let mut lines: Vec<String> = notes
+            .warnings
+            .iter()
+            .map(|warning| format!("warning: {history}: {warning}"))
+            .collect();
+        if !quiet && let Some((first, details)) = notes.cleaning.split_first() {
+            let mut cleaning = format!("note: {history}: {first}");
+            for detail in details {
+                let _ = write!(cleaning, "\n  {detail}");
+            }
+            lines.push(cleaning);
+        }
+        for line in lines {
+            if !printed.contains(&line) {
+                eprintln!("{line}");
+                printed.push(line);
+            }
+        }
+    }
 }
 
 /// The scenario files named, folders searched (recursively, hidden
@@ -600,6 +643,7 @@ fn print_table(checks: &[FileCheck], quiet: bool) -> Vec<Report> {
         if let Some(HistoryCheck {
             history,
             basis: Some(basis),
+            ..
         }) = &check.history
             && !check.departs()
             && !quiet

@@ -329,6 +329,7 @@ pub enum Against {
     Agrees {
         /// How the policy was read, in one sentence.
         basis: String,
+        notes: FitNotes,
     },
     /// A forbidden move happened, or an entry lies outside its simultaneous
     /// interval: the gate fails (exit 1), as on a failed expectation.
@@ -337,11 +338,25 @@ pub enum Against {
         basis: String,
         /// One line per departure: "a → b is forbidden and happened 3 times".
         departures: Vec<String>,
+        notes: FitNotes,
     },
     /// The history cannot be read, or not fitted with the scenario as its
     /// policy (a label mapped to no state of it): the gate stops (exit 2),
     /// as on an invalid scenario.
     Invalid(Vec<HistoryProblem>),
+}
+
+/// What a fit says of the history besides the comparison, which `fit`
+/// prints in its table and `check --against` on stderr.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FitNotes {
+    /// What looks wrong without being an error: integer timestamps that
+    /// look like epoch seconds, say.
+    pub warnings: Vec<String>,
+    /// What cleaning the rows did (rows dropped, sorted, `from_state`
+    /// mismatches), as `fit_table::cleaning_lines` says it; empty when
+    /// nothing was cleaned.
+    pub cleaning: Vec<String>,
 }
 
 /// A problem that keeps a history from being fitted.
@@ -440,7 +455,8 @@ pub const DEPARTS_HELP: &str = "update the policy to what happens, or find out w
 
 /// `check --against EVENTS` for one scenario: fit the history with the
 /// scenario as the policy and compare the two. Prints nothing; the gate
-/// reports the outcome with the scenario's other findings.
+/// reports the outcome with the scenario's other findings, and the fit's
+/// notes on the history.
 pub fn check_against(scenario: &Scenario, events: &Path, history: &HistoryArgs) -> Against {
     // Every label must map to one of the scenario's states, which its own
     // limit bounded.
@@ -459,12 +475,17 @@ pub fn check_against(scenario: &Scenario, events: &Path, history: &HistoryArgs) 
             );
         }
     };
+    let notes = FitNotes {
+        cleaning: fit_table::cleaning_lines(&summary),
+        warnings: summary.warnings,
+    };
     let comparison = summary
         .comparison
         .expect("a fit with a policy has a comparison");
     if comparison.agrees {
         return Against::Agrees {
             basis: comparison.basis,
+            notes,
         };
     }
 
@@ -498,6 +519,7 @@ pub fn check_against(scenario: &Scenario, events: &Path, history: &HistoryArgs) 
     Against::Departs {
         basis: comparison.basis,
         departures,
+        notes,
     }
 }
 

@@ -244,6 +244,52 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
 }
 
 fn cleaning(out: &mut String, summary: &FitSummary) {
+    let (notes, details) = cleaning_parts(summary);
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", notes.join(", "))
+    };
+    let _ = writeln!(
+        out,
+        "  {} read{notes}",
+        count(summary.cleaning.rows_read, "row")
+    );
+    for detail in details {
+        let _ = writeln!(out, "    {detail}");
+    }
+    if !summary.sources.is_empty() {
+        let sources: Vec<String> = summary
+            .sources
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
+        let _ = writeln!(out, "  rows read by source: {}", sources.join(", "));
+    }
+}
+
+/// What cleaning the rows did, for a report other than the table's (`check
+/// --against`): "N rows read: what was dropped, sorted and reported", then a
+/// line for the first conflicting `event_id` and one per `from_state`
+/// mismatch shown. Empty when no row was dropped, sorted or reported.
+pub fn cleaning_lines(summary: &FitSummary) -> Vec<String> {
+    let (notes, details) = cleaning_parts(summary);
+    if notes.is_empty() {
+        // A detail is always of a row counted in a note.
+        return Vec::new();
+    }
+    let mut lines = vec![format!(
+        "{} read: {}",
+        count(summary.cleaning.rows_read, "row"),
+        notes.join(", ")
+    )];
+    lines.extend(details);
+    lines
+}
+
+/// The notes on the rows read ("3 repeated event_ids (dropped)") and the
+/// lines of detail under them.
+fn cleaning_parts(summary: &FitSummary) -> (Vec<String>, Vec<String>) {
     let c = &summary.cleaning;
     let mut notes = Vec::new();
     // What happened to `n` rows: each phrase is said of one row and of many.
@@ -280,16 +326,11 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
             c.simultaneous
         ));
     }
-    let notes = if notes.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", notes.join(", "))
-    };
-    let _ = writeln!(out, "  {} read{notes}", count(c.rows_read, "row"));
+
+    let mut details = Vec::new();
     if let Some(conflict) = &c.first_event_id_conflict {
-        let _ = writeln!(
-            out,
-            "    {} of them {} from the first row of the event_id (dropped all the same); the \
+        details.push(format!(
+            "{} of them {} from the first row of the event_id (dropped all the same); the \
              first: event_id {:?} on lines {} and {}",
             c.conflicting_event_ids,
             if c.conflicting_event_ids == 1 {
@@ -300,21 +341,59 @@ fn cleaning(out: &mut String, summary: &FitSummary) {
             conflict.event_id,
             conflict.first_line,
             conflict.line
-        );
+        ));
     }
     for m in &c.mismatch_examples {
-        let _ = writeln!(
-            out,
-            "    line {}: {} comes from_state {}, but its previous row is {}",
+        details.push(format!(
+            "line {}: {} comes from_state {}, but its previous row is {}",
             m.line, m.version, m.declared, m.previous
-        );
+        ));
     }
-    if !summary.sources.is_empty() {
-        let sources: Vec<String> = summary
-            .sources
-            .iter()
-            .map(|(s, n)| format!("{s} {n}"))
-            .collect();
-        let _ = writeln!(out, "  rows read by source: {}", sources.join(", "));
+    (notes, details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::{Request, fit};
+
+    fn summary(text: &str) -> FitSummary {
+        let request = Request {
+            absorbing: vec!["c".to_string()],
+            ..Request::default()
+        };
+        fit(text.as_bytes(), &request).unwrap()
+    }
+
+    #[test]
+    fn cleaning_lines_are_the_tables_cleaning_and_nothing_when_clean() {
+        let clean = summary("version_id,timestamp,to_state\nv1,1,a\nv1,2,b\nv1,3,c\n");
+        assert!(cleaning_lines(&clean).is_empty());
+
+        // e1 repeated with another state, a from_state that disagrees.
+        let messy = summary(
+            "event_id,version_id,timestamp,from_state,to_state\n\
+             e1,v1,1,,a\ne1,v1,1,,b\ne2,v1,2,a,b\ne3,v1,3,a,c\n",
+        );
+        let lines = cleaning_lines(&messy);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(
+            lines[0].starts_with("4 rows read: 1 repeated event_id (dropped)"),
+            "{lines:?}"
+        );
+        assert!(lines[0].contains("from_state disagreeing"), "{lines:?}");
+        assert!(
+            lines[1].contains("event_id \"e1\" on lines 2 and 3"),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines[2],
+            "line 5: v1 comes from_state a, but its previous row is b"
+        );
+        // The table says the same, indented.
+        let table = render(&messy, "messy.csv", None);
+        for line in &lines[1..] {
+            assert!(table.contains(&format!("\n    {line}\n")), "{table}");
+        }
     }
 }
