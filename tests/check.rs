@@ -313,3 +313,86 @@ fn csv_with_no_finding_is_its_header() {
     assert_eq!(reader.headers().unwrap().len(), 6);
     assert_eq!(reader.records().count(), 0);
 }
+
+const STATE_MAP: &str = "# vendor labels\nReady: develop\nLive: production\n";
+
+/// Regression: `check scenarios/` reported the state map kept beside its
+/// history (`scenarios/histories/canary-labels.yaml`) as an invalid
+/// scenario. A state map found in a folder is skipped with a note.
+#[test]
+fn a_state_map_in_a_folder_is_skipped_with_a_note() {
+    let (dir, paths) = files(&[("good.yaml", GOOD), ("labels.yaml", STATE_MAP)]);
+    let folder = dir.path().to_str().unwrap();
+    let (code, stdout, stderr) = run(&["check", folder]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout.matches("ok: ").count(), 1, "{stdout}");
+    let note = format!(
+        "note: skipped {}: a state map (`label: state`, for `verchain fit --state-map`), not a \
+         scenario\n",
+        path(&paths[1])
+    );
+    assert_eq!(stderr, note);
+    let (code, stdout, stderr) = run(&["check", folder, "--format", "json", "-q"]);
+    assert_eq!((code, stdout.as_str(), stderr.as_str()), (0, "[]\n", ""));
+
+    // Named on the command line, it is checked as the scenario it was named as.
+    let (code, _, stderr) = run(&["check", path(&paths[1])]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("unknown key `Ready`"), "{stderr}");
+
+    // A folder of nothing but state maps has nothing to check.
+    let (dir, _) = files(&[("labels.yaml", STATE_MAP)]);
+    let (code, _, stderr) = run(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no scenario to check:"), "{stderr}");
+}
+
+/// Only a file that is nothing but a map of labels to states is skipped: a
+/// broken scenario, broken YAML or an empty file is reported.
+#[test]
+fn a_broken_file_in_a_folder_is_never_taken_for_a_state_map() {
+    for text in [
+        "name: x\nstates: develop\n",
+        "Ready: [develop\n",
+        "Ready: develop\nReady: production\n",
+        "Ready: {state: develop}\n",
+        "",
+    ] {
+        let (dir, _) = files(&[("good.yaml", GOOD), ("broken.yaml", text)]);
+        let (code, stdout, stderr) =
+            run(&["check", dir.path().to_str().unwrap(), "--format", "github"]);
+        assert_eq!(code, 2, "{text:?}: {stdout}{stderr}");
+        assert!(stdout.contains("broken.yaml"), "{text:?}: {stdout}");
+        assert!(!stderr.contains("skipped"), "{text:?}: {stderr}");
+    }
+}
+
+/// The example of `check --help` on the shipped folder: the state map is
+/// skipped, and the one invalid file, kept to fail, is the only finding.
+#[test]
+fn the_shipped_folder_fails_only_on_its_invalid_example() {
+    let (code, stdout, stderr) = run(&["check", "scenarios/", "--format", "github"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(
+        stdout.starts_with("::error file=scenarios/invalid/seed-article-as-printed.yaml,"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("note: skipped scenarios/histories/canary-labels.yaml: a state map"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 of 7 scenario files is invalid"),
+        "{stderr}"
+    );
+
+    let output = verchain().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        help.contains(
+            "exit 2 here, as scenarios/invalid/ holds a\n      scenario that fails by design"
+        ),
+        "{help}"
+    );
+}

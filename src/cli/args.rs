@@ -67,6 +67,9 @@ Examples:
       one record per problem: file, line, column, message, label, help
   verchain check scenarios/invalid/seed-article-as-printed.yaml   # exit 2, names row `test`
   verchain check scenarios/ --format github       # in a GitHub Actions step
+      every .yaml and .yml file below the folder; exit 2 here, as scenarios/invalid/ holds a
+      scenario that fails by design (scenarios/*.yaml passes). A state map found in a folder
+      (`label: state`, for `fit --state-map`) is skipped with a note.
   verchain check scenarios/*.yaml --junit check.xml
 
 What is checked, for each file: the base chain, every phase and every sweep

@@ -137,10 +137,35 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
         budget,
         sweep_points: args.sweep_limits.max_sweep_points,
     };
-    let checks: Vec<FileCheck> = files
-        .iter()
-        .map(|f| check_file(f, quiet, &limits, &args.against))
-        .collect();
+    let mut checks: Vec<FileCheck> = Vec::new();
+    let mut state_maps: Vec<&Path> = Vec::new();
+    for file in &files {
+        match check_file(&file.path, quiet, &limits, &args.against, file.in_folder) {
+            Some(check) => checks.push(check),
+            None => {
+                if !quiet {
+                    eprintln!(
+                        "note: skipped {}: a state map (`label: state`, for `verchain fit \
+                         --state-map`), not a scenario",
+                        file.path.display()
+                    );
+                }
+                state_maps.push(&file.path);
+            }
+        }
+    }
+    if checks.is_empty() {
+        let names: Vec<String> = state_maps.iter().map(|p| p.display().to_string()).collect();
+        return Err((
+            vec![miette::miette!(
+                help = "name scenario files, or a folder that holds scenarios",
+                "no scenario to check: {} {} a state map, not a scenario",
+                names.join(", "),
+                if names.len() == 1 { "is" } else { "are each" }
+            )],
+            INVALID,
+        ));
+    }
     print_notes(&checks, quiet);
 
     let reports = match args.format {
@@ -332,25 +357,39 @@ fn print_notes(checks: &[FileCheck], quiet: bool) {
     }
 }
 
+/// A file to check.
+struct Found {
+    path: PathBuf,
+    /// Found by searching a folder, not named: a state map is passed over.
+    in_folder: bool,
+}
+
 /// The scenario files named, folders searched (recursively, hidden
 /// entries and links to folders skipped) for `.yaml` and `.yml` files, in
 /// name order.
-fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Report> {
+fn collect(paths: &[PathBuf]) -> Result<Vec<Found>, Report> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let before = files.len();
-            walk(path, &mut files)
+            let mut found = Vec::new();
+            walk(path, &mut found)
                 .map_err(|e| miette::miette!("cannot read the folder {}: {e}", path.display()))?;
-            if files.len() == before {
+            if found.is_empty() {
                 return Err(miette::miette!(
                     help = "name scenario files, or a folder that holds .yaml or .yml files",
                     "the folder {} holds no scenario (.yaml or .yml) files",
                     path.display()
                 ));
             }
+            files.extend(found.into_iter().map(|path| Found {
+                path,
+                in_folder: true,
+            }));
         } else {
-            files.push(path.clone());
+            files.push(Found {
+                path: path.clone(),
+                in_folder: false,
+            });
         }
     }
     Ok(files)
@@ -395,8 +434,15 @@ pub struct Limits {
 }
 
 /// Reads, validates and checks one file; compares a valid one with the
-/// history of `--against EVENTS`.
-pub fn check_file(path: &Path, quiet: bool, limits: &Limits, against: &AgainstArgs) -> FileCheck {
+/// history of `--against EVENTS`. `None` when `skip_state_map` is set and
+/// the file is a state map, not a scenario.
+pub fn check_file(
+    path: &Path,
+    quiet: bool,
+    limits: &Limits,
+    against: &AgainstArgs,
+    skip_state_map: bool,
+) -> Option<FileCheck> {
     let mut check = FileCheck {
         path: path.to_path_buf(),
         text: String::new(),
@@ -418,7 +464,7 @@ pub fn check_file(path: &Path, quiet: bool, limits: &Limits, against: &AgainstAr
         Ok(text) => text,
         Err(reason) => {
             check.findings.push(unreadable(reason));
-            return check;
+            return Some(check);
         }
     };
     let stem = path
@@ -428,24 +474,28 @@ pub fn check_file(path: &Path, quiet: bool, limits: &Limits, against: &AgainstAr
     check.text = text;
     let scenario = match scenario {
         Ok(s) => s,
+        // A history's state map is kept beside it, in a folder of scenarios
+        // (`scenarios/histories/`); only a file that is nothing but a map is
+        // passed over, never a broken scenario.
+        Err(_) if skip_state_map && super::fit::is_state_map(&check.text) => return None,
         Err(e) => {
             let problems = diagnostics::scenario_problems(e, &check.text);
             check
                 .findings
                 .extend(problems.into_iter().map(Finding::Invalid));
-            return check;
+            return Some(check);
         }
     };
     if let Some(problem) = too_large(&scenario, limits) {
         check.findings.push(Finding::Invalid(problem));
-        return check;
+        return Some(check);
     }
     expectations(&scenario, &mut check, quiet);
     // A sweep point may be invalid: the history is compared with valid files only.
     if !check.invalid() {
         check_against(&scenario, against, &mut check);
     }
-    check
+    Some(check)
 }
 
 /// Too many sweep points, or more memory than the check may use.

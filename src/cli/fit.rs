@@ -708,7 +708,7 @@ fn read_state_map(path: &Path) -> Result<StateMap, NotFitted> {
             None,
         )
     })?;
-    match serde_saphyr::from_str::<BTreeMap<String, serde_saphyr::Spanned<String>>>(&text) {
+    match parse_state_map(&text) {
         Ok(entries) => {
             let places = entries
                 .iter()
@@ -738,6 +738,60 @@ fn read_state_map(path: &Path) -> Result<StateMap, NotFitted> {
                     text,
                 },
             })))
+        }
+    }
+}
+
+/// A state map's entries, each state with where it is written: a flat
+/// mapping of label strings to state strings, and nothing else.
+fn parse_state_map(
+    text: &str,
+) -> Result<BTreeMap<String, serde_saphyr::Spanned<String>>, serde_saphyr::Error> {
+    serde_saphyr::from_str(text)
+}
+
+/// Whether `text`, which is not a valid scenario, is a state map for
+/// `--state-map` (so that `check DIR` can pass over the map kept beside its
+/// history). A scenario always has a `states` list, so a valid one never
+/// reads as a map of strings; a broken one that does (`name: x`, `states:
+/// a`) uses scenario keys, which no state map is taken to be. An empty
+/// mapping maps nothing.
+pub fn is_state_map(text: &str) -> bool {
+    parse_state_map(text).is_ok_and(|entries| {
+        !entries.is_empty()
+            && entries
+                .keys()
+                .all(|label| !verchain::scenario::TOP_LEVEL_KEYS.contains(&label.as_str()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_flat_map_of_labels_to_states_is_a_state_map() {
+        let cases = [
+            ("None: candidate\nStaging: canary\n", true),
+            ("# labels\nSucceeded: production\n", true),
+            // Not a mapping of strings to strings.
+            (
+                "states: [a, b]\ntransitions:\n  a: {b: 1}\n  b: absorbing\n",
+                false,
+            ),
+            ("Ready: {state: deploy}\n", false),
+            ("- Ready\n- deploy\n", false),
+            // Broken YAML, a key twice, nothing at all.
+            ("Ready: [deploy\n", false),
+            ("Ready: deploy\nReady: test\n", false),
+            ("", false),
+            ("{}\n", false),
+            // A scenario broken into the same shape is still a scenario.
+            ("name: x\nstates: a\n", false),
+            ("initial: develop\n", false),
+        ];
+        for (text, want) in cases {
+            assert_eq!(is_state_map(text), want, "{text:?}");
         }
     }
 }

@@ -19,7 +19,8 @@ use crate::chain::{Chain, DEFAULT_TOLERANCE};
 use crate::limits::{Limits, MEMORY_HELP, check_memory, estimate_chains};
 use crate::simulate::Mode;
 
-pub(super) const TOP_LEVEL_KEYS: [&str; 16] = [
+/// The keys a scenario may have at its top level.
+pub const TOP_LEVEL_KEYS: [&str; 16] = [
     "name",
     "description",
     "unit",

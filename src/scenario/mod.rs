@@ -39,7 +39,7 @@ use thiserror::Error;
 
 use crate::chain::Chain;
 use crate::limits::Limits;
-pub use build::{MAX_NAME_BYTES, MAX_STATE_BYTES, is_safe_name};
+pub use build::{MAX_NAME_BYTES, MAX_STATE_BYTES, TOP_LEVEL_KEYS, is_safe_name};
 pub use yaml::Position;
 
 /// Steps followed when a scenario names no `horizon`.
