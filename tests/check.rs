@@ -299,6 +299,20 @@ fn junit_to_a_dash_goes_to_stdout() {
     let xml = String::from_utf8(output.stdout).unwrap();
     assert!(xml.contains("<testsuites"), "{xml}");
     assert!(!dir.path().join("-").exists(), "no file named `-`");
+    // Regression: without -q the `ok:` lines came first, and the XML was
+    // not XML.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_verchain"))
+        .arg("check")
+        .arg(format!(
+            "{}/scenarios/seed-article.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .args(["--junit", "-"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let xml = String::from_utf8(output.stdout).unwrap();
+    roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
 }
 
 /// Regression: with no finding, `--format csv` printed nothing at all, on

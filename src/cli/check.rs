@@ -168,8 +168,10 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
     }
     print_notes(&checks, quiet);
 
+    // `--junit -` owns stdout: the table's `ok:` lines would break its XML.
+    let junit_on_stdout = args.junit.as_deref() == Some(Path::new("-"));
     let reports = match args.format {
-        CheckFormat::Table => print_table(&checks, quiet),
+        CheckFormat::Table => print_table(&checks, quiet || junit_on_stdout),
         CheckFormat::Github => {
             crate::cli::print_out!("{}", github(&checks));
             Vec::new()
