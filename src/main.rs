@@ -232,11 +232,12 @@ fn apply_overrides(scenario: &mut Scenario, args: &RunArgs) -> Result<(), Failur
             help = "use --mode counts (the same counts, exactly distributed, in milliseconds), \
                     fewer --walkers or a shorter --horizon, or raise the limit with \
                     --max-walker-steps",
-            "{} walkers × {} steps is {steps:.3e} walker-steps in walkers mode, more than the \
-             limit of {:.3e} (about {})",
+            "{} walkers × {} steps is {} walker-steps in walkers mode, more than the limit of \
+             {} (about {})",
             scenario.simulation.walkers,
             scenario.horizon,
-            args.max_walker_steps as f64,
+            large(steps),
+            large(args.max_walker_steps as f64),
             duration(args.max_walker_steps as f64 / WALKER_STEPS_PER_SECOND)
         )]));
     }
@@ -333,6 +334,16 @@ fn run_workload(scenario: &Scenario, args: &RunArgs) -> Workload {
 }
 
 /// "4 minutes", "3 hours", "2900 years": a duration as a person says it.
+/// A count that may be very large: whole below a million (`0`, `5000`),
+/// in scientific notation from there (`2.000e6`).
+fn large(count: f64) -> String {
+    if count < 1e6 {
+        format!("{count:.0}")
+    } else {
+        format!("{count:.3e}")
+    }
+}
+
 fn duration(seconds: f64) -> String {
     let units = [
         (365.25 * 86400.0, "years"),
