@@ -30,7 +30,7 @@ const HEADER: &str = "states: [a, b]\n";
 
 #[test]
 fn each_kind_of_problem_names_its_place_and_numbers() {
-    let cases: [(&str, u64, &str); 14] = [
+    let cases: [(&str, u64, &str); 15] = [
         (
             "transitions:\n  a: {a: 1.5, b: rest}\n  b: absorbing\n",
             3,
@@ -85,6 +85,13 @@ fn each_kind_of_problem_names_its_place_and_numbers() {
             "transitions:\n  a: {b: 1 - p}\n  b: absorbing\n",
             3,
             "`p` is not a parameter",
+        ),
+        // Regression: each entry using a refused parameter added "`p` is
+        // not a parameter", though it is declared.
+        (
+            "parameters:\n  p: {value: high}\ntransitions:\n  a: {b: p, a: 1 - p}\n  b: absorbing\n",
+            3,
+            "`parameters.p` must be a finite number",
         ),
         (
             "parameters: {p: 0}\ntransitions:\n  a: {b: p / p}\n  b: absorbing\n",

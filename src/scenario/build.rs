@@ -4,7 +4,7 @@
 //! run shows everything wrong with a file. Only when no problem was found is a
 //! [`Scenario`] built.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::expr::closest;
 use super::rows::{self, Rows};
@@ -110,7 +110,7 @@ pub(super) fn build(
     let tolerance = get("tolerance")
         .and_then(|n| tolerance(n, &mut problems))
         .unwrap_or(DEFAULT_TOLERANCE);
-    let parameters = get("parameters")
+    let (parameters, refused) = get("parameters")
         .map(|n| parameters(n, &mut problems))
         .unwrap_or_default();
     let horizon = get("horizon")
@@ -163,6 +163,7 @@ pub(super) fn build(
         let rows = Rows {
             states,
             parameters: &values,
+            refused: &refused,
             tolerance,
         };
         let matrix = match (get("transitions"), get("matrix")) {
@@ -570,12 +571,13 @@ fn states(node: &Node, problems: &mut Problems) -> Option<Vec<String>> {
     ok.then_some(names)
 }
 
-fn parameters(node: &Node, problems: &mut Problems) -> Vec<Parameter> {
+/// The parameters, and the names of those whose value was refused.
+fn parameters(node: &Node, problems: &mut Problems) -> (Vec<Parameter>, BTreeSet<String>) {
     let Value::Mapping(entries) = &node.value else {
         problems.wrong_kind(node, "parameters", "a mapping of names to values");
-        return Vec::new();
+        return Default::default();
     };
-    let mut parameters = Vec::new();
+    let (mut parameters, mut refused) = (Vec::new(), BTreeSet::new());
     for (key, value) in entries {
         let Some(name) = key.as_str().filter(|n| is_identifier(n)) else {
             problems.push(
@@ -587,11 +589,14 @@ fn parameters(node: &Node, problems: &mut Problems) -> Vec<Parameter> {
             );
             continue;
         };
-        if let Some(parameter) = parameter(name, value, problems) {
-            parameters.push(parameter);
+        match parameter(name, value, problems) {
+            Some(parameter) => parameters.push(parameter),
+            None => {
+                refused.insert(name.to_string());
+            }
         }
     }
-    parameters
+    (parameters, refused)
 }
 
 fn is_identifier(name: &str) -> bool {

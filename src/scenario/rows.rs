@@ -7,12 +7,12 @@
 //! then checked the same way: every entry a probability, at most one `rest`,
 //! and a sum within the tolerance of 1.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use nalgebra::{DMatrix, DVector};
 
 use super::build::Problems;
-use super::expr::{closest, evaluate};
+use super::expr::{ExprError, closest, evaluate};
 use super::yaml::{Node, Position, Value, misread_hint};
 use super::{MAX_TARGETS, Problem, Shown, Target};
 
@@ -20,6 +20,9 @@ use super::{MAX_TARGETS, Problem, Shown, Target};
 pub(super) struct Rows<'a> {
     pub(super) states: &'a [String],
     pub(super) parameters: &'a BTreeMap<String, f64>,
+    /// Parameters declared with a value that was refused: an entry that
+    /// uses one has nothing to add to the parameter's own problem.
+    pub(super) refused: &'a BTreeSet<String>,
     pub(super) tolerance: f64,
 }
 
@@ -348,6 +351,9 @@ impl Rows<'_> {
             Value::Integer(_) | Value::Float(_) => node.as_number()?,
             Value::String(text) => match evaluate(text, self.parameters) {
                 Ok(v) => v,
+                Err(ExprError::UnknownParameter { name, .. }) if self.refused.contains(&name) => {
+                    return None;
+                }
                 Err(e) => {
                     let help = if text.trim() == "absorbing" {
                         "`absorbing` stands for a whole row: write `state: absorbing` for a state \

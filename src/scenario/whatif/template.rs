@@ -1,7 +1,7 @@
 //! The base scenario's rows as written, evaluated again with other
 //! parameter values or with some rows replaced, and differentiated.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use nalgebra::{DMatrix, DVector};
 
@@ -53,6 +53,7 @@ impl Template {
         let rows = Rows {
             states: &self.states,
             parameters: &values,
+            refused: &BTreeSet::new(),
             tolerance: self.tolerance,
         };
         let mut problems = Problems::default();
