@@ -199,6 +199,26 @@ mod tests {
     use crate::fit::estimate::{Options, estimate};
     use crate::fit::read::TimeKind;
 
+    /// Row-chain counts of states `a`, `b`, `c`, each entered.
+    fn row_counts(matrix: Vec<Vec<u64>>) -> Counts {
+        Counts {
+            states: vec!["a".into(), "b".into(), "c".into()],
+            semantics: Semantics::Rows,
+            time_kind: TimeKind::Step,
+            matrix,
+            windows: None,
+            first_states: vec![1, 0, 0],
+            arrivals: vec![1; 3],
+            censored: vec![0; 3],
+            first_exit_line: vec![None; 3],
+            holding: None,
+            collapsed: 0,
+            repeats: 0,
+            gaps: (0, None),
+            versions: 1,
+        }
+    }
+
     #[test]
     fn the_jump_chain_of_a_policy_drops_self_loops() {
         let policy = DMatrix::from_row_slice(3, 3, &[0.5, 0.3, 0.2, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0]);
@@ -215,23 +235,8 @@ mod tests {
     fn departures_are_sorted_into_their_kinds() {
         // Declared: a → a 0.5, a → b 0.5, b → a 1.
         let policy = DMatrix::from_row_slice(3, 3, &[0.5, 0.5, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
-        let counts = Counts {
-            states: vec!["a".into(), "b".into(), "c".into()],
-            semantics: Semantics::Rows,
-            time_kind: TimeKind::Step,
-            // a: 90 stays and 10 moves to b (0.5 is far outside); b: 20 to a, 2 to c.
-            matrix: vec![vec![90, 10, 0], vec![20, 0, 2], vec![0, 0, 0]],
-            windows: None,
-            first_states: vec![1, 0, 0],
-            arrivals: vec![1, 1, 1],
-            censored: vec![0; 3],
-            first_exit_line: vec![None; 3],
-            holding: None,
-            collapsed: 0,
-            repeats: 0,
-            gaps: (0, None),
-            versions: 1,
-        };
+        // a: 90 stays and 10 moves to b (0.5 is far outside); b: 20 to a, 2 to c.
+        let counts = row_counts(vec![vec![90, 10, 0], vec![20, 0, 2], vec![0, 0, 0]]);
         let options = Options {
             absorbing: vec![false, false, true],
             ..Options::default()
@@ -268,23 +273,8 @@ mod tests {
     fn a_state_made_absorbing_against_the_policy_shows_its_moves_unseen() {
         // Declared: a → b 0.5, a → c 0.5, b → b 0.9, b → a 0.1, c absorbing.
         let policy = DMatrix::from_row_slice(3, 3, &[0.0, 0.5, 0.5, 0.1, 0.9, 0.0, 0.0, 0.0, 1.0]);
-        let counts = Counts {
-            states: vec!["a".into(), "b".into(), "c".into()],
-            semantics: Semantics::Rows,
-            time_kind: TimeKind::Step,
-            // b stays 30 times and is never left.
-            matrix: vec![vec![0, 5, 5], vec![0, 30, 0], vec![0, 0, 0]],
-            windows: None,
-            first_states: vec![1, 0, 0],
-            arrivals: vec![1, 5, 5],
-            censored: vec![0, 5, 0],
-            first_exit_line: vec![None; 3],
-            holding: None,
-            collapsed: 0,
-            repeats: 0,
-            gaps: (0, None),
-            versions: 10,
-        };
+        // b stays 30 times and is never left.
+        let counts = row_counts(vec![vec![0, 5, 5], vec![0, 30, 0], vec![0, 0, 0]]);
         let options = Options {
             absorbing: vec![false, true, true],
             ..Options::default()
