@@ -260,7 +260,7 @@ pub fn count(
                 &mut tally,
                 path,
                 step,
-                history.observed_to,
+                sampling_end(history, path),
                 &is_absorbing,
             ),
         }
@@ -278,17 +278,34 @@ pub fn count(
     Ok(counts)
 }
 
+/// Where the step-sampled chain stops following a version on `path`.
+/// Events hold their state until the next one, to the end of the export;
+/// rows of step numbers are observations, and after a version's last one
+/// nothing is known of it.
+fn sampling_end(history: &History, path: &[Observation]) -> i64 {
+    match history.time_kind {
+        TimeKind::Timestamp => history.observed_to,
+        TimeKind::Step => path[path.len() - 1].time,
+    }
+}
+
 /// Why a step-sampled count found nothing: the step is longer than every
 /// version's time in the export.
 fn no_step_counted(history: &History, step: i64) -> FitError {
     let longest = (0..history.paths.len())
-        .map(|k| history.observed_to.saturating_sub(history.path(k)[0].time))
+        .map(|k| {
+            let path = history.path(k);
+            sampling_end(history, path).saturating_sub(path[0].time)
+        })
         .max()
         .unwrap_or(0);
+    let end = match history.time_kind {
+        TimeKind::Timestamp => "the end of the export",
+        TimeKind::Step => "its last",
+    };
     FitError::Usage(format!(
         "--step {} is longer than any version's time in the history (the longest, from its \
-         first row to the end of the export, is {}), so no step is counted; give a shorter \
-         --step",
+         first row to {end}, is {}), so no step is counted; give a shorter --step",
         history.time_kind.format_duration(step),
         history.time_kind.format_span(longest)
     ))
@@ -336,15 +353,16 @@ fn jumps(
 }
 
 /// The step-sampled chain of one path: the state at `first + k · step` for
-/// every boundary up to the end of the export, or, for a version that ends
-/// in an absorbing state, up to the first boundary in it: its state there
-/// is known even when that boundary lies past the end of the export.
+/// every boundary up to `end` (the end of the export, or of the version's
+/// observations), or, for a version that ends in an absorbing state, up to
+/// the first boundary in it: its state there is known even when that
+/// boundary lies past `end`.
 fn sampled(
     counts: &mut Counts,
     tally: &mut Tally,
     path: &[super::read::Observation],
     step: i64,
-    observed_to: i64,
+    end: i64,
     is_absorbing: &impl Fn(u32) -> bool,
 ) {
     let start = path[0].time;
@@ -357,7 +375,7 @@ fn sampled(
     counts.start(state);
     let mut boundary = start;
     let absorbed = is_absorbing(path[path.len() - 1].state);
-    while !is_absorbing(state) && (absorbed || boundary <= observed_to.saturating_sub(step)) {
+    while !is_absorbing(state) && (absorbed || boundary <= end.saturating_sub(step)) {
         boundary += step;
         let mut changes = 0;
         while at + 1 < path.len() && path[at + 1].time <= boundary {
@@ -567,6 +585,29 @@ mod tests {
         // moves of which one is left. w: a, b, b, b.
         assert_eq!(c.matrix, vec![vec![1, 2, 0], vec![1, 2, 0], vec![0, 0, 0]]);
         assert_eq!(c.collapsed, 1);
+    }
+
+    /// Regression: a version of step-numbered rows was sampled on to the
+    /// last step of any version, its last state repeated where it was
+    /// never observed.
+    #[test]
+    fn rows_of_step_numbers_are_sampled_to_the_versions_last_row() {
+        let h = history(
+            "id,time,state\na,0,x\na,1,y\na,2,x\na,3,y\na,4,x\na,5,y\na,6,x\nb,0,x\nb,1,y\n",
+            None,
+        );
+        assert_eq!(h.time_kind, TimeKind::Step);
+        let sampled = count(&h, Semantics::Step { step: 1 }, &[false; 2], None).unwrap();
+        let rows = count(&h, Semantics::Rows, &[false; 2], None).unwrap();
+        assert_eq!(sampled.matrix, vec![vec![0, 4], vec![3, 0]]);
+        assert_eq!(sampled.matrix, rows.matrix);
+        // Events, by contrast, hold their state to the end of the export.
+        let h = history(
+            "version_id,timestamp,to_state\na,0,x\na,1,y\na,2,x\nb,0,x\nb,1,y\n",
+            None,
+        );
+        let sampled = count(&h, Semantics::Step { step: 1 }, &[false; 2], None).unwrap();
+        assert_eq!(sampled.matrix, vec![vec![0, 2], vec![1, 1]]);
     }
 
     #[test]
