@@ -464,6 +464,53 @@ fn warnings_reach_stderr_in_every_machine_format() {
     }
 }
 
+/// Regression: a history in which no version was ever rolled back (a quiet
+/// export window) stopped the gate as invalid input (exit 2), with advice
+/// to declare the state absorbing, which the policy says it is not.
+#[test]
+fn check_against_leaves_out_a_state_the_history_never_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = file_in(
+        dir.path(),
+        "policy.yaml",
+        "states: [new, live, back, gone]\n\
+         transitions: {new: {live: 1}, live: {back: 0.2, gone: 0.8}, back: {new: 1}, gone: absorbing}\n",
+    );
+    // Two versions, neither rolled back: no word on `back`'s row.
+    let history = file_in(
+        dir.path(),
+        "quiet.csv",
+        "version_id,timestamp,to_state\nv,1,new\nv,2,live\nv,3,gone\nw,1,new\nw,2,live\nw,3,gone\n",
+    );
+    let outcome = run(verchain()
+        .arg("check")
+        .arg(&policy)
+        .arg("--against")
+        .arg(&history));
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(outcome.stdout.contains("agrees with"), "{}", outcome.stdout);
+    assert!(
+        outcome
+            .stderr
+            .contains("the history shows no move out of `back`, so its row is not compared"),
+        "{}",
+        outcome.stderr
+    );
+    // A fit proper still refuses it: its rows must make a chain.
+    let fitted = run(verchain()
+        .arg("fit")
+        .arg(&history)
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--no-files"));
+    assert_eq!(fitted.code, 2, "{}", fitted.stderr);
+    assert!(
+        fitted.stderr.contains("state `back` never appears"),
+        "{}",
+        fitted.stderr
+    );
+}
+
 /// Regression: the phases of a policy were left out of the comparison
 /// without a word.
 #[test]

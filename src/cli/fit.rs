@@ -254,6 +254,7 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
         args.smoothing,
         args.split.clone(),
         Some(args.max_states),
+        false,
     )?;
     let source = display_name(&args.events);
     match args.format {
@@ -460,7 +461,9 @@ pub const DEPARTS_HELP: &str = "update the policy to what happens, or find out w
 pub fn check_against(scenario: &Scenario, events: &Path, history: &HistoryArgs) -> Against {
     // Every label must map to one of the scenario's states, which its own
     // limit bounded.
-    let summary = match run_fit(events, history, Some(scenario), 0.0, None, None) {
+    // A state the history never shows left is no evidence against the
+    // policy: its row is left out of the comparison, with a warning.
+    let summary = match run_fit(events, history, Some(scenario), 0.0, None, None, true) {
         Ok(summary) => summary,
         Err(NotFitted::Problem(problem)) => return Against::Invalid(vec![*problem]),
         Err(NotFitted::Other(failure)) => {
@@ -575,6 +578,7 @@ fn run_fit(
     smoothing: f64,
     split: Option<String>,
     max_states: Option<usize>,
+    unobserved_rows: bool,
 ) -> Result<FitSummary, NotFitted> {
     let state_map = history
         .state_map
@@ -643,6 +647,7 @@ fn run_fit(
         smoothing,
         policy: policy.map(|p| &p.chain),
         max_states,
+        unobserved_rows,
     };
     let mut fitted = fit::fit(BufReader::new(input), &request);
     if let (Ok(summary), Some(policy)) = (&mut fitted, policy)

@@ -116,7 +116,10 @@ pub fn compare(estimate: &Estimate, policy: &DMatrix<f64>, semantics: Semantics)
     }
     .to_string();
     let (mut forbidden, mut unseen, mut outside) = (Vec::new(), Vec::new(), Vec::new());
-    let compared = |i: usize, j: usize| !estimate.rows[i].absorbing && declared[i][j] > 0.0;
+    let compared = |i: usize, j: usize| {
+        let row = &estimate.rows[i];
+        !row.absorbing && !row.is_unobserved() && declared[i][j] > 0.0
+    };
     let n = estimate.states.len();
     let entries_compared = (0..n)
         .flat_map(|i| (0..n).map(move |j| (i, j)))
@@ -124,6 +127,10 @@ pub fn compare(estimate: &Estimate, policy: &DMatrix<f64>, semantics: Semantics)
         .count();
     let simultaneous_z = two_sided_z(FAMILY_ALPHA / entries_compared.max(1) as f64);
     for (i, row) in estimate.rows.iter().enumerate() {
+        // A row never seen left says nothing for or against the policy.
+        if row.is_unobserved() {
+            continue;
+        }
         // A row absorbing in the policy too has nothing to compare. One
         // declared absorbing against the policy (`--absorbing`) was never
         // left: the policy's ways out of it are moves never seen.

@@ -42,6 +42,9 @@ pub struct Options {
     pub absorbing: Vec<bool>,
     /// States declared absorbing by `--absorbing`: leaving one is an error.
     pub strict_absorbing: Vec<bool>,
+    /// A state with no observed exit that is not absorbing gets an
+    /// unobserved row (see [`Row::is_unobserved`]) instead of an error.
+    pub unobserved_rows: bool,
 }
 
 /// One row of the fitted matrix.
@@ -57,6 +60,15 @@ pub struct Row {
     pub upper: Vec<Option<f64>>,
     /// No exits observed and declared absorbing: the row is `e_i`.
     pub absorbing: bool,
+}
+
+impl Row {
+    /// No step out of the state was seen and it is not absorbing, which
+    /// only [`Options::unobserved_rows`] allows: its probabilities are all
+    /// 0 and it has no intervals, so it is no row of a chain.
+    pub fn is_unobserved(&self) -> bool {
+        self.total == 0 && !self.absorbing
+    }
 }
 
 /// The fitted matrix with the counts behind it.
@@ -139,6 +151,18 @@ pub fn estimate(counts: &Counts, options: &Options) -> Result<Estimate, FitError
                 lower: vec![None; n],
                 upper: vec![None; n],
                 absorbing: true,
+            });
+            continue;
+        }
+        if total == 0 && options.unobserved_rows {
+            rows.push(Row {
+                state,
+                total,
+                counts: row_counts.clone(),
+                probabilities: vec![0.0; n],
+                lower: vec![None; n],
+                upper: vec![None; n],
+                absorbing: false,
             });
             continue;
         }

@@ -53,6 +53,10 @@ pub struct Request<'a> {
     /// The most states the history may have (its count matrices are
     /// `n × n`); `None` for no limit.
     pub max_states: Option<usize>,
+    /// A state with no observed exit is left without an estimate, instead
+    /// of refused: for a comparison with the policy only (`check
+    /// --against`), since the fitted rows are then no chain.
+    pub unobserved_rows: bool,
 }
 
 /// Everything a fit found.
@@ -205,8 +209,16 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
         }),
         absorbing,
         strict_absorbing,
+        unobserved_rows: request.unobserved_rows,
     };
     let estimate = estimate(&counts, &options)?;
+    for row in estimate.rows.iter().filter(|row| row.is_unobserved()) {
+        warnings.push(format!(
+            "the history shows no move out of `{}`, so its row is not compared with the \
+             policy",
+            row.state
+        ));
+    }
     let comparison = request
         .policy
         .map(|p| compare(&estimate, p.matrix(), semantics));
@@ -550,6 +562,42 @@ mod tests {
         let summary = fit(text.as_bytes(), &request).unwrap();
         assert_eq!(summary.homogeneity.unwrap().degrees_of_freedom, 1);
         assert!(summary.homogeneity_note.is_none());
+    }
+
+    /// Regression: `check --against` stopped as on invalid input when the
+    /// history never showed a state of the policy left, a quiet window.
+    #[test]
+    fn a_comparison_leaves_out_the_rows_the_history_never_shows() {
+        let scenario = crate::scenario::Scenario::parse(
+            "states: [new, live, back, gone]\ntransitions: {new: {live: 1}, live: {back: 0.2, gone: 0.8}, back: {new: 1}, gone: absorbing}",
+            "p",
+        )
+        .unwrap();
+        let text =
+            "version_id,time,to_state\nv,1,new\nv,2,live\nv,3,gone\nw,1,new\nw,2,live\nw,3,gone\n";
+        let mut request = Request {
+            policy: Some(&scenario.chain),
+            choice: Choice::Jump,
+            ..Request::default()
+        };
+        // A fit proper refuses it: its rows must make a chain.
+        assert!(matches!(
+            fit(text.as_bytes(), &request),
+            Err(FitError::NeverLeft { ref state, entered: 0, .. }) if state == "back"
+        ));
+        request.unobserved_rows = true;
+        let summary = fit(text.as_bytes(), &request).unwrap();
+        assert!(summary.estimate.rows[2].is_unobserved());
+        assert_eq!(
+            summary.warnings,
+            ["the history shows no move out of `back`, so its row is not compared with the policy"]
+        );
+        let comparison = summary.comparison.unwrap();
+        assert!(comparison.agrees);
+        // new → live, live → back, live → gone: not back → new.
+        assert_eq!(comparison.entries_compared, 3);
+        assert!(comparison.unseen.iter().all(|u| u.from != "back"));
+        assert_eq!(comparison.unseen.len(), 1, "live → back");
     }
 
     #[test]
