@@ -534,6 +534,30 @@ fn a_policy_with_phases_is_compared_by_its_base_chain_and_says_so() {
     );
 }
 
+/// Regression: a daily sampling was compared with a weekly policy step
+/// for step, without a word.
+#[test]
+fn a_step_other_than_the_policys_unit_is_warned_of() {
+    let fit = |step: &[&str]| {
+        let outcome = run(verchain()
+            .args(["fit", HISTORY, "--state-map", LABELS, "--no-files"])
+            .args(["--policy", "scenarios/deploy-freeze.yaml"])
+            .args(step));
+        assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+        outcome.stdout
+    };
+    let daily = fit(&["--step", "1d"]);
+    assert!(
+        daily.contains(
+            "warning: one step of the policy is one week, one step of the fit one day; they are \
+             compared step for step: give --step 7days to match"
+        ),
+        "{daily}"
+    );
+    // The jump chain has no unit of time to compare.
+    assert!(!fit(&[]).contains("one step of the policy"));
+}
+
 /// Regression: `fit -o -` wrote a folder named `-`, where `run -o -`
 /// prints only.
 #[test]

@@ -314,8 +314,13 @@ pub fn fit(args: &FitArgs, quiet: bool) -> Result<(), Failure> {
         eprintln!("wrote {}: {}", folder.display(), written.join(", "));
         if let Some(previous) = previous {
             eprintln!(
-                "note: the folder held the fit of {previous} before; give --name to keep the \
-                 fits of different histories apart"
+                "note: the folder held the fit of {previous} before; give {} to keep the fits \
+                 of different histories apart",
+                if args.name.is_some() {
+                    "another --name"
+                } else {
+                    "--name"
+                }
             );
         }
     }
@@ -650,14 +655,8 @@ fn run_fit(
         unobserved_rows,
     };
     let mut fitted = fit::fit(BufReader::new(input), &request);
-    if let (Ok(summary), Some(policy)) = (&mut fitted, policy)
-        && !policy.whatif.phases.is_empty()
-    {
-        summary.warnings.push(format!(
-            "the policy has {}; the history is compared with its base chain, the one in \
-             force outside the phases",
-            verchain::words::count(policy.whatif.phases.len() as u64, "phase")
-        ));
+    if let (Ok(summary), Some(policy)) = (&mut fitted, policy) {
+        summary.warnings.extend(policy_warnings(summary, policy));
     }
     fitted.map_err(|e: FitError| {
         let help = e.help();
@@ -695,6 +694,36 @@ fn run_fit(
             place,
         }))
     })
+}
+
+/// What the comparison with `policy` cannot see for itself: phases it
+/// leaves out, and a `--step` other than the policy's own unit of time.
+fn policy_warnings(summary: &FitSummary, policy: &Scenario) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if !policy.whatif.phases.is_empty() {
+        warnings.push(format!(
+            "the policy has {}; the history is compared with its base chain, the one in \
+             force outside the phases",
+            verchain::words::count(policy.whatif.phases.len() as u64, "phase")
+        ));
+    }
+    // A unit such as `week` or `days` is a length of time; `cycle` is not.
+    let policy_step = humantime::parse_duration(&format!("1{}", policy.unit))
+        .ok()
+        .and_then(|d| i64::try_from(d.as_millis()).ok());
+    if let (fit::Semantics::Step { step }, TimeKind::Timestamp, Some(policy_step)) =
+        (summary.semantics, summary.time, policy_step)
+        && step != policy_step
+    {
+        warnings.push(format!(
+            "one step of the policy is one {}, one step of the fit one {}; they are compared \
+             step for step: give --step {} to match",
+            policy.unit,
+            summary.time.step_unit(step),
+            humantime::format_duration(std::time::Duration::from_millis(policy_step as u64))
+        ));
+    }
+    warnings
 }
 
 /// A state map as read: each label's state, and where the state is written.

@@ -119,7 +119,8 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
     {
         warnings.push(format!(
             "every integer timestamp is before 1973-03-03 as epoch milliseconds (the latest, \
-             {largest}, is {}); if they are epoch seconds, multiply them by 1000",
+             {largest}, is {}); if they are epoch seconds, multiply them by 1000; if they are \
+             step numbers, give --integer-times steps",
             kind.format_time(largest)
         ));
     }
