@@ -675,6 +675,7 @@ fn a_rollback_rate_that_rose_is_reported_as_drift() {
     let summary: Value = serde_json::from_str(&outcome.stdout).unwrap();
     let test = &summary["homogeneity"];
     assert_eq!(test["drifted"], true, "{test}");
+    assert_eq!(test["rough"], false, "thousands of moves: {test}");
     assert_eq!(test["split"], "2025-03-01T00:00:00Z");
     let change = &test["largest_changes"][0];
     assert_eq!(change["from"], "production");

@@ -12,6 +12,10 @@
 //! destinations seen from `i`. The entries that changed most are listed by
 //! their two-proportion z-score, so a reader sees, say, a rollback rate that
 //! rose from 10% to 25%.
+//!
+//! The χ² law is a large-sample one. By Cochran's rule (1954) it is
+//! trusted when no expected count of the cells compared is below 1 and at
+//! most a fifth are below 5; otherwise the result says its p-value is rough.
 
 use serde::Serialize;
 
@@ -59,6 +63,9 @@ pub struct Homogeneity {
     pub alpha: f64,
     /// `p_value < alpha`.
     pub drifted: bool,
+    /// Too few moves for the χ² law (Cochran's rule fails): the p-value is
+    /// rough.
+    pub rough: bool,
     pub rows: Vec<RowTest>,
     /// The entries whose rate changed most, largest |z| first.
     pub largest_changes: Vec<Change>,
@@ -70,6 +77,9 @@ pub fn test(states: &[String], windows: &[CountMatrix; 2], split: String) -> Hom
     let mut rows = Vec::new();
     let mut changes = Vec::new();
     let (mut statistic, mut degrees_of_freedom) = (0.0, 0);
+    // Cells compared (rows with moves in both windows), and of those the
+    // ones expecting fewer than 5 moves and fewer than 1.
+    let (mut cells, mut below_five, mut below_one) = (0usize, 0usize, 0usize);
     for i in 0..n {
         let totals = [0, 1].map(|w| windows[w][i].iter().sum::<u64>());
         let total = totals[0] + totals[1];
@@ -101,6 +111,12 @@ pub fn test(states: &[String], windows: &[CountMatrix; 2], split: String) -> Hom
             continue;
         }
         for j in (0..n).filter(|&j| column(j) > 0) {
+            for &t in &totals {
+                let expected = t as f64 * column(j) as f64 / total as f64;
+                cells += 1;
+                below_five += usize::from(expected < 5.0);
+                below_one += usize::from(expected < 1.0);
+            }
             let (t0, t1) = (totals[0] as f64, totals[1] as f64);
             let before = windows[0][i][j] as f64 / t0;
             let after = windows[1][i][j] as f64 / t1;
@@ -133,6 +149,7 @@ pub fn test(states: &[String], windows: &[CountMatrix; 2], split: String) -> Hom
         p_value,
         alpha: ALPHA,
         drifted: p_value < ALPHA,
+        rough: below_one > 0 || 5 * below_five > cells,
         rows,
         largest_changes: changes,
     }
@@ -176,5 +193,24 @@ mod tests {
         // z = 0.15 / √(0.175 · 0.825 · 0.02)
         assert!((change.z.abs() - 0.15 / (0.175f64 * 0.825 * 0.02).sqrt()).abs() < 1e-12);
         assert!(h.drifted);
+        assert!(!h.rough, "every cell expects 17.5 or more");
+    }
+
+    /// Regression: "drifted" was said of a handful of moves with no word
+    /// that the χ² law does not hold for so few.
+    #[test]
+    fn few_moves_make_the_p_value_rough() {
+        // Row s0: before 1 and 1, after 4 and 0. Pooled 5 and 1 of 6:
+        // expected 5/3, 1/3 before and 10/3, 2/3 after; all four below 5.
+        let before = vec![vec![1, 1], vec![0, 0]];
+        let after = vec![vec![4, 0], vec![0, 0]];
+        assert!(test(&names(2), &[before, after], "t".into()).rough);
+        // Two cells of four expecting 3: more than a fifth below 5.
+        let before = vec![vec![20, 3], vec![0, 0]];
+        let after = vec![vec![20, 3], vec![0, 0]];
+        assert!(test(&names(2), &[before, after], "t".into()).rough);
+        let before = vec![vec![20, 6], vec![0, 0]];
+        let after = vec![vec![20, 6], vec![0, 0]];
+        assert!(!test(&names(2), &[before, after], "t".into()).rough);
     }
 }

@@ -222,6 +222,13 @@ pub fn render(summary: &FitSummary, source: &str, policy: Option<&str>) -> Strin
             count(h.moves[0], "step"),
             count(h.moves[1], "step")
         );
+        if h.rough {
+            let _ = writeln!(
+                out,
+                "  few moves: many cells expect fewer than 5, so the χ² p-value is rough \
+                 (Cochran's rule)"
+            );
+        }
         if h.drifted {
             for c in &h.largest_changes {
                 let _ = writeln!(
@@ -395,5 +402,22 @@ mod tests {
         for line in &lines[1..] {
             assert!(table.contains(&format!("\n    {line}\n")), "{table}");
         }
+    }
+
+    #[test]
+    fn a_rough_drift_test_says_so() {
+        // Three moves out of a before the middle of the period, three
+        // after: every cell expects fewer than 5.
+        let few = summary(
+            "version_id,timestamp,to_state\n\
+             v1,1,a\nv1,2,b\nv1,3,a\nv1,4,c\nv2,9,a\nv2,10,c\nv3,10,a\nv3,11,b\nv3,12,c\n",
+        );
+        let test = few.homogeneity.as_ref().unwrap();
+        assert!(test.rough, "{test:?}");
+        let table = render(&few, "few.csv", None);
+        assert!(
+            table.contains("few moves: many cells expect fewer than 5, so the χ² p-value is rough"),
+            "{table}"
+        );
     }
 }
