@@ -282,6 +282,49 @@ fn an_empty_folder_is_a_usage_error() {
     );
 }
 
+/// Regression: a control character in a key or a file name went into the
+/// JUnit XML as it was (not well-formed: XML 1.0 allows it in no form) and
+/// into the GitHub annotations raw.
+#[test]
+fn control_characters_are_escaped_in_junit_and_annotations() {
+    let (dir, paths) = files(&[
+        (
+            "key.yaml",
+            "states: [a]\ntransitions:\n  a: {a: 1}\n\"k\\x02\": 1\n",
+        ),
+        ("name\u{1}.yaml", BROKEN_ROW),
+    ]);
+    let report = dir.path().join("check.xml");
+    let (code, _, _) = run(&[
+        "check",
+        path(&paths[0]),
+        path(&paths[1]),
+        "--junit",
+        path(&report),
+        "-q",
+    ]);
+    assert_eq!(code, 2);
+    let xml = fs::read_to_string(&report).unwrap();
+    roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    assert!(xml.contains("unknown key `k\\u{2}`"), "{xml}");
+    assert!(xml.contains("name\\u{1}.yaml"), "{xml}");
+
+    let (code, stdout, _) = run(&[
+        "check",
+        path(&paths[0]),
+        path(&paths[1]),
+        "--format",
+        "github",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        !stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains("unknown key `k\\u{2}`"), "{stdout}");
+    assert!(stdout.contains("name\\u{1}.yaml"), "{stdout}");
+}
+
 #[test]
 fn junit_to_a_dash_goes_to_stdout() {
     let dir = tempfile::tempdir().unwrap();

@@ -807,10 +807,12 @@ fn with_help(problem: &Problem) -> String {
     }
 }
 
-/// Escapes a workflow command's message.
+/// Escapes a workflow command's message: its line ends as the runner
+/// reads them, every other control character written as an escape
+/// (`\u{2}`) that the log shows rather than acts on.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
+    diagnostics::visible(text)
+        .replace('%', "%25")
         .replace('\n', "%0A")
 }
 
@@ -826,6 +828,7 @@ mod tests {
     #[test]
     fn workflow_commands_are_escaped() {
         assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(escape_data("key `k\u{2}`\r"), "key `k\\u{2}`\\r");
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
     }
 }

@@ -22,6 +22,23 @@ pub fn install_handler() {
     }));
 }
 
+/// `text` with every control character but the line feed written as its
+/// Rust escape (`\u{2}`, `\r`, `\t`), as a state name is quoted in a
+/// message, and the two noncharacters U+FFFE and U+FFFF too: XML 1.0 allows
+/// none of them even as a character reference, and a terminal or a CI log
+/// would act on them or hide them.
+pub fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c != '\n' && (c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}')) {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// One problem of a scenario, with its source.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{message}")]
@@ -168,7 +185,11 @@ fn line_is_long(text: &str, line: u64) -> bool {
 }
 
 /// One problem as a report, its line shown and underlined.
-pub fn problem_report(problem: Problem, name: &str, text: &str) -> Report {
+pub fn problem_report(mut problem: Problem, name: &str, text: &str) -> Report {
+    // A key or a file name may hold a control character, which a terminal
+    // would act on rather than show.
+    let name = &visible(name);
+    problem.message = visible(&problem.message);
     let position = problem.position;
     if line_is_long(text, position.line) {
         let help = problem
@@ -209,4 +230,25 @@ pub fn problem_report(problem: Problem, name: &str, text: &str) -> Report {
             .collect(),
         help: problem.help,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_written_as_escapes() {
+        for (text, want) in [
+            ("plain, ünïcode → ok", "plain, ünïcode → ok"),
+            ("k\u{2}", "k\\u{2}"),
+            ("a\nb", "a\nb"),
+            ("\0\t\r\u{1b}[31m", "\\0\\t\\r\\u{1b}[31m"),
+            (
+                "\u{7f}\u{85}\u{fffe}\u{ffff}",
+                "\\u{7f}\\u{85}\\u{fffe}\\u{ffff}",
+            ),
+        ] {
+            assert_eq!(visible(text), want, "{text:?}");
+        }
+    }
 }

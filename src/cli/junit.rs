@@ -8,7 +8,9 @@
 //! then, with `--against EVENTS`, one for the history, with a `<failure>`
 //! listing its departures or an `<error>` when it cannot be fitted. A
 //! `message` attribute is one line with the reason (many CI systems show
-//! only that); the element's text holds the whole message.
+//! only that); the element's text holds the whole message. Every name and
+//! message is written with its control characters escaped (`\u{2}`), as
+//! XML 1.0 allows them in no form.
 //! The file is written whole or not at all (a temporary file beside it, then
 //! a rename).
 
@@ -17,6 +19,8 @@ use std::path::Path;
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
+
+use super::diagnostics::visible;
 
 use super::check::{
     FileCheck, Finding, HistoryCheck, departure_message, departure_summary, failure_message,
@@ -70,7 +74,7 @@ fn document(writer: &mut Writer<Vec<u8>>, checks: &[FileCheck]) -> io::Result<()
 }
 
 fn suite(writer: &mut Writer<Vec<u8>>, check: &FileCheck) -> io::Result<()> {
-    let path = check.path.display().to_string();
+    let path = visible(&check.path.display().to_string());
     let (tests, failures, errors) = counts(check);
     let problems: Vec<String> = check
         .findings
@@ -103,7 +107,7 @@ fn suite(writer: &mut Writer<Vec<u8>>, check: &FileCheck) -> io::Result<()> {
                     w.create_element("error")
                         .with_attribute(("message", summary.as_str()))
                         .with_attribute(("type", "invalid scenario"))
-                        .write_text_content(BytesText::new(&problems.join("\n")))?;
+                        .write_text_content(BytesText::new(&visible(&problems.join("\n"))))?;
                     Ok(())
                 })?;
             }
@@ -132,14 +136,14 @@ fn expectation_case(
             more,
         } if e == expectation => Some((
             position,
-            failure_summary(e, details, *more),
-            failure_message(e, details, *more),
+            visible(&failure_summary(e, details, *more)),
+            visible(&failure_message(e, details, *more)),
         )),
         _ => None,
     });
     let case = writer
         .create_element("testcase")
-        .with_attribute(("name", expectation))
+        .with_attribute(("name", visible(expectation).as_str()))
         .with_attribute(("classname", path));
     match failed {
         None => {
@@ -173,8 +177,8 @@ fn history_case(
             basis,
             departures,
         } => Some((
-            departure_summary(history, &check.path, basis, departures),
-            departure_message(history, &check.path, basis, departures),
+            visible(&departure_summary(history, &check.path, basis, departures)),
+            visible(&departure_message(history, &check.path, basis, departures)),
         )),
         _ => None,
     });
@@ -182,11 +186,11 @@ fn history_case(
         .findings
         .iter()
         .filter_map(|f| match f {
-            Finding::InvalidHistory(p) => Some(p.placed_message()),
+            Finding::InvalidHistory(p) => Some(visible(&p.placed_message())),
             _ => None,
         })
         .collect();
-    let name = format!("agrees with the history {}", history.history);
+    let name = visible(&format!("agrees with the history {}", history.history));
     let case = writer
         .create_element("testcase")
         .with_attribute(("name", name.as_str()))
