@@ -271,15 +271,236 @@ fn junit_lists_every_file_and_expectation() {
     assert_eq!(depth, 0);
 }
 
+/// Regression: an empty folder ended the run before anything was checked,
+/// with nothing on stdout in any format and a stale `--junit` report left
+/// in place. It is now an invalid input like a file that cannot be read:
+/// a finding in every format, while the other files are still checked.
 #[test]
-fn an_empty_folder_is_a_usage_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, _, stderr) = run(&["check", dir.path().to_str().unwrap()]);
-    assert_eq!(code, 2);
+fn an_empty_folder_is_an_invalid_input_in_every_format() {
+    let (dir, paths) = files(&[("good.yaml", GOOD)]);
+    let empty = dir.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let (code, stdout, stderr) = run(&["check", path(&empty), path(&paths[0])]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(
-        stderr.contains("holds no scenario (.yaml or .yml) files"),
+        stdout.contains("ok: "),
+        "the good file is checked: {stdout}"
+    );
+    assert!(
+        stderr.contains("the folder holds no scenario file (.yaml or .yml, in any case"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("1 folder gives no scenario to check"),
+        "{stderr}"
+    );
+
+    let (code, stdout, _) = run(&["check", path(&empty), "--format", "json"]);
+    assert_eq!(code, 2);
+    let records: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(records[0]["file"], path(&empty), "{stdout}");
+    let (code, stdout, _) = run(&["check", path(&empty), "--format", "csv"]);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.starts_with(&format!(
+            "file,line,column,message,label,help\n{},0,0,",
+            path(&empty)
+        )),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(&["check", path(&empty), "--format", "github"]);
+    assert_eq!(code, 2);
+    assert!(stdout.starts_with("::error file="), "{stdout}");
+
+    // A passing report of an earlier run does not stay behind.
+    let report = dir.path().join("check.xml");
+    let (code, _, _) = run(&["check", path(&paths[0]), "--junit", path(&report)]);
+    assert_eq!(code, 0);
+    let (code, _, _) = run(&["check", path(&empty), "--junit", path(&report)]);
+    assert_eq!(code, 2);
+    let xml = fs::read_to_string(&report).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(doc.root_element().attribute("errors"), Some("1"), "{xml}");
+}
+
+/// Regression: `check .` was reported to find nothing; a folder search
+/// takes `.yaml` and `.yml` in any case and names that are not UTF-8, skips
+/// hidden entries below the folder, and the folder named is searched even
+/// when hidden.
+#[test]
+fn a_folder_search_takes_every_scenario_name() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let (dir, _) = files(&[
+        ("A.YAML", GOOD),
+        ("b.Yml", GOOD),
+        (".hidden.yaml", BROKEN_ROW),
+        ("notes.txt", BROKEN_ROW),
+    ]);
+    let latin1 = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9.yaml"));
+    fs::write(&latin1, GOOD).unwrap();
+    let workflows = dir.path().join(".github/workflows");
+    fs::create_dir_all(&workflows).unwrap();
+    fs::write(workflows.join("ci.yml"), "on: [push]\n").unwrap();
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_verchain"))
+        .current_dir(dir.path())
+        .args(["check", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert_eq!(stdout.matches("ok: ").count(), 3, "{stdout}");
+    assert!(stdout.contains("ok: ./caf\u{fffd}.yaml"), "{stdout}");
+
+    // Named, a hidden folder is searched.
+    let (code, stdout, _) = run(&[
+        "check",
+        path(&dir.path().join(".github")),
+        "--format",
+        "github",
+    ]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("ci.yml"), "{stdout}");
+
+    // `check --help` says which files a folder search takes.
+    let output = verchain().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        help.contains("A folder is searched below for files named .yaml or .yml, in any case"),
+        "{help}"
+    );
+    assert!(help.contains("hidden entries below it"), "{help}");
+}
+
+/// Regression: `a.yaml ./a.yaml` checked the file twice, and so did naming
+/// a file and its folder.
+#[test]
+fn a_file_named_twice_is_checked_once() {
+    let (dir, paths) = files(&[("good.yaml", GOOD)]);
+    let again = dir.path().join(".").join("good.yaml");
+    let (code, stdout, stderr) = run(&[
+        "check",
+        path(&paths[0]),
+        path(&again),
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.matches("ok: ").count(), 1, "{stdout}");
+}
+
+/// Regression: `--junit` replaced the gate's own inputs with its XML: a
+/// scenario taken for the report's name by the shell (`--junit glob/*.yaml`),
+/// the same file under another name or found in a folder, the history of
+/// `--against` and its `--state-map`.
+#[test]
+fn junit_never_replaces_an_input() {
+    let (dir, paths) = files(&[
+        ("a.yaml", GOOD),
+        ("b.yaml", GOOD),
+        ("events.csv", "version_id,timestamp,to_state\n"),
+        ("labels.txt", "Ready: develop\n"),
+    ]);
+    let [a, b, events, labels] = &paths[..] else {
+        unreachable!()
+    };
+    let link = dir.path().join("link.xml");
+    std::os::unix::fs::symlink(a, &link).unwrap();
+    let hard = dir.path().join("hard.xml");
+    fs::hard_link(b, &hard).unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let cases: [(Vec<&str>, &str); 5] = [
+        (vec![path(b), "--junit", path(a)], "names a scenario file"),
+        (
+            vec![path(a), "--junit", path(&link)],
+            "a scenario named on the command line",
+        ),
+        (
+            vec![folder, "--junit", path(&hard)],
+            "a scenario found in the folder",
+        ),
+        (
+            vec![path(a), "--against", path(events), "--junit", path(events)],
+            "the history of --against",
+        ),
+        (
+            vec![
+                path(a),
+                "--against",
+                path(events),
+                "--state-map",
+                path(labels),
+                "--junit",
+                path(labels),
+            ],
+            "the state map of --state-map",
+        ),
+    ];
+    for (args, want) in cases {
+        let before: Vec<Vec<u8>> = paths.iter().map(|p| fs::read(p).unwrap()).collect();
+        let (code, stdout, stderr) = run(&[&["check"], &args[..]].concat());
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        let stderr = stderr
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("help: give --junit a new file name"),
+            "{stderr}"
+        );
+        let after: Vec<Vec<u8>> = paths.iter().map(|p| fs::read(p).unwrap()).collect();
+        assert_eq!(before, after, "{args:?} changed an input");
+    }
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+/// Regression: the JUnit report replaced a link or a named pipe with a
+/// regular file, where `schema -o` writes through them.
+#[test]
+fn junit_writes_through_a_link_and_into_a_pipe() {
+    let (dir, paths) = files(&[("good.yaml", GOOD)]);
+    let reports = dir.path().join("reports");
+    fs::create_dir(&reports).unwrap();
+    let target = reports.join("check.xml");
+    fs::write(&target, "old").unwrap();
+    let link = dir.path().join("check.xml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let (code, _, stderr) = run(&["check", path(&paths[0]), "--junit", path(&link), "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(fs::read_to_string(&target).unwrap().contains("<testsuites"));
+
+    let fifo = dir.path().join("check.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
+    };
+    let (code, _, stderr) = run(&["check", path(&paths[0]), "--junit", path(&fifo), "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    use std::os::unix::fs::FileTypeExt as _;
+    // Checked before joining: had the pipe been replaced, the reader would
+    // wait for a writer forever.
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(reader.join().unwrap().contains("<testsuites"));
 }
 
 /// Regression: a control character in a key or a file name went into the

@@ -1371,3 +1371,51 @@ fn check_against_prints_the_fits_warnings_and_cleaning_on_stderr() {
     // -q keeps the report of the cleaning back, not a warning.
     assert_eq!(check(&["-q"]), "");
 }
+
+/// Regression: the closing line left departures out: a mix of one invalid
+/// scenario, one broken expectation and one departing history said "1 of 3
+/// scenario files is invalid; 1 more breaks an expectation", and a run with
+/// only a departure closed with no line at all.
+#[test]
+fn the_closing_line_counts_departures() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let policy = root.join(POLICY);
+    let text = fs::read_to_string(&policy).unwrap();
+    // A version that goes from candidate straight to production, which the
+    // policy forbids.
+    let history = fs::read_to_string(root.join(HISTORY)).unwrap();
+    let forbidden = file_in(
+        dir.path(),
+        "forbidden.csv",
+        &format!(
+            "{history}e9,m-z,2025-01-05T00:00:00Z,,None,r\n\
+             e8,m-z,2025-01-06T00:00:00Z,,Production,r\n\
+             e7,m-z,2025-01-07T00:00:00Z,,Archived,r\n"
+        ),
+    );
+
+    let only = check_against(&policy, &forbidden, &[]);
+    assert_eq!(only.code, 1, "{}", only.stderr);
+    let want = format!("{} departs from 1 of 1 scenario file", forbidden.display());
+    assert!(only.stderr.ends_with(&want), "{}", only.stderr);
+
+    let broken = file_in(dir.path(), "broken.yaml", "states: [a]\n");
+    let stricter = file_in(
+        dir.path(),
+        "stricter.yaml",
+        &text.replace("value: 0.6", "value: 0.3"),
+    );
+    let mix = run(verchain()
+        .arg("check")
+        .args([&broken, &stricter, &policy])
+        .arg("--against")
+        .arg(&forbidden)
+        .args(["--state-map", LABELS, "-q", "--format", "json"]));
+    assert_eq!(mix.code, 2, "{}", mix.stderr);
+    let want = format!(
+        "1 of 3 scenario files is invalid; 1 more breaks an expectation; {} departs from 1 more",
+        forbidden.display()
+    );
+    assert!(mix.stderr.ends_with(&want), "{}", mix.stderr);
+}

@@ -72,6 +72,15 @@ Examples:
       (`label: state`, for `fit --state-map`) is skipped with a note.
   verchain check scenarios/*.yaml --junit check.xml
 
+A folder is searched below for files named .yaml or .yml, in any case (X.YAML too);
+hidden entries below it (.github/, .git/: workflow YAML is no scenario) and links to
+folders are skipped; a folder named itself is searched even when hidden. A file named
+twice, or named and found in a folder, is checked once. A folder that gives no scenario
+(none there, or only state maps and nothing else checked) is an invalid input, reported
+in every format.
+--junit refuses a file the run reads (a scenario, the history, the state map) or one
+named .yaml or .yml; it writes through a link, and into a pipe or a device as it is.
+
 What is checked, for each file: the base chain, every phase and every sweep
 point are valid chains; every line of `expect` holds at the base scenario, in
 every phase (its policy held throughout) and at every sweep point, e.g.
@@ -83,7 +92,8 @@ every phase (its policy held throughout) and at every sweep point, e.g.
     - mixing_time <= 12
 
 Every problem is listed with its file, line and column.
-Exit 0 when all is well, 1 when an expectation fails, 2 when a scenario is invalid.";
+Exit 0 when all is well, 1 when an expectation fails or the history departs, 2 when a
+scenario or the history is invalid or a folder gives no scenario.";
 
 /// `--max-walker-steps` by default: about 4 minutes on two cores.
 pub const DEFAULT_MAX_WALKER_STEPS: u64 = 100_000_000_000;
@@ -373,7 +383,8 @@ pub struct RunArgs {
 /// `verchain check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Scenario files, or folders searched for .yaml and .yml files
+    /// Scenario files, or folders searched for .yaml and .yml files (in any case; hidden
+    /// entries skipped)
     #[arg(required = true, value_name = "FILE_OR_DIR")]
     pub files: Vec<PathBuf>,
 
@@ -386,7 +397,8 @@ pub struct CheckArgs {
     #[arg(short, long, value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
 
-    /// Also write a JUnit XML report to FILE (for GitLab, Jenkins and other CI systems)
+    /// Also write a JUnit XML report to FILE (for GitLab, Jenkins and other CI systems);
+    /// never one of the files checked
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 

@@ -24,6 +24,7 @@ use verchain::words::{count, count_as};
 use super::args::{CheckArgs, CheckFormat};
 use super::diagnostics;
 use super::fit::{Against, AgainstArgs, DEPARTS_HELP, FitNotes, HistoryProblem};
+use super::inputs::{self, Found};
 use super::progress::Progress;
 use super::records::ProblemRecord;
 use verchain::report::format::{Format, records};
@@ -88,9 +89,24 @@ pub struct FileCheck {
     /// With `--against EVENTS`, for a valid file: the comparison made.
     pub history: Option<HistoryCheck>,
     pub findings: Vec<Finding>,
+    /// A folder named that gives no scenario: its one finding says why.
+    pub folder: bool,
 }
 
 impl FileCheck {
+    /// A folder named that gives no scenario to check, as `problem` says.
+    fn folder(path: &Path, problem: Problem) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            text: String::new(),
+            chains: 0,
+            expectations: Vec::new(),
+            history: None,
+            findings: vec![Finding::Invalid(problem)],
+            folder: true,
+        }
+    }
+
     fn any(&self, kind: impl Fn(&Finding) -> bool) -> bool {
         self.findings.iter().any(kind)
     }
@@ -130,47 +146,17 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
             INVALID,
         ));
     }
-    let files = collect(&args.files).map_err(|report| (vec![report], INVALID))?;
-    let budget = args.limits.budget();
-    let limits = Limits {
-        limits: args.limits.limits(budget),
-        budget,
-        sweep_points: args.sweep_limits.max_sweep_points,
-    };
-    let mut checks: Vec<FileCheck> = Vec::new();
-    let mut state_maps: Vec<&Path> = Vec::new();
-    for file in &files {
-        match check_file(&file.path, quiet, &limits, &args.against, file.in_folder) {
-            Some(check) => checks.push(check),
-            None => {
-                if !quiet {
-                    eprintln!(
-                        "note: skipped {}: a state map (`label: state`, for `verchain fit \
-                         --state-map`), not a scenario",
-                        file.path.display()
-                    );
-                }
-                state_maps.push(&file.path);
-            }
-        }
+    let found = inputs::collect(&args.files);
+    if let Some(junit) = args.junit.as_deref().filter(|j| *j != Path::new("-")) {
+        inputs::refuse_overwrite(junit, &found, &args.against)
+            .map_err(|report| (vec![report], INVALID))?;
     }
-    if checks.is_empty() {
-        let names: Vec<String> = state_maps.iter().map(|p| p.display().to_string()).collect();
-        return Err((
-            vec![miette::miette!(
-                help = "name scenario files, or a folder that holds scenarios",
-                "no scenario to check: {} {} a state map, not a scenario",
-                names.join(", "),
-                if names.len() == 1 { "is" } else { "are each" }
-            )],
-            INVALID,
-        ));
-    }
+    let checks = check_all(&found, args, quiet);
     print_notes(&checks, quiet);
 
     // `--junit -` owns stdout: the table's `ok:` lines would break its XML.
     let junit_on_stdout = args.junit.as_deref() == Some(Path::new("-"));
-    let reports = match args.format {
+    let mut reports = match args.format {
         CheckFormat::Table => print_table(&checks, quiet || junit_on_stdout),
         CheckFormat::Github => {
             crate::cli::print_out!("{}", github(&checks));
@@ -203,54 +189,147 @@ pub fn run(args: &CheckArgs, quiet: bool) -> Result<(), (Vec<Report>, u8)> {
         // `--junit -`: the XML on stdout, as every file name `-` means.
         if junit == Path::new("-") {
             crate::cli::print_out!("{}", String::from_utf8_lossy(&xml));
-        } else if let Err(e) = super::junit::write(junit, &xml) {
-            let mut reports = reports;
+        } else if let Err(e) = verchain::report::write_file(junit, &xml) {
             reports.push(miette::miette!(
                 help = "check that the folder exists and can be written",
-                "cannot write {}: {e}",
-                junit.display()
+                "--junit: {e}"
             ));
             return Err((reports, 3));
         }
     }
-    let mut reports = reports;
     // The history's own reports say what is wrong with it.
     if checks.iter().any(FileCheck::history_invalid) {
         return Err((reports, INVALID));
     }
-    let invalid = checks.iter().filter(|c| c.invalid()).count();
-    let failed = checks.iter().filter(|c| !c.invalid() && c.failed()).count();
-    if invalid == 0 && failed == 0 && checks.iter().any(FileCheck::departs) {
-        return Err((reports, FAILED));
-    }
-    let total = checks.len();
-    match (invalid, failed) {
-        (0, 0) => Ok(()),
-        (0, f) => {
-            reports.push(miette::miette!(
-                "{f} of {} {} an expectation",
-                count(total as u64, "scenario file"),
-                if f == 1 { "breaks" } else { "break" }
-            ));
-            Err((reports, FAILED))
+    let history = args.against.against.as_deref();
+    match summary(&checks, history) {
+        None => Ok(()),
+        Some((line, code)) => {
+            reports.push(miette::miette!("{line}"));
+            Err((reports, code))
         }
-        (i, f) => {
-            let also = if f > 0 {
+    }
+}
+
+/// Checks every input found, in order. A folder that gives nothing to check
+/// is an invalid input; when every file found is a state map, each folder
+/// that held one is, so that a run never passes having checked nothing.
+fn check_all(found: &[Found], args: &CheckArgs, quiet: bool) -> Vec<FileCheck> {
+    let budget = args.limits.budget();
+    let limits = Limits {
+        limits: args.limits.limits(budget),
+        budget,
+        sweep_points: args.sweep_limits.max_sweep_points,
+    };
+    let mut checks: Vec<FileCheck> = Vec::new();
+    // Each state map passed over, with the folder named that held it.
+    let mut state_maps: Vec<(&Path, &Path)> = Vec::new();
+    for item in found {
+        let (path, folder) = match item {
+            Found::Folder { path, problem } => {
+                checks.push(FileCheck::folder(path, problem.clone()));
+                continue;
+            }
+            Found::File { path, folder } => (path, folder.as_deref()),
+        };
+        match check_file(path, quiet, &limits, &args.against, folder.is_some()) {
+            Some(check) => checks.push(check),
+            None => {
+                if !quiet {
+                    eprintln!(
+                        "note: skipped {}: a state map (`label: state`, for `verchain fit \
+                         --state-map`), not a scenario",
+                        path.display()
+                    );
+                }
+                if let Some(folder) = folder {
+                    state_maps.push((path, folder));
+                }
+            }
+        }
+    }
+    if checks.iter().all(|c| c.folder) {
+        let mut folders: Vec<&Path> = state_maps.iter().map(|(_, folder)| *folder).collect();
+        folders.dedup();
+        for folder in folders {
+            let names: Vec<String> = state_maps
+                .iter()
+                .filter(|(_, f)| *f == folder)
+                .map(|(path, _)| path.display().to_string())
+                .collect();
+            let problem = inputs::folder_problem(
                 format!(
-                    "; {f} more {} an expectation",
-                    if f == 1 { "breaks" } else { "break" }
-                )
-            } else {
-                String::new()
-            };
-            reports.push(miette::miette!(
-                "{i} of {} {} invalid{also}",
-                count(total as u64, "scenario file"),
-                if i == 1 { "is" } else { "are" }
-            ));
-            Err((reports, INVALID))
+                    "no scenario to check: {} {} a state map, not a scenario",
+                    names.join(", "),
+                    if names.len() == 1 { "is" } else { "are each" }
+                ),
+                "name scenario files, or a folder that holds scenarios",
+            );
+            checks.push(FileCheck::folder(folder, problem));
         }
     }
+    checks
+}
+
+/// The closing line and the exit code, unless all is well: how many files
+/// are invalid, break an expectation or are departed from by the history,
+/// each file counted once, under its worst finding (invalid wins).
+fn summary(checks: &[FileCheck], history: Option<&Path>) -> Option<(String, u8)> {
+    let files = checks.iter().filter(|c| !c.folder).count();
+    let folders = checks.iter().filter(|c| c.folder).count();
+    let invalid = checks.iter().filter(|c| !c.folder && c.invalid()).count();
+    let failed = checks.iter().filter(|c| !c.invalid() && c.failed()).count();
+    let departs = checks
+        .iter()
+        .filter(|c| !c.invalid() && !c.failed() && c.departs())
+        .count();
+    let of_files = count(files as u64, "scenario file");
+    let mut clauses: Vec<String> = Vec::new();
+    // The first clause counts out of all the files, the others "more".
+    let out_of = |clauses: &[String], n: usize| {
+        if clauses.is_empty() {
+            format!("{n} of {of_files}")
+        } else {
+            format!("{n} more")
+        }
+    };
+    if invalid > 0 {
+        let verb = if invalid == 1 { "is" } else { "are" };
+        clauses.push(format!("{} {verb} invalid", out_of(&clauses, invalid)));
+    }
+    if failed > 0 {
+        let verb = if failed == 1 { "breaks" } else { "break" };
+        clauses.push(format!(
+            "{} {verb} an expectation",
+            out_of(&clauses, failed)
+        ));
+    }
+    if departs > 0 {
+        let history = history.map_or_else(|| "the history".into(), |h| h.display().to_string());
+        clauses.push(format!(
+            "{history} departs from {}",
+            out_of(&clauses, departs)
+        ));
+    }
+    if folders > 0 {
+        clauses.push(if files == 0 {
+            "no scenario file checked".to_string()
+        } else {
+            format!(
+                "{} {} no scenario to check",
+                count(folders as u64, "folder"),
+                if folders == 1 { "gives" } else { "give" }
+            )
+        });
+    }
+    let code = if invalid > 0 || folders > 0 {
+        INVALID
+    } else if failed > 0 || departs > 0 {
+        FAILED
+    } else {
+        return None;
+    };
+    Some((clauses.join("; "), code))
 }
 
 /// One record per finding: a problem as it is, a failed expectation with
@@ -359,72 +438,6 @@ fn print_notes(checks: &[FileCheck], quiet: bool) {
     }
 }
 
-/// A file to check.
-struct Found {
-    path: PathBuf,
-    /// Found by searching a folder, not named: a state map is passed over.
-    in_folder: bool,
-}
-
-/// The scenario files named, folders searched (recursively, hidden
-/// entries and links to folders skipped) for `.yaml` and `.yml` files, in
-/// name order.
-fn collect(paths: &[PathBuf]) -> Result<Vec<Found>, Report> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut found = Vec::new();
-            walk(path, &mut found)
-                .map_err(|e| miette::miette!("cannot read the folder {}: {e}", path.display()))?;
-            if found.is_empty() {
-                return Err(miette::miette!(
-                    help = "name scenario files, or a folder that holds .yaml or .yml files",
-                    "the folder {} holds no scenario (.yaml or .yml) files",
-                    path.display()
-                ));
-            }
-            files.extend(found.into_iter().map(|path| Found {
-                path,
-                in_folder: true,
-            }));
-        } else {
-            files.push(Found {
-                path: path.clone(),
-                in_folder: false,
-            });
-        }
-    }
-    Ok(files)
-}
-
-fn walk(folder: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(folder)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| !n.starts_with('.'))
-        })
-        .collect();
-    entries.sort();
-    for entry in entries {
-        if entry.is_dir() {
-            // A link to a folder may lead back up the tree: it is not followed.
-            if !entry.is_symlink() {
-                walk(&entry, files)?;
-            }
-        } else if entry
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
-            files.push(entry);
-        }
-    }
-    Ok(())
-}
-
 /// The limits a file is checked under.
 pub struct Limits {
     /// Those of reading the scenario.
@@ -452,6 +465,7 @@ pub fn check_file(
         expectations: Vec::new(),
         history: None,
         findings: Vec::new(),
+        folder: false,
     };
     let unreadable = |reason: String| {
         Finding::Invalid(Problem {

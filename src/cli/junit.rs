@@ -11,11 +11,12 @@
 //! only that); the element's text holds the whole message. Every name and
 //! message is written with its control characters escaped (`\u{2}`), as
 //! XML 1.0 allows them in no form.
-//! The file is written whole or not at all (a temporary file beside it, then
-//! a rename).
+//!
+//! The file is written as `verchain schema -o` writes its own: a regular
+//! file whole or not at all (a temporary file beside it, then a rename), a
+//! link's file in its place, a pipe or a device as it is.
 
 use std::io;
-use std::path::Path;
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
@@ -219,25 +220,4 @@ fn history_case(
         Ok(())
     })?;
     Ok(())
-}
-
-/// Writes `bytes` to `path` whole or not at all.
-///
-/// # Errors
-///
-/// The I/O error of the temporary file or the rename; `path` is then as it was.
-pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::other("the path names no file"))?;
-    let temporary = path.with_file_name(format!(
-        ".{}.partial-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
 }

@@ -25,6 +25,7 @@ pub mod check;
 pub mod diagnostics;
 pub mod fit;
 pub mod generate;
+pub mod inputs;
 pub mod interrupt;
 pub mod junit;
 pub mod limits;
