@@ -5,13 +5,8 @@
 use std::fs;
 use std::path::PathBuf;
 
-use assert_cmd::Command;
-
-fn verchain() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_verchain"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
+mod common;
+use common::verchain;
 
 /// Scenario files written into a fresh temporary folder.
 fn files(entries: &[(&str, &str)]) -> (tempfile::TempDir, Vec<PathBuf>) {

@@ -5,6 +5,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+
+mod common;
+use common::verchain;
 use serde_json::Value;
 
 /// Every valid scenario shipped in `scenarios/`.
@@ -16,12 +19,6 @@ const SHIPPED: [&str; 5] = [
     "scenarios/champion-challenger.yaml",
 ];
 const PRINTED: &str = "scenarios/invalid/seed-article-as-printed.yaml";
-
-fn verchain() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_verchain"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
 
 /// A scenario written into a fresh temporary folder (kept alive by the first value).
 fn scenario_file(name: &str, text: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {

@@ -6,17 +6,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+
+mod common;
+use common::verchain;
 use serde_json::Value;
 
 const HISTORY: &str = "scenarios/histories/canary-registry.csv";
 const LABELS: &str = "scenarios/histories/canary-labels.yaml";
 const POLICY: &str = "scenarios/canary-rollout.yaml";
-
-fn verchain() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_verchain"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
 
 fn file_in(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

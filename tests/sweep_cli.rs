@@ -5,13 +5,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
-
-fn verchain() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_verchain"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
+mod common;
+use common::verchain;
 
 /// Every file of a folder, by name.
 fn contents(folder: &Path) -> BTreeMap<String, Vec<u8>> {
