@@ -190,6 +190,75 @@ fn a_missing_or_repeated_shard_is_refused() {
     }
 }
 
+/// Regression: shards of an earlier version of the scenario (another row,
+/// another list of metrics, the same grid) were merged into wrong results
+/// with exit 0.
+#[test]
+fn shards_of_another_version_of_the_scenario_are_refused() {
+    let scenario = "scenarios/canary-rollout.yaml";
+    let shards = shards_of(scenario, &["1/2", "2/2"]);
+    let folder = shards.path().join("canary-rollout");
+    let files = [
+        folder.join("sweep.shard-1-of-2.csv"),
+        folder.join("sweep.shard-2-of-2.csv"),
+    ];
+    let text = fs::read_to_string(common::repository(scenario)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, changed, words) in [
+        (
+            "row.yaml",
+            text.replace(
+                "candidate: {candidate: 0.2, canary: 0.7, archived: 0.1}",
+                "candidate: {candidate: 0.2, canary: 0.4, archived: 0.4}",
+            ),
+            "at point 0, `hitting[production].probability from candidate` is",
+        ),
+        (
+            "metrics.yaml",
+            text.replace(
+                "    - hitting[prod_rollback].probability from candidate\n",
+                "",
+            ),
+            "has the metrics",
+        ),
+    ] {
+        assert_ne!(changed, text, "{name}");
+        let path = dir.path().join(name);
+        fs::write(&path, changed).unwrap();
+        let output = verchain()
+            .arg("merge")
+            .arg(&path)
+            .arg("--no-files")
+            .args(&files)
+            .output()
+            .unwrap();
+        // miette wraps long lines: compare the words.
+        let stderr = String::from_utf8(output.stderr)
+            .unwrap()
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(words), "{name}: {stderr}");
+        assert!(
+            stderr.contains("another version of the scenario"),
+            "{stderr}"
+        );
+    }
+    // The scenario they came from merges them.
+    let output = verchain()
+        .args(["merge", scenario, "--no-files", "-q"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn a_shard_with_a_nan_metric_is_refused_with_its_line() {
     let scenario = "scenarios/seed-article.yaml";

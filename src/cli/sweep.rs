@@ -198,6 +198,8 @@ pub fn merge(args: &MergeArgs, quiet: bool) -> Result<(), Failure> {
         Failure::invalid(vec![miette::miette!(help = help.to_string(), "{message}")])
     };
     let mut merged: Option<SweepResults> = None;
+    // The first point of each shard, evaluated again below.
+    let mut samples: Vec<(usize, &Path)> = Vec::new();
     for shard in &args.shards {
         let bytes = std::fs::read(shard).map_err(|e| {
             invalid(
@@ -211,6 +213,9 @@ pub fn merge(args: &MergeArgs, quiet: bool) -> Result<(), Failure> {
                 "name the sweep.shard-K-of-N.csv files the shards wrote",
             )
         })?;
+        if let Some(first) = part.rows.first() {
+            samples.push((first.point, shard));
+        }
         match &mut merged {
             None => merged = Some(part),
             Some(all) if all.parameters == part.parameters && all.metrics == part.metrics => {
@@ -259,6 +264,7 @@ pub fn merge(args: &MergeArgs, quiet: bool) -> Result<(), Failure> {
             "pass every shard's file: sweep.shard-1-of-N.csv to sweep.shard-N-of-N.csv",
         ));
     }
+    same_scenario(&scenario, grid, &merged, &samples, &args.file)?;
     print_results(&merged, args.format);
     if args.no_files {
         return Ok(());
@@ -267,4 +273,60 @@ pub fn merge(args: &MergeArgs, quiet: bool) -> Result<(), Failure> {
         super::interrupt::while_writing(|| table::write(&args.output, &merged, scenario.states())),
         quiet,
     )
+}
+
+/// The shards were computed from this scenario: the same metrics, and the
+/// same numbers at the first point of each shard, evaluated again. A
+/// policy changed since, with the grid kept, changes them (the CSV keeps
+/// every digit, so the numbers must be equal, not close).
+fn same_scenario(
+    scenario: &Scenario,
+    grid: &Sweep,
+    merged: &SweepResults,
+    samples: &[(usize, &Path)],
+    file: &Path,
+) -> Result<(), Failure> {
+    let stale = |message: String| {
+        Failure::invalid(vec![miette::miette!(
+            help = "the shards were computed from another version of the scenario: compute \
+                    them again from this one",
+            "{message}"
+        )])
+    };
+    for &(point, shard) in samples {
+        let again = results(
+            scenario,
+            grid,
+            &sweep::run(scenario, point..point + 1, &|| ()),
+            file,
+        )?;
+        if again.metrics != merged.metrics {
+            return Err(stale(format!(
+                "{} has the metrics {}, where {} asks for {}",
+                shard.display(),
+                merged.metrics.join(", "),
+                file.display(),
+                again.metrics.join(", ")
+            )));
+        }
+        let row = &merged.rows[point];
+        let bits = |m: &[Option<f64>]| m.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
+        if bits(&row.metrics) != bits(&again.rows[0].metrics) {
+            let k = (0..row.metrics.len())
+                .find(|&k| {
+                    row.metrics[k].map(f64::to_bits) != again.rows[0].metrics[k].map(f64::to_bits)
+                })
+                .unwrap_or(0);
+            let shown = |x: Option<f64>| x.map_or_else(|| "empty".to_string(), |x| x.to_string());
+            return Err(stale(format!(
+                "{}: at point {point}, `{}` is {} in the shard, and {} from {} now",
+                shard.display(),
+                merged.metrics[k],
+                shown(row.metrics[k]),
+                shown(again.rows[0].metrics[k]),
+                file.display()
+            )));
+        }
+    }
+    Ok(())
 }
