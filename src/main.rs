@@ -72,19 +72,19 @@ fn main() -> ExitCode {
             .and_then(|scenario| {
                 let model = verchain::report::export::Model::of(&scenario);
                 let text = verchain::report::export::render(&model, args.to);
-                generate::emit(&args.output.output, &text).map_err(Failure::write_failed)
+                generate::emit(&args.output.output, &text, Some(&args.file))
             }),
         Command::Schema(args) => {
             let schema = verchain::scenario::schema::json_schema();
-            generate::emit(&args.output, &schema).map_err(Failure::write_failed)
+            generate::emit(&args.output, &schema, None)
         }
         Command::Completions(args) => {
             let script = generate::completions(args.shell);
-            generate::emit(&args.output.output, &script).map_err(Failure::write_failed)
+            generate::emit(&args.output.output, &script, None)
         }
         Command::Man(args) => {
             let page = generate::man(args.subcommand.as_deref());
-            generate::emit(&args.output.output, &page).map_err(Failure::write_failed)
+            generate::emit(&args.output.output, &page, None)
         }
     };
     match outcome {

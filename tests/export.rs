@@ -349,6 +349,53 @@ fn an_export_that_cannot_be_written_fails_with_code_3_and_keeps_the_old_file() {
     );
 }
 
+/// Regression: `export s.yaml -o s.yaml` replaced the scenario with its
+/// export, and `schema -o x.yaml` wrote JSON where a scenario would be.
+#[test]
+fn an_output_that_would_replace_a_scenario_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(common::repository(SHIPPED[0])).unwrap();
+    let scenario = dir.path().join("policy.yaml");
+    let plain = dir.path().join("policy.txt");
+    let other = dir.path().join("other.yml");
+    for path in [&scenario, &plain, &other] {
+        fs::write(path, &text).unwrap();
+    }
+    for (args, output, words) in [
+        (
+            vec!["export", "--to", "json"],
+            &scenario,
+            "is the scenario read",
+        ),
+        (
+            vec!["export", "--to", "json"],
+            &plain,
+            "is the scenario read",
+        ),
+        (
+            vec!["export", "--to", "dot"],
+            &other,
+            "names a scenario file",
+        ),
+    ] {
+        let assert = verchain()
+            .arg(args[0])
+            .arg(if output == &other { &scenario } else { output })
+            .args(&args[1..])
+            .arg("-o")
+            .arg(output)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains(words), "{stderr}");
+        assert_eq!(fs::read_to_string(output).unwrap(), text);
+    }
+    for args in [vec!["schema"], vec!["completions", "bash"]] {
+        verchain().args(args).arg("-o").arg(&other).assert().code(2);
+        assert_eq!(fs::read_to_string(&other).unwrap(), text);
+    }
+}
+
 #[test]
 fn an_export_to_a_pipe_or_a_link_writes_through_it_and_keeps_it() {
     use std::os::unix::fs::FileTypeExt as _;

@@ -15,6 +15,7 @@ use clap_complete::Shell;
 use verchain::report::export::Target;
 
 use super::args::Cli;
+use crate::Failure;
 
 pub const EXPORT_EXAMPLES: &str = "\
 Examples:
@@ -104,12 +105,41 @@ pub struct ManArgs {
 }
 
 /// Writes `text` to stdout when `output` is `-`, otherwise to the file,
-/// whole or not at all.
+/// whole or not at all. A file named as a scenario is (`.yaml`, `.yml`),
+/// or the same file as `input`, is refused: none of these texts is a
+/// scenario, and writing it there would replace one.
 ///
 /// # Errors
 ///
-/// The file could not be written, or stdout is closed.
-pub fn emit(output: &Path, text: &str) -> Result<(), String> {
+/// The output would replace a scenario, the file could not be written, or
+/// stdout is closed.
+pub fn emit(output: &Path, text: &str, input: Option<&Path>) -> Result<(), Failure> {
+    let refuse = |message: String| {
+        Failure::invalid(vec![miette::miette!(
+            help = "give --output another file name, or `-` for standard output",
+            "{message}"
+        )])
+    };
+    if output != Path::new("-") {
+        if let Some(input) = input.filter(|input| super::inputs::same_file(output, input)) {
+            return Err(refuse(format!(
+                "--output {} is the scenario read, {}: writing there would replace it",
+                output.display(),
+                input.display()
+            )));
+        }
+        if super::inputs::is_scenario_name(output) {
+            return Err(refuse(format!(
+                "--output {} names a scenario file (.yaml or .yml): writing there would replace \
+                 a scenario, and the next `verchain check` of its folder would read it as one",
+                output.display()
+            )));
+        }
+    }
+    write_out(output, text).map_err(Failure::write_failed)
+}
+
+fn write_out(output: &Path, text: &str) -> Result<(), String> {
     if output == Path::new("-") {
         let mut stdout = std::io::stdout().lock();
         return stdout

@@ -236,7 +236,7 @@ pub fn refuse_overwrite(
 
 /// Whether `report` and `input` are one regular file. A pipe or a device
 /// (`/dev/stdout`) is written in place and replaces nothing.
-fn same_file(report: &Path, input: &Path) -> bool {
+pub fn same_file(report: &Path, input: &Path) -> bool {
     let (Ok(a), Ok(b)) = (fs::metadata(report), fs::metadata(input)) else {
         return false;
     };
