@@ -825,3 +825,22 @@ fn a_file_too_large_to_be_a_scenario_is_refused_before_parsing() {
         );
     }
 }
+
+/// Regression: a simulation whose exact result is certain (the horizon 0,
+/// or a deterministic chain) was told to simulate more walkers to get a
+/// chi-square test that no number of walkers gives.
+#[test]
+fn a_certain_result_is_not_asked_for_more_walkers() {
+    let output = verchain()
+        .args(["run", "scenarios/seed-article.yaml", "--no-files", "-q"])
+        .args(["--horizon", "0", "--walkers", "1000"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("final occupancy: chi² not computed: the exact result is certain"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("simulate more walkers"), "{stdout}");
+}

@@ -360,7 +360,10 @@ fn entries_that_are_not_probabilities_say_how_to_fix_them() {
         ("a: {a: .nan, b: 1}", "`.nan` is not a number"),
         ("a: {a: 1e999, b: 0}", "too large for a double"),
         ("a: {a: -.inf, b: 1}", "infinite"),
-        ("a: {a: 40, b: rest}", "not percentages: 40 % is 0.4"),
+        (
+            "a: {a: 40, b: rest}",
+            "if 40 is meant as a percentage, write 0.4",
+        ),
         ("a: {a: -0.5, b: 1}", "a probability lies from 0 to 1"),
         ("a: {a: absorbing}", "write `state: absorbing`"),
     ];

@@ -196,6 +196,10 @@ pub struct ChiSquareSummary {
     /// cells are steps).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub disagreeing_states: Vec<String>,
+    /// The exact distribution is all in one cell (see
+    /// [`ChiSquare::certain`]).
+    #[serde(skip)]
+    pub certain: bool,
 }
 
 impl ChiSquareSummary {
@@ -206,6 +210,7 @@ impl ChiSquareSummary {
             degrees_of_freedom: test.degrees_of_freedom,
             p_value: test.p_value,
             disagreeing_states: Vec::new(),
+            certain: test.certain,
         }
     }
 }

@@ -224,6 +224,9 @@ pub(super) fn chi_square_line(chi: &ChiSquareSummary) -> String {
             chi.statistic,
             crate::words::count(chi.degrees_of_freedom as u64, "degree")
         ),
+        None if chi.certain => "chi² not computed: the exact result is certain (all in one \
+                                cell), so there is nothing to test"
+            .to_string(),
         None => "chi² not computed: fewer than two cells expect 5 walkers or more \
                  (simulate more walkers)"
             .to_string(),

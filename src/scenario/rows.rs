@@ -512,8 +512,9 @@ fn not_a_probability_help(value: f64) -> String {
          write a probability from 0 to 1"
             .to_string()
     } else if value > 1.0 && value <= 100.0 {
+        // 40 is most likely 40 %; 1.5 may be a slip as well as 1.5 %.
         format!(
-            "probabilities are fractions, not percentages: {} % is {}",
+            "a probability lies from 0 to 1; if {} is meant as a percentage, write {}",
             Shown(value),
             Shown(value / 100.0)
         )

@@ -73,6 +73,9 @@ pub struct ChiSquare {
     pub p_value: Option<f64>,
     /// States whose final |z| exceeds 3, the ones that disagree.
     pub disagreeing: Vec<usize>,
+    /// The exact distribution is all in one cell: no number of walkers
+    /// gives a test.
+    pub certain: bool,
 }
 
 /// The 95% Wilson score interval of `p̂` from `n` trials
@@ -112,6 +115,7 @@ pub fn chi_square_test(
         degrees_of_freedom,
         p_value: chi_square_upper_tail(statistic, degrees_of_freedom),
         disagreeing: (0..z.len()).filter(|&i| z[i].abs() > 3.0).collect(),
+        certain: probabilities.iter().filter(|&&p| p > 0.0).count() < 2,
     }
 }
 
