@@ -117,6 +117,22 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
     let mut scenario = load(&args.file, &args.limits.limits(budget))?;
     apply_overrides(&mut scenario, args)?;
     cli::limits::check_memory(&limits::estimate(&run_workload(&scenario, args)), budget)?;
+    if !quiet {
+        // A phase governs the moves out of its steps: from the horizon on,
+        // none is in the trajectory.
+        for phase in scenario
+            .whatif
+            .phases
+            .iter()
+            .filter(|p| p.from >= scenario.horizon as u64)
+        {
+            eprintln!(
+                "note: phase `{}` (steps {} to {}) begins at or after the horizon ({}): the \
+                 trajectory never reaches it, only --at T does",
+                phase.name, phase.from, phase.to, scenario.horizon
+            );
+        }
+    }
 
     let request = analysis::Request {
         at: args.at.clone(),

@@ -2,6 +2,8 @@
 //! the simulation follow the deploy freeze.
 
 use assert_cmd::Command;
+
+mod common;
 use serde_json::Value;
 
 fn run_json(threads: &str) -> (Vec<u8>, Value) {
@@ -65,4 +67,45 @@ fn the_run_reports_the_expectations_at_the_base_scenario() {
     assert_eq!(expectations[0]["holds"], true);
     let value = expectations[0]["value"].as_f64().unwrap();
     assert!((value - 0.148195187856).abs() < 1e-15, "{value}");
+}
+
+/// Regression: a phase past the horizon was accepted without a word, and
+/// two phases of one name were too.
+#[test]
+fn a_phase_past_the_horizon_is_noted_and_a_name_given_twice_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::repository("scenarios/deploy-freeze.yaml")).unwrap();
+    let late = dir.path().join("late.yaml");
+    std::fs::write(&late, text.replace("horizon: 16", "horizon: 3")).unwrap();
+    let output = common::verchain()
+        .args(["run", "--no-files", "--walkers", "0"])
+        .arg(&late)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("note: phase `freeze` (steps 3 to 7) begins at or after the horizon (3)"),
+        "{stderr}"
+    );
+    let twice = dir.path().join("twice.yaml");
+    let phase = "  - name: freeze\n    from: 3";
+    let again = "  - name: freeze\n    from: 10\n    to: 12\n    parameters: {}\n";
+    assert!(text.contains(phase));
+    std::fs::write(
+        &twice,
+        text.replace(
+            "\ninitial: candidate",
+            &format!("{again}\ninitial: candidate"),
+        ),
+    )
+    .unwrap();
+    let output = common::verchain()
+        .args(["run", "--no-files", "--walkers", "0"])
+        .arg(&twice)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("two phases are named `freeze`"), "{stderr}");
 }

@@ -27,6 +27,16 @@ pub(super) fn read_phases(
         let Some(phase) = phase(item, index, base, template, problems) else {
             continue;
         };
+        if phases.iter().any(|p| p.name == phase.name) {
+            problems.push(
+                Problem::new(
+                    item.position,
+                    format!("two phases are named `{}`", phase.name),
+                )
+                .help("give each phase a name of its own: the report and the charts name them"),
+            );
+            continue;
+        }
         if let Some(other) = phases
             .iter()
             .find(|p| p.from <= phase.to && phase.from <= p.to)
