@@ -173,6 +173,18 @@ fn run(args: &RunArgs, quiet: bool) -> Result<(), Failure> {
             )]));
         }
         summary.trace = Some(trace(&scenario, traced)?);
+        let mode = scenario.simulation.mode.resolve(
+            scenario.simulation.walkers,
+            scenario.chain.len(),
+            scenario.horizon,
+        );
+        if mode == simulate::Mode::Counts && scenario.whatif.phases.is_empty() && !quiet {
+            eprintln!(
+                "note: counts mode draws how many walkers are where, not one walker's path: the \
+                 {traced} traced walkers are walked apart from the counts (--mode walkers traces \
+                 walkers that are counted)"
+            );
+        }
     }
 
     match args.format {

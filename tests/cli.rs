@@ -844,3 +844,32 @@ fn a_certain_result_is_not_asked_for_more_walkers() {
     );
     assert!(!stdout.contains("simulate more walkers"), "{stdout}");
 }
+
+/// Regression: in counts mode `--trace` wrote walkers that were not the
+/// ones counted, without a word.
+#[test]
+fn a_trace_in_counts_mode_says_it_is_walked_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    for (mode, noted) in [("counts", true), ("walkers", false)] {
+        let output = verchain()
+            .args([
+                "run",
+                "scenarios/seed-article.yaml",
+                "--trace",
+                "3",
+                "--mode",
+                mode,
+            ])
+            .arg("-o")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(
+            stderr.contains("the 3 traced walkers are walked apart from the counts"),
+            noted,
+            "{mode}: {stderr}"
+        );
+    }
+}

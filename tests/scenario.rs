@@ -182,6 +182,16 @@ fn a_transposed_matrix_is_recognised() {
     assert_eq!((found[0].position.line, found[0].position.column), (3, 5));
 }
 
+/// Regression: a state name with a control character was said to be
+/// "not a non-empty state name", which hides what is wrong with it.
+#[test]
+fn a_control_character_in_a_state_name_is_named() {
+    let (line, column, message) =
+        only_problem("states: [a, \"b\\u0001\"]\ntransitions:\n  a: {a: 1}\n  b: {a: 1}\n");
+    assert_eq!((line, column), (1, 13));
+    assert!(message.contains("holds a control character"), "{message}");
+}
+
 /// Regression: a state name of 64 KiB made the run's table panic (a
 /// formatting width past what `std::fmt` allows).
 #[test]

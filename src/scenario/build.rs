@@ -547,6 +547,22 @@ fn states(node: &Node, problems: &mut Problems) -> Option<Vec<String>> {
             Value::String(s) if !s.trim().is_empty() && !s.chars().any(char::is_control) => {
                 s.clone()
             }
+            Value::String(s) if s.chars().any(char::is_control) => {
+                problems.push(
+                    Problem::new(
+                        item.position,
+                        format!(
+                            "the state name {:?} holds a control character, which no table, \
+                             chart or export can show",
+                            s
+                        ),
+                    )
+                    .label("control character")
+                    .help("write the name with visible characters only"),
+                );
+                ok = false;
+                continue;
+            }
             // A number or boolean as a state name is still a usable name.
             Value::Integer(_) | Value::Float(_) | Value::Bool(_) => item.describe(),
             _ => {
