@@ -182,6 +182,23 @@ fn a_transposed_matrix_is_recognised() {
     assert_eq!((found[0].position.line, found[0].position.column), (3, 5));
 }
 
+/// Regression: with a row too few, a row of the wrong length was shown only
+/// after the first problem was fixed.
+#[test]
+fn a_matrix_of_the_wrong_shape_shows_every_row_of_the_wrong_length() {
+    let found = problems("states: [a, b, c]\nmatrix:\n  - [0, 1]\n  - [1, 0, 0, 0]\n");
+    let messages: Vec<&str> = found.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`matrix` has 2 rows, but there are 3 states",
+            "row 1 of `matrix` has 2 entries, but there are 3 states",
+            "row 2 of `matrix` has 4 entries, but there are 3 states",
+        ]
+    );
+    assert_eq!(found[2].position.line, 4);
+}
+
 /// Regression: a state name with a control character was said to be
 /// "not a non-empty state name", which hides what is wrong with it.
 #[test]

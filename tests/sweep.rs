@@ -290,6 +290,42 @@ phases:
     );
 }
 
+/// Regression: a phase with a refused parameter left its rows unchecked, so
+/// their problems came only after the first was fixed.
+#[test]
+fn every_problem_of_a_phase_is_shown_at_once() {
+    let found = problems(
+        "
+states: [a, b, c]
+parameters:
+  p: 0.5
+transitions:
+  a: {a: p, b: rest}
+  b: {c: 1}
+  c: absorbing
+phases:
+  - name: three
+    from: 1
+    to: 1
+    parameters: {zz: 0.3}
+    transitions:
+      d: {a: 1}
+      b: {a: 0.5}
+",
+    );
+    let messages: Vec<&str> = found.iter().map(|p| p.message.as_str()).collect();
+    for words in [
+        "phase sets `zz`, which is not a parameter",
+        "in phase `three`: unknown state `d`",
+        "in phase `three`: row `b` sums to 0.5",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.contains(words)),
+            "{words}: {messages:?}"
+        );
+    }
+}
+
 #[test]
 fn overlapping_phases_and_unknown_keys_are_problems() {
     let found = problems(

@@ -151,6 +151,26 @@ impl Rows<'_> {
                 )
                 .help("give one row per state, in the order of `states`"),
             );
+            // Which row is whose is unclear, but a row's length is not.
+            for (k, row_node) in rows.iter().enumerate() {
+                if let Value::Sequence(items) = &row_node.value
+                    && items.len() != n
+                {
+                    problems.push(
+                        Problem::new(
+                            row_node.position,
+                            format!(
+                                "row {} of `matrix` has {}, but there are {n} states",
+                                k + 1,
+                                crate::words::count_as(items.len() as u64, "entry", "entries")
+                            ),
+                        )
+                        .help(format!(
+                            "give one entry per state, in the order of `states`: {n} in all"
+                        )),
+                    );
+                }
+            }
             return None;
         }
         let before = problems.0.len();

@@ -115,10 +115,11 @@ fn phase(
             format!("phase `{name}`: `from` ({from}) is after `to` ({to})"),
         ));
     }
-    if problems.0.len() != before {
-        return None;
-    }
+    // The rows are checked even after a problem above (a refused parameter
+    // is left at its base value), so that every problem is shown at once.
+    let problems_before_rows = problems.0.len();
     match template.evaluate(&overrides, &replaced) {
+        Ok(_) if problems_before_rows != before => None,
         Ok((chain, _)) => Some(Phase {
             name,
             from,
