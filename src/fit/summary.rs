@@ -13,7 +13,7 @@ use std::io::Read;
 use serde::Serialize;
 
 use super::compare::{Comparison, compare, policy_as_seen};
-use super::count::{HoldingSummary, count, holding_summaries};
+use super::count::{CountMatrix, HoldingSummary, count, holding_summaries};
 use super::estimate::{Estimate, Options, estimate};
 use super::history::{Cleaning, History};
 use super::homogeneity::{self, Homogeneity};
@@ -224,35 +224,7 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
         .policy
         .map(|p| compare(&estimate, p.matrix(), semantics));
     let (homogeneity, homogeneity_note) = match &counts.windows {
-        Some((_, windows)) => {
-            let moves = windows.each_ref().map(|w| w.iter().flatten().sum::<u64>());
-            if moves.contains(&0) {
-                (
-                    None,
-                    Some(format!(
-                        "no homogeneity test: {} steps before {} and {} after; give --split inside the history",
-                        moves[0],
-                        kind.format_time(split),
-                        moves[1]
-                    )),
-                )
-            } else {
-                let test = homogeneity::test(&counts.states, windows, kind.format_time(split));
-                if test.degrees_of_freedom == 0 {
-                    // G² = 0 on 0 degrees of freedom tests nothing.
-                    (
-                        None,
-                        Some(format!(
-                            "no homogeneity test: no state was left towards two or more states, \
-                             both before and after {}, so there is nothing to compare",
-                            kind.format_time(split)
-                        )),
-                    )
-                } else {
-                    (Some(test), None)
-                }
-            }
-        }
+        Some((_, windows)) => drift(&counts.states, windows, &kind.format_time(split)),
         None => (None, None),
     };
     let (_, unit) = kind.report_unit();
@@ -285,6 +257,33 @@ pub fn fit(input: impl Read, request: &Request) -> Result<FitSummary, FitError> 
 }
 
 /// The semantics asked for, with the step parsed in the history's unit.
+/// The test of homogeneity before and after `split`, or why there is none.
+fn drift(
+    states: &[String],
+    windows: &[CountMatrix; 2],
+    split: &str,
+) -> (Option<Homogeneity>, Option<String>) {
+    let moves = windows.each_ref().map(|w| w.iter().flatten().sum::<u64>());
+    if moves.contains(&0) {
+        let note = format!(
+            "no homogeneity test: {} steps before {split} and {} after; give --split inside \
+             the history",
+            moves[0], moves[1]
+        );
+        return (None, Some(note));
+    }
+    let test = homogeneity::test(states, windows, split.to_string());
+    if test.degrees_of_freedom == 0 {
+        // G² = 0 on 0 degrees of freedom tests nothing.
+        let note = format!(
+            "no homogeneity test: no state was left towards two or more states, both before \
+             and after {split}, so there is nothing to compare"
+        );
+        return (None, Some(note));
+    }
+    (Some(test), None)
+}
+
 fn semantics(choice: &Choice, kind: TimeKind) -> Result<Semantics, FitError> {
     Ok(match (choice, kind) {
         (Choice::Default, TimeKind::Timestamp) | (Choice::Jump, _) => Semantics::Jump,
