@@ -119,6 +119,9 @@ fn every_chart_decodes_at_its_size_and_every_svg_is_xml() {
                     // The title is written as text, not only drawn.
                     let texts: String = document.descendants().filter_map(|n| n.text()).collect();
                     assert!(texts.contains(stem(file)), "{}", path.display());
+                    // No label is cut: names that are too wide wrap, turn or
+                    // are numbered instead ("PendingManual…" was one).
+                    assert!(!texts.contains('…'), "{}: a label is cut", path.display());
                 }
                 _ => {}
             }
@@ -141,4 +144,52 @@ fn the_report_shows_the_exact_answers() {
     }
     assert!(report.contains("| `deploy` | 1.0000 | 3.5000 | 3.5000 | 2 | 6 | 12 |"));
     assert!(report.contains("Versions start in `develop`."));
+}
+
+/// Twelve states: the names, too wide for the heatmap's columns, are numbered
+/// there and written whole everywhere (they were cut to `state_nu…`).
+#[test]
+fn twelve_states_are_named_whole_and_numbered_in_the_heatmap() {
+    let dir = tempfile::tempdir().unwrap();
+    let states: Vec<String> = (0..12).map(|i| format!("state_number_{i}")).collect();
+    let rows: Vec<String> = (0..12)
+        .map(|i| {
+            format!(
+                "  {}: {{{}: 0.5, {}: 0.5}}",
+                states[i],
+                states[i],
+                states[(i + 1) % 12]
+            )
+        })
+        .collect();
+    let yaml = format!(
+        "name: twelve\nstates: [{}]\ntransitions:\n{}\n",
+        states.join(", "),
+        rows.join("\n")
+    );
+    let file = dir.path().join("twelve.yaml");
+    fs::write(&file, yaml).unwrap();
+    let out = dir.path().join("out");
+    let args = [
+        "run",
+        file.to_str().unwrap(),
+        "-q",
+        "--walkers",
+        "1000",
+        "-o",
+    ];
+    verchain().args(args).arg(&out).assert().success();
+
+    let text = |chart: &str| fs::read_to_string(out.join("twelve").join(chart)).unwrap();
+    let lines = |svg: String| svg.lines().map(str::to_string).collect::<Vec<_>>();
+    let (occupancy, matrix) = (lines(text("occupancy.svg")), lines(text("matrix.svg")));
+    for (k, state) in (1..).zip(&states) {
+        assert!(occupancy.contains(state), "{state} not in the legend");
+        assert!(
+            matrix.contains(&format!("{state} ({k})")),
+            "{state} not numbered"
+        );
+        assert!(matrix.contains(&k.to_string()), "column {k} not numbered");
+    }
+    assert!(!text("stationary.svg").contains('…'));
 }

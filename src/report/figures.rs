@@ -185,7 +185,8 @@ fn hitting(folder: &Path, summary: &Summary) -> Result<(), WriteError> {
 
 /// The palette index of each target's lines: its state's for a single
 /// state, otherwise the first index not used by the chain's states (nor by
-/// another target), wrapping round the palette only when it runs out.
+/// another target); past the palette an index is drawn dashed, so a set
+/// never looks like a state.
 fn target_colours(summary: &Summary) -> Vec<usize> {
     let n = summary.states.len();
     let mut used: Vec<usize> = Vec::new();
@@ -195,11 +196,7 @@ fn target_colours(summary: &Summary) -> Vec<usize> {
             [one] => summary.states.iter().position(|s| s == one),
             _ => None,
         };
-        let free = || {
-            (n..charts::PALETTE_SIZE)
-                .chain(0..)
-                .find(|c| !used.contains(c))
-        };
+        let free = || (n..).find(|c| !used.contains(c));
         let colour = single.or_else(free).expect("an unbounded search finds one");
         used.push(colour);
         colours.push(colour);

@@ -5,17 +5,20 @@
 //! The shading is ColorBrewer's single-hue "Blues" scale (Brewer, Harrower
 //! and the Pennsylvania State University), which stays ordered for readers
 //! with any form of colour blindness and in greyscale; text turns white on
-//! the dark half. Row names carry their state's colour from the other
-//! charts of the run, as a swatch.
+//! the dark half. Row names carry their state's look from the other
+//! charts of the run, as a swatch. Column names that do not fit over their
+//! columns are replaced by numbers, which the row names carry.
 
 use std::path::Path;
 
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::ChartError;
 use super::layout::{
-    Area, INK, MARGIN, MUTED, SIZE, colour, failed_at, fit, font, header, ready, reason, text_width,
+    Area, INK, Look, MARGIN, MUTED, SIZE, failed_at, fit, font, header, look, ready, reason,
+    text_width,
 };
 
 /// The transition matrix of a chain, to draw as a heatmap.
@@ -159,6 +162,59 @@ impl Blocks {
     }
 }
 
+/// How the columns are labelled.
+enum Columns {
+    /// Every name fits over its column.
+    Across,
+    /// Every name fits over two columns, odd ones lifted a row.
+    Staggered,
+    /// Numbered 1 to n, the rows' names carrying the numbers.
+    Numbered,
+}
+
+impl Columns {
+    /// The first way in which no name is shortened.
+    fn choose<DB: DrawingBackend>(
+        root: &Area<DB>,
+        states: &[String],
+        style: &TextStyle,
+        cell: i32,
+    ) -> Result<Self, String> {
+        let mut widest = 0;
+        for state in states {
+            widest = widest.max(text_width(root, state, style)?);
+        }
+        Ok(match widest {
+            w if w + 6 <= cell => Columns::Across,
+            w if w + 8 <= 2 * cell => Columns::Staggered,
+            _ => Columns::Numbered,
+        })
+    }
+}
+
+/// Marks a row with its state's look from the other charts: a filled
+/// square for a solid line, a short line in its dash pattern otherwise.
+fn swatch<DB: DrawingBackend>(
+    root: &Area<DB>,
+    (x, y): (i32, i32),
+    half: i32,
+    look: Look,
+) -> Result<(), String> {
+    match look.dash {
+        None => root.draw(&Rectangle::new(
+            [(x - half, y - half), (x + half, y + half)],
+            look.colour.filled(),
+        )),
+        Some((dash, gap)) => root.draw(&DashedPathElement::new(
+            [(x - 10, y), (x + 8, y)],
+            (dash / 2).max(1),
+            (gap / 2).max(1),
+            look.colour.stroke_width(3),
+        )),
+    }
+    .map_err(reason)
+}
+
 /// Width of the colour bar with its tick labels, at the right.
 const SCALE: i32 = 110;
 /// Height of one row of column names.
@@ -181,68 +237,82 @@ fn heatmap<DB: DrawingBackend>(root: Area<DB>, c: &HeatmapChart) -> Result<(), S
 
     // Room: row names at the left (at most a quarter of the width), two rows
     // of column names and the axis title on top, the colour bar at the right.
+    // Columns whose names do not fit are numbered, and each row's name then
+    // carries its number, which takes a little more room at the left.
     let names = font(16.0, &INK);
-    let mut widest = 0;
-    for state in c.states {
-        widest = widest.max(text_width(&root, state, &names)?);
+    let column_style = font(15.0, &INK).pos(Pos::new(HPos::Center, VPos::Bottom));
+    let room = |labels: &[String]| -> Result<(i32, i32), String> {
+        let mut widest = 0;
+        for label in labels {
+            widest = widest.max(text_width(&root, label, &names)?);
+        }
+        let row_names = widest.min(width / 4) + 28;
+        let cell = ((width - row_names - SCALE - 2 * MARGIN) / n)
+            .min((height - 2 * NAME_ROW - NAME_ROW - 3 * MARGIN) / n)
+            .max(1);
+        Ok((row_names, cell))
+    };
+    let (mut row_names, mut cell) = room(c.states)?;
+    let columns = Columns::choose(&root, c.states, &column_style, cell)?;
+    let mut row_labels = c.states.to_vec();
+    if let Columns::Numbered = columns {
+        row_labels = (1..)
+            .zip(c.states)
+            .map(|(k, s)| format!("{s} ({k})"))
+            .collect();
+        (row_names, cell) = room(&row_labels)?;
     }
-    let row_names = widest.min(width / 4) + 28;
-    let heading = NAME_ROW;
-    let cell = ((width - row_names - SCALE - 2 * MARGIN) / n)
-        .min((height - 2 * NAME_ROW - heading - 3 * MARGIN) / n)
-        .max(1);
     let grid = cell * n;
     let x0 = left + MARGIN + row_names + (width - row_names - SCALE - 2 * MARGIN - grid) / 2;
-    let y0 = top + MARGIN + heading + 2 * NAME_ROW;
+    let y0 = top + MARGIN + NAME_ROW + 2 * NAME_ROW;
 
-    // Axis titles.
+    // Axis titles: "from" above the row names, clear of the column names.
     let muted = font(16.0, &MUTED);
+    let heading = y0 - 3 * NAME_ROW;
+    let to = match columns {
+        Columns::Numbered => "to (next state, numbered as the rows)",
+        _ => "to (next state)",
+    };
     let centred = muted.pos(Pos::new(HPos::Center, VPos::Top));
-    root.draw_text(
-        "to (next state)",
-        &centred,
-        (x0 + grid / 2, y0 - 2 * NAME_ROW - heading),
-    )
-    .map_err(reason)?;
-    let right = muted.pos(Pos::new(HPos::Right, VPos::Bottom));
-    root.draw_text("from", &right, (x0 - 28, y0 - 4))
+    root.draw_text(to, &centred, (x0 + grid / 2, heading))
+        .map_err(reason)?;
+    let right = muted.pos(Pos::new(HPos::Right, VPos::Top));
+    root.draw_text("from", &right, (x0 - 28, heading))
         .map_err(reason)?;
 
-    // Column names: side by side when they fit, else staggered over two
-    // rows; on a large chain only every k-th state is named, in both
-    // directions, so that names never overlap.
-    let column_style = font(15.0, &INK).pos(Pos::new(HPos::Center, VPos::Bottom));
-    let mut fits_in_one = true;
-    for state in c.states {
-        fits_in_one &= text_width(&root, state, &column_style)? + 6 <= cell;
-    }
-    let every = match cell {
-        _ if fits_in_one || 2 * cell - 8 >= 60 => 1,
-        cell => 70 / cell + 1,
+    // Column names side by side or staggered over two rows, or numbers; on
+    // a large chain only every k-th column is labelled, so that labels
+    // never overlap.
+    let label = |j: usize| match columns {
+        Columns::Numbered => (j + 1).to_string(),
+        _ => c.states[j].clone(),
     };
-    for (j, state) in (0..).zip(c.states).filter(|(j, _)| j % every == 0) {
-        let lifted = !fits_in_one && every == 1 && j % 2 == 1;
-        let room = match (fits_in_one, every) {
-            (true, _) => cell - 6,
-            (false, 1) => 2 * cell - 8,
-            (false, k) => k * cell - 8,
-        };
-        let label = fit(&root, state, &column_style, room)?;
+    let mut every = 1;
+    if let Columns::Numbered = columns {
+        let widest = text_width(&root, &n.to_string(), &column_style)? + 6;
+        every = widest / cell + 1;
+    }
+    for j in (0..n).filter(|j| j % every == 0) {
+        let lifted = matches!(columns, Columns::Staggered) && j % 2 == 1;
         let y = y0 - 4 - if lifted { NAME_ROW } else { 0 };
-        root.draw_text(&label, &column_style, (x0 + j * cell + cell / 2, y))
+        let text = label(j as usize);
+        root.draw_text(&text, &column_style, (x0 + j * cell + cell / 2, y))
             .map_err(reason)?;
     }
 
-    // Row names with their state's colour, then the cells.
+    // Row names with their state's look, then the cells.
     let row_every = (18 / cell + 1).max(1);
     let row_style = names.pos(Pos::new(HPos::Right, VPos::Center));
     let size = f64::from(cell / 3).clamp(10.0, 18.0);
     let half = (cell / 2 - 1).clamp(2, 6);
-    for (i, state) in (0..).zip(c.states) {
+    for (i, state) in (0..).zip(&row_labels) {
         let y = y0 + i * cell + cell / 2;
-        let swatch = [(x0 - 14 - half, y - half), (x0 - 14 + half, y + half)];
-        root.draw(&Rectangle::new(swatch, colour(i as usize).filled()))
-            .map_err(reason)?;
+        // Rows a few pixels high have no room for a dash pattern.
+        let mut state_look = look(i as usize);
+        if cell < 10 {
+            state_look.dash = None;
+        }
+        swatch(&root, (x0 - 14, y), half, state_look)?;
         if i % row_every == 0 {
             let label = fit(&root, state, &names, row_names - 28)?;
             root.draw_text(&label, &row_style, (x0 - 28, y))

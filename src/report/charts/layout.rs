@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
@@ -35,6 +36,32 @@ pub(super) fn colour(state: usize) -> RGBColor {
     let rgb = PALETTE[state % PALETTE.len()];
     RGBColor((rgb >> 16) as u8, (rgb >> 8) as u8, rgb as u8)
 }
+
+/// The dash patterns (dash and gap, in pixels) of the palette's cycles:
+/// the first seven states are drawn solid, the next seven dashed, then
+/// dotted, then in long dashes; after 28 states the styles repeat.
+const DASHES: [Option<(u32, u32)>; 4] = [None, Some((12, 6)), Some((3, 5)), Some((24, 6))];
+
+/// How the lines of a state (or of a palette index) are drawn: its
+/// palette colour, and past the palette a dash pattern, so that state 0
+/// and state 7 share a colour but not a look.
+#[derive(Clone, Copy)]
+pub(super) struct Look {
+    pub colour: RGBColor,
+    /// Dash and gap in pixels; `None` for a solid line.
+    pub dash: Option<(u32, u32)>,
+}
+
+pub(super) fn look(state: usize) -> Look {
+    let cycle = state / PALETTE.len() % DASHES.len();
+    Look {
+        colour: colour(state),
+        dash: DASHES[cycle],
+    }
+}
+
+/// How many states have a look of their own before looks repeat.
+pub const DISTINCT_LOOKS: usize = PALETTE.len() * DASHES.len();
 
 /// Registers the bundled font once per process (plotters keeps it globally);
 /// a font that fails to parse is reported on every call, not just the first.
@@ -128,19 +155,32 @@ pub(super) type Swatch = (RGBAColor, Mark);
 pub(super) enum Mark {
     /// An outline of the patch (bars).
     Outline,
-    /// A line across it (lines, bands).
-    Line(RGBColor),
+    /// A line across it (lines, bands), dashed as the line is.
+    Line(Look),
     /// Dots across it (values drawn as points).
     Dots(RGBColor),
 }
 const SWATCH: i32 = 34;
 
-/// Draws the legend in columns at the right of `area`, so it never covers
-/// data, and returns the rest for the plot. Many entries get a smaller font
-/// and more columns; long labels get an ellipsis.
+/// Which entries a legend lists when not all of them fit.
+pub(super) struct Overflow<'a> {
+    /// One value per entry: the highest are listed.
+    pub rank: &'a [f64],
+    /// What the entries left out are, after "+N more", e.g. "states, each
+    /// lower at its peak".
+    pub rest: &'a str,
+}
+
+/// Draws the legend in one column at the right of `area`, so it never
+/// covers data, and returns the rest for the plot. A label too wide for
+/// the column wraps onto a second line; many entries get a smaller font,
+/// and when they still do not fit, the legend lists as many as fit (the
+/// first ones, or the highest ranked by `overflow`, in their order) and
+/// says how many more there are.
 pub(super) fn legend<DB: DrawingBackend>(
     area: Area<DB>,
     entries: &[(Swatch, &str)],
+    overflow: Option<Overflow>,
 ) -> Result<Area<DB>, String> {
     let (n, height) = (entries.len(), area.dim_in_pixel().1 as i32 - 2 * MARGIN);
     if n == 0 {
@@ -148,47 +188,112 @@ pub(super) fn legend<DB: DrawingBackend>(
     }
     let row = if n <= (height / 28) as usize { 28 } else { 19 };
     let size = f64::from(row) * 0.66;
-    let rows = ((height / row).max(1) as usize).min(n);
-    let columns = n.div_ceil(rows) as i32;
-    // All columns together take at most about a third of the canvas width.
-    let max_label = (SIZE.0 as i32 / 3 / columns - SWATCH - 24).max(12);
-    let style = font(size, &INK).pos(Pos::new(HPos::Left, VPos::Center));
-    let mut labels = Vec::with_capacity(n);
-    let mut widest = 0;
-    for (_, label) in entries {
-        let label = fit(&area, label, &style, max_label)?;
-        widest = widest.max(text_width(&area, &label, &style)?);
-        labels.push(label);
-    }
-    let column = SWATCH + widest + 24;
-    let width = area.dim_in_pixel().0 as i32;
-    // Past half the width a legend is cut off rather than crowding out the plot.
-    let (plot, side) =
-        area.split_horizontally((width - columns.saturating_mul(column) - MARGIN).max(width / 2));
-    for (k, (((patch, line), _), label)) in entries.iter().zip(&labels).enumerate() {
-        let x = (k / rows) as i32 * column;
-        if x >= width {
-            break; // the rest is cut off anyway
+    let rows = (height / row).max(2) as usize;
+
+    // Which entries are listed, and how many are left out.
+    let listed: Vec<usize> = match (&overflow, n > rows) {
+        (_, false) => (0..n).collect(),
+        (None, true) => (0..rows - 1).collect(),
+        (Some(o), true) => {
+            let mut by_rank: Vec<usize> = (0..n).collect();
+            by_rank.sort_by(|&a, &b| o.rank[b].total_cmp(&o.rank[a]).then(a.cmp(&b)));
+            by_rank.truncate(rows - 1);
+            by_rank.sort_unstable();
+            by_rank
         }
-        let y = MARGIN + (k % rows) as i32 * row + row / 2;
-        let corners = [(x, y - row / 2 + 3), (x + SWATCH, y + row / 2 - 3)];
+    };
+    let more = match (n - listed.len(), &overflow) {
+        (0, _) => None,
+        (k, Some(o)) => Some(format!("+{k} more {}", o.rest)),
+        (k, None) => Some(format!("+{k} more, not listed")),
+    };
+
+    // Labels: wrapped onto a second line while the rows allow it.
+    let max_label = SIZE.0 as i32 / 3 - SWATCH - 24;
+    let style = font(size, &INK).pos(Pos::new(HPos::Left, VPos::Center));
+    let mut spare = rows - listed.len() - usize::from(more.is_some());
+    let mut labels = Vec::with_capacity(listed.len());
+    for &k in &listed {
+        let mut lines = wrap(&area, entries[k].1, &style, max_label)?;
+        if lines.len() > 1 && spare > 0 {
+            spare -= 1;
+        } else {
+            lines = vec![fit(&area, entries[k].1, &style, max_label)?];
+        }
+        labels.push(lines);
+    }
+    let mut widest = 0;
+    for line in labels.iter().flatten().chain(&more) {
+        widest = widest.max(text_width(&area, line, &style)?);
+    }
+    let width = area.dim_in_pixel().0 as i32;
+    let (plot, side) = area.split_horizontally(width - SWATCH - widest - 24 - MARGIN);
+
+    let mut y = MARGIN + row / 2;
+    for (&k, lines) in listed.iter().zip(&labels) {
+        let ((patch, mark), _) = entries[k];
+        let corners = [(0, y - row / 2 + 3), (SWATCH, y + row / 2 - 3)];
         side.draw(&Rectangle::new(corners, patch.filled()))
             .map_err(reason)?;
-        match line {
-            Mark::Line(c) => side.draw(&PathElement::new(
-                corners.map(|p| (p.0, y)),
-                c.stroke_width(3),
-            )),
-            Mark::Dots(c) => [x + 6, x + SWATCH / 2, x + SWATCH - 6]
+        match mark {
+            Mark::Line(look) => {
+                let ends = [(0, y), (SWATCH, y)];
+                let style = look.colour.stroke_width(3);
+                match look.dash {
+                    None => side.draw(&PathElement::new(ends, style)),
+                    Some((dash, gap)) => side.draw(&DashedPathElement::new(ends, dash, gap, style)),
+                }
+            }
+            Mark::Dots(c) => [6, SWATCH / 2, SWATCH - 6]
                 .into_iter()
                 .try_for_each(|x| side.draw(&Circle::new((x, y), DOT, c.filled()))),
             Mark::Outline => side.draw(&Rectangle::new(corners, MUTED.stroke_width(1))),
         }
         .map_err(reason)?;
-        side.draw_text(label, &style, (x + SWATCH + 10, y))
-            .map_err(reason)?;
+        // A second line follows closer than the next entry.
+        for line in lines {
+            side.draw_text(line, &style, (SWATCH + 10, y))
+                .map_err(reason)?;
+            y += (size * 1.2) as i32;
+        }
+        y += row - (size * 1.2) as i32;
+    }
+    if let Some(more) = more {
+        let style = font(size, &MUTED).pos(Pos::new(HPos::Left, VPos::Center));
+        side.draw_text(&more, &style, (0, y)).map_err(reason)?;
     }
     Ok(plot)
+}
+
+/// Splits `text` into two lines at most `max` pixels wide, breaking before
+/// a parenthesis if it can, else after a space, comma or underscore or
+/// before a capital; one line if it fits,
+/// and the second line shortened with an ellipsis if need be.
+pub(super) fn wrap<DB: DrawingBackend>(
+    area: &Area<DB>,
+    text: &str,
+    style: &TextStyle,
+    max: i32,
+) -> Result<Vec<String>, String> {
+    if text_width(area, text, style)? <= max {
+        return Ok(vec![text.to_string()]);
+    }
+    // Before a parenthesis first, so that "(Monte Carlo)" stays whole.
+    let chars: Vec<char> = text.chars().collect();
+    let before_parenthesis = (1..chars.len()).rev().filter(|&i| chars[i] == '(');
+    let anywhere = (1..chars.len()).rev().filter(|&i| {
+        matches!(chars[i - 1], ' ' | ',' | '_' | '-' | '/')
+            || (chars[i].is_uppercase() && chars[i - 1].is_lowercase())
+    });
+    for i in before_parenthesis.chain(anywhere) {
+        let first: String = chars[..i].iter().collect();
+        if text_width(area, first.trim_end(), style)? <= max {
+            let rest: String = chars[i..].iter().collect();
+            let second = fit(area, rest.trim_start(), style, max)?;
+            return Ok(vec![first.trim_end().to_string(), second]);
+        }
+    }
+    Ok(vec![fit(area, text, style, max)?])
 }
 
 /// The radius of a point drawn as a dot, in pixels.
@@ -211,12 +316,14 @@ pub(super) fn draw_dots<DB: DrawingBackend>(
     chart.draw_series(dots).map(|_| ()).map_err(reason)
 }
 
-/// Draws a thick line through `points`, or a dot if there is only one.
+/// Draws a thick line through `points` in the look of its state, or a dot
+/// if there is only one.
 pub(super) fn draw_line<DB: DrawingBackend>(
     chart: &mut StepPlot<DB>,
     points: &[(i32, f64)],
-    colour: RGBColor,
+    look: Look,
 ) -> Result<(), String> {
+    let colour = look.colour;
     if let [point] = points {
         let dot = Circle::new(*point, 6, colour.filled());
         return chart.draw_series([dot]).map(|_| ()).map_err(reason);
@@ -234,18 +341,28 @@ pub(super) fn draw_line<DB: DrawingBackend>(
     // line turns back sharply (a zigzag) the joins shoot far out; so the line
     // is drawn in strokes, each ending where the next turns by more than a
     // right angle.
-    let (style, mut start, mut strokes) = (colour.stroke_width(3), 0, vec![]);
+    let (mut start, mut strokes) = (0, vec![]);
     for (i, w) in points.windows(3).enumerate() {
         let [a, b, c] = [w[0], w[1], w[2]]
             .map(&px)
             .map(|(x, y)| [x, y].map(i64::from));
         if (b[0] - a[0]) * (c[0] - b[0]) + (b[1] - a[1]) * (c[1] - b[1]) < 0 {
-            strokes.push(PathElement::new(points[start..=i + 1].to_vec(), style));
+            strokes.push(points[start..=i + 1].to_vec());
             start = i + 1;
         }
     }
-    strokes.push(PathElement::new(points[start..].to_vec(), style));
-    chart.draw_series(strokes).map(|_| ()).map_err(reason)
+    strokes.push(points[start..].to_vec());
+    let style = colour.stroke_width(3);
+    match look.dash {
+        None => chart.draw_series(strokes.into_iter().map(|s| PathElement::new(s, style))),
+        Some((dash, gap)) => chart.draw_series(
+            strokes
+                .into_iter()
+                .map(|s| DashedPathElement::new(s, dash, gap, style)),
+        ),
+    }
+    .map(|_| ())
+    .map_err(reason)
 }
 
 /// Drops the points of a line that would not change how it looks, given
@@ -254,7 +371,7 @@ pub(super) fn draw_line<DB: DrawingBackend>(
 /// within a pixel of a straight segment between points that are kept.
 /// Thousands of steps then no longer make thousands of tiny segments, which
 /// plotters outlines into a ragged thick line and writes into a large SVG.
-fn simplify<P: Copy>(line: &[P], px: impl Fn(P) -> (i32, i32)) -> Vec<P> {
+pub(super) fn simplify<P: Copy>(line: &[P], px: impl Fn(P) -> (i32, i32)) -> Vec<P> {
     let mut columns = Vec::new();
     for group in line.chunk_by(|a, b| px(*a).0 == px(*b).0) {
         let (y, last) = (|i: &usize| px(group[*i]).1, group.len() - 1);
@@ -384,4 +501,25 @@ pub(super) fn styled<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
         .axis_desc_style(font(18.0, &INK))
         .bold_line_style(GRID)
         .light_line_style(TRANSPARENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_past_the_palette_keep_a_look_of_their_own() {
+        let key = |state: usize| {
+            let l = look(state);
+            (l.colour.0, l.colour.1, l.colour.2, l.dash)
+        };
+        let looks: Vec<_> = (0..DISTINCT_LOOKS).map(key).collect();
+        for (a, first) in looks.iter().enumerate() {
+            assert!(!looks[a + 1..].contains(first), "state {a} shares its look");
+        }
+        // State 7 has state 0's colour, dashed; the looks repeat after 28.
+        assert_eq!(look(7).colour, look(0).colour);
+        assert_eq!((look(0).dash, look(7).dash), (None, Some((12, 6))));
+        assert_eq!(key(DISTINCT_LOOKS), key(0));
+    }
 }

@@ -7,8 +7,11 @@
 //! such as stationary distributions as grouped bars. [`draw_lines`] draws any
 //! quantity over the steps, such as the share of versions that have reached a
 //! target or the distance to the long-run limit, on a linear or a log axis.
-//! State `i` has the same Okabe–Ito colour in every chart, so a reader can
-//! carry it across a run.
+//! State `i` has the same look in every chart, so a reader can carry it
+//! across a run: its Okabe–Ito colour, and past the palette's seven colours
+//! a dash pattern per round of the palette (see `layout::look`). A legend
+//! with more entries than rows lists the ones that matter most and counts
+//! the rest.
 //!
 //! plotters is built without system font support, so the bundled DejaVu Sans
 //! is registered once, on first use, under the family name `sans-serif`: a
@@ -16,23 +19,23 @@
 //! the SVG only names the family, so the viewer draws it with its own
 //! sans-serif font (layout was measured with DejaVu Sans, which is close).
 
+mod bars;
 mod heatmap;
 mod layout;
 pub mod sweep;
 
 pub use heatmap::{HeatmapChart, draw_heatmap};
-pub use layout::PALETTE_SIZE;
+pub use layout::{DISTINCT_LOOKS, PALETTE_SIZE};
 
 use std::path::Path;
 
-use plotters::coord::CoordTranslate;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use layout::{
-    Area, INK, MARGIN, MUTED, Mark, SIZE, Values, colour, draw_dots, draw_line, failed_at, fit,
-    font, header, legend, power_of_ten, ready, reason, step_plot, styled, text_width,
+    Area, MUTED, Mark, Overflow, SIZE, Values, colour, draw_dots, draw_line, failed_at, font,
+    header, legend, look, power_of_ten, ready, reason, step_plot,
 };
 
 /// Why a chart could not be drawn.
@@ -143,8 +146,9 @@ pub fn draw_occupancy(chart: &OccupancyChart, png: &Path, svg: &Path) -> Result<
 pub fn draw_bars(chart: &BarChart, png: &Path, svg: &Path) -> Result<(), ChartError> {
     let rows: Vec<Vec<f64>> = chart.series.iter().map(|(_, v)| v.clone()).collect();
     check(chart.states.len(), &[&rows], png).map_err(failed_at(png))?;
-    bars(BitMapBackend::new(png, SIZE).into_drawing_area(), chart).map_err(failed_at(png))?;
-    bars(SVGBackend::new(svg, SIZE).into_drawing_area(), chart).map_err(failed_at(svg))
+    let bitmap = BitMapBackend::new(png, SIZE).into_drawing_area();
+    bars::bars(bitmap, chart).map_err(failed_at(png))?;
+    bars::bars(SVGBackend::new(svg, SIZE).into_drawing_area(), chart).map_err(failed_at(svg))
 }
 
 /// Draws the line chart into `png` (which must end in `.png`) and `svg`.
@@ -204,8 +208,17 @@ fn occupancy<DB: DrawingBackend>(root: Area<DB>, c: &OccupancyChart) -> Result<(
     let body = header(&root, c.title, &subtitle)?;
     let alpha = if c.band.is_some() { 0.25 } else { 0.0 };
     let entries = c.states.iter().enumerate();
-    let entries = entries.map(|(i, s)| ((colour(i).mix(alpha), Mark::Line(colour(i))), s.as_str()));
-    let plot = legend(body, &entries.collect::<Vec<_>>())?;
+    let entries = entries.map(|(i, s)| ((colour(i).mix(alpha), Mark::Line(look(i))), s.as_str()));
+    // With many states the legend lists those that hold the most versions
+    // at some step.
+    let peaks: Vec<f64> = (0..c.states.len())
+        .map(|i| c.exact.iter().map(|row| row[i]).fold(0.0, f64::max))
+        .collect();
+    let overflow = Overflow {
+        rank: &peaks,
+        rest: "states, each smaller at its peak",
+    };
+    let plot = legend(body, &entries.collect::<Vec<_>>(), Some(overflow))?;
 
     let last = c.exact.len() as i32 - 1;
     let values = Values {
@@ -251,66 +264,7 @@ fn occupancy<DB: DrawingBackend>(root: Area<DB>, c: &OccupancyChart) -> Result<(
         }
     }
     for i in 0..c.states.len() {
-        draw_line(&mut chart, &column(c.exact, i), colour(i))?;
-    }
-    root.present().map_err(reason)
-}
-
-fn bars<DB: DrawingBackend>(root: Area<DB>, c: &BarChart) -> Result<(), String> {
-    // Bars keep their state's colour, so series differ by opacity; the legend
-    // shows that in grey, or a single series is named under the title.
-    let m = c.series.len();
-    let body = header(&root, c.title, if m == 1 { &c.series[0].0 } else { "" })?;
-    let alpha = |k: usize| 1.0 - 0.65 * k as f64 / (m.max(2) - 1) as f64;
-    let entries = c.series.iter().enumerate().filter(|_| m > 1);
-    let entries = entries.map(|(k, (s, _))| ((MUTED.mix(alpha(k)), Mark::Outline), s.as_str()));
-    let plot = legend(body, &entries.collect::<Vec<_>>())?;
-
-    let values = c.series.iter().flat_map(|(_, v)| v.iter().copied());
-    let (low, high) = values.fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
-    // Headroom for the value labels; all zeros still need a range; and an
-    // infinite range would hang plotters' tick search, so it is capped.
-    let grow = |v: f64| (v * 1.12).clamp(-1e300, 1e300);
-    let (low, high) = (grow(low), if low == high { 1.0 } else { grow(high) });
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(MARGIN)
-        .x_label_area_size(44)
-        .y_label_area_size(66)
-        .build_cartesian_2d(0.0..c.states.len() as f64, low..high)
-        .map_err(reason)?;
-    styled(&mut chart.configure_mesh())
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_labels(8)
-        .y_desc(c.y_label)
-        .draw()
-        .map_err(reason)?;
-
-    let width = 0.8 / m as f64;
-    let value_style = font(14.0, &INK).pos(Pos::new(HPos::Center, VPos::Bottom));
-    let name_style = font(16.0, &INK).pos(Pos::new(HPos::Center, VPos::Top));
-    let spec = chart.as_coord_spec().clone();
-    let px = |x: f64, y: f64| spec.translate(&(x, y));
-    for (i, state) in c.states.iter().enumerate() {
-        for (k, (_, v)) in c.series.iter().enumerate() {
-            // Clamped to the axis, or a huge bar is drawn pixel row by row.
-            let (x0, top) = (i as f64 + 0.1 + k as f64 * width, v[i].clamp(low, high));
-            let corners = [(x0, 0.0), (x0 + width, top)];
-            let fill = Rectangle::new(corners, colour(i).mix(alpha(k)).filled());
-            let edge = Rectangle::new(corners, colour(i).stroke_width(1));
-            chart.draw_series([fill, edge]).map_err(reason)?;
-            // Values are written only over bars wide enough to hold them.
-            let label = format!("{:.3}", v[i]);
-            let (top, right) = (px(x0, top.max(0.0)), px(x0 + width, 0.0));
-            if text_width(&root, &label, &value_style)? + 4 <= right.0 - top.0 {
-                let at = ((top.0 + right.0) / 2, top.1 - 3);
-                root.draw_text(&label, &value_style, at).map_err(reason)?;
-            }
-        }
-        let (slot, below) = (px(1.0, 0.0).0 - px(0.0, 0.0).0, px(i as f64 + 0.5, low));
-        let name = fit(&root, state, &name_style, slot - 8)?;
-        root.draw_text(&name, &name_style, (below.0, below.1 + 10))
-            .map_err(reason)?;
+        draw_line(&mut chart, &column(c.exact, i), look(i))?;
     }
     root.present().map_err(reason)
 }
@@ -401,15 +355,15 @@ fn lines<DB: DrawingBackend>(root: Area<DB>, c: &LineChart) -> Result<(), String
     };
     let alone = matches!(c.series, [only] if named(only.label.trim()));
     let entries = c.series.iter().filter(|_| !alone).map(|s| {
-        let line = colour(s.color);
+        let line = look(s.color);
         let mark = if s.dots {
-            Mark::Dots(line)
+            Mark::Dots(line.colour)
         } else {
             Mark::Line(line)
         };
-        ((line.mix(0.0), mark), s.label.as_str())
+        ((line.colour.mix(0.0), mark), s.label.as_str())
     });
-    let plot = legend(body, &entries.collect::<Vec<_>>())?;
+    let plot = legend(body, &entries.collect::<Vec<_>>(), None)?;
 
     let scale = Scale::new(c);
     let format = scale.format();
@@ -442,7 +396,7 @@ fn lines<DB: DrawingBackend>(root: Area<DB>, c: &LineChart) -> Result<(), String
             let run: Vec<_> = run.iter().flatten().copied().collect();
             match s.dots {
                 true => draw_dots(&mut chart, &run, colour(s.color))?,
-                false => draw_line(&mut chart, &run, colour(s.color))?,
+                false => draw_line(&mut chart, &run, look(s.color))?,
             }
             shown = true;
         }
@@ -547,6 +501,74 @@ mod tests {
     fn one_state_and_a_single_step() {
         let states = ["a state whose name is far too long to fit in any legend at all"];
         draw_all(&states, vec![vec![1.0]], 0.5, &[("only", vec![0.0])]);
+    }
+
+    /// The text lines of an SVG file (plotters writes each text on its own).
+    fn svg_lines(path: &Path) -> Vec<String> {
+        let svg = std::fs::read_to_string(path).unwrap();
+        svg.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn three_hundred_states_list_the_largest_and_count_the_rest() {
+        // Every state peaks at 1/300 except s100 to s109, which peak at 1/20.
+        let n = 300;
+        let states: Vec<String> = (0..n).map(|i| format!("s{i}")).collect();
+        let row = |t: usize| -> Vec<f64> {
+            let big = |i: usize| (100..110).contains(&i) && i % 2 == t % 2;
+            let raw: Vec<f64> = (0..n).map(|i| if big(i) { 15.0 } else { 1.0 }).collect();
+            let total: f64 = raw.iter().sum();
+            raw.iter().map(|v| v / total).collect()
+        };
+        let exact: Vec<Vec<f64>> = (0..10).map(row).collect();
+        let chart = OccupancyChart {
+            title: "big: where versions are",
+            unit: "week",
+            states: &states,
+            exact: &exact,
+            band: None,
+            band_label: "",
+            phases: &[],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (png, svg) = (dir.path().join("o.png"), dir.path().join("o.svg"));
+        draw_occupancy(&chart, &png, &svg).unwrap();
+
+        let lines = svg_lines(&svg);
+        for state in &states[100..110] {
+            assert!(lines.contains(state), "{state} is not listed");
+        }
+        let listed = states.iter().filter(|s| lines.contains(s)).count();
+        assert!((20..=40).contains(&listed), "{listed} listed");
+        let more = format!("+{} more states, each smaller at its peak", n - listed);
+        assert!(lines.contains(&more), "no \"{more}\"");
+        assert!(!lines.iter().any(|l| l.contains('…')));
+    }
+
+    #[test]
+    fn long_legend_labels_wrap_and_short_ones_stay_whole() {
+        // canary-rollout's hitting chart cut the last label to "(Monte …".
+        let reached: Vec<f64> = (0..=30).map(|t| 0.27 * (1.0 - 0.9f64.powi(t))).collect();
+        let set = "{canary_aborted, prod_rollback}";
+        let mut simulated = series(&format!("{set} (Monte Carlo)"), reached.clone(), 7);
+        simulated.dots = true;
+        let lines = [
+            series(set, reached, 7),
+            simulated,
+            series("s10", vec![0.5; 31], 1),
+        ];
+        let chart = LineChart {
+            reference: None,
+            ..distance(&lines, false)
+        };
+        let dir = tempfile::tempdir().unwrap();
+        draw(dir.path(), "h", &chart).unwrap();
+
+        let lines = svg_lines(&dir.path().join("h.svg"));
+        for label in ["s10", set, "(Monte Carlo)"] {
+            assert!(lines.iter().any(|l| l == label), "{label} is not whole");
+        }
+        assert!(!lines.iter().any(|l| l.contains('…')));
     }
 
     #[test]

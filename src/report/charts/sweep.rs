@@ -5,11 +5,13 @@
 
 use std::path::Path;
 
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::ChartError;
 use super::layout::{
-    Area, INK, MARGIN, Mark, SIZE, colour, failed_at, font, header, legend, ready, reason, styled,
+    Area, INK, MARGIN, Mark, SIZE, colour, failed_at, font, header, legend, look, ready, reason,
+    styled,
 };
 
 /// Metrics against the values of one parameter.
@@ -109,14 +111,9 @@ fn lines<DB: DrawingBackend>(root: Area<DB>, c: &SweepLines) -> Result<(), Strin
     let entries: Vec<_> = c
         .series
         .iter()
-        .map(|(label, k, _)| {
-            (
-                (colour(*k).mix(0.0), Mark::Line(colour(*k))),
-                label.as_str(),
-            )
-        })
+        .map(|(label, k, _)| ((colour(*k).mix(0.0), Mark::Line(look(*k))), label.as_str()))
         .collect();
-    let plot = legend(body, &entries)?;
+    let plot = legend(body, &entries, None)?;
     let (x0, x1) = (c.x[0], c.x[c.x.len() - 1]);
     let (y0, y1) = span(c.series.iter().flat_map(|s| s.2.iter().copied()));
     let mut chart = ChartBuilder::on(&plot)
@@ -140,10 +137,14 @@ fn lines<DB: DrawingBackend>(root: Area<DB>, c: &SweepLines) -> Result<(), Strin
                 .collect();
         for run in points.split(Option::is_none).filter(|r| !r.is_empty()) {
             let run: Vec<(f64, f64)> = run.iter().flatten().copied().collect();
-            let style = colour(*k).stroke_width(3);
-            chart
-                .draw_series([PathElement::new(run.clone(), style)])
-                .map_err(reason)?;
+            let (line, style) = (look(*k), colour(*k).stroke_width(3));
+            match line.dash {
+                None => chart.draw_series([PathElement::new(run.clone(), style)]),
+                Some((dash, gap)) => {
+                    chart.draw_series([DashedPathElement::new(run.clone(), dash, gap, style)])
+                }
+            }
+            .map_err(reason)?;
             chart
                 .draw_series(run.iter().map(|&p| Circle::new(p, 4, colour(*k).filled())))
                 .map_err(reason)?;
