@@ -376,3 +376,40 @@ fn a_sweep_simulates_at_every_point_when_asked() {
         assert!(v[4] < 5.0, "{line}");
     }
 }
+
+/// A sweep of 100,000 points once wrote a 10 MB SVG (100 MB at a million):
+/// the chart draws what its pixels show, and the CSV keeps every point.
+#[test]
+fn the_chart_of_a_dense_sweep_stays_small() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = "states: [a, b, c]
+parameters:
+  p: {value: 0.5, range: [0, 1]}
+transitions:
+  a: {a: 1 - p, b: p}
+  b: {c: 0.2, b: rest}
+  c: absorbing
+horizon: 10
+sweeps:
+  parameters:
+    p: {from: 0, to: 1, count: 100000}
+  metrics: ['absorption[c]']
+";
+    let file = dir.path().join("dense.yaml");
+    fs::write(&file, yaml).unwrap();
+    let out = dir.path().join("out");
+    let args = [
+        file.to_str().unwrap(),
+        "-q",
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    assert!(sweep(&args, "2").status.success());
+    let files = contents(&out.join("dense"));
+    let svg = &files["sweep-absorption-c.svg"];
+    assert!(svg.len() < 100_000, "{} bytes", svg.len());
+    assert_eq!(
+        files["sweep.csv"].iter().filter(|&&b| b == b'\n').count(),
+        100_001
+    );
+}

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use super::ChartError;
 use super::layout::{
     Area, INK, MARGIN, Mark, SIZE, colour, failed_at, font, header, legend, look, ready, reason,
-    styled,
+    simplify, styled,
 };
 
 /// Metrics against the values of one parameter.
@@ -129,14 +129,25 @@ fn lines<DB: DrawingBackend>(root: Area<DB>, c: &SweepLines) -> Result<(), Strin
         .y_label_formatter(&|v| format!("{}", (v * 1e6).round() / 1e6))
         .draw()
         .map_err(reason)?;
+    // A dense sweep is thinned to what its pixels show (see `simplify`),
+    // so that the SVG of a million points stays small; its points are
+    // marked only while they stand apart.
+    let spec = chart.as_coord_spec().clone();
+    let px = |p: (f64, f64)| spec.translate(&p);
+    let (across, _) = chart.plotting_area().get_pixel_range();
     for (_, k, values) in c.series {
         let points: Vec<Option<(f64, f64)>> =
             c.x.iter()
                 .zip(values)
                 .map(|(&x, &y)| y.is_finite().then_some((x, y)))
                 .collect();
+        let marked = c.x.len() * 8 <= across.len();
         for run in points.split(Option::is_none).filter(|r| !r.is_empty()) {
             let run: Vec<(f64, f64)> = run.iter().flatten().copied().collect();
+            let run = match run.len() * 4 > across.len() {
+                true => simplify(&run, px),
+                false => run,
+            };
             let (line, style) = (look(*k), colour(*k).stroke_width(3));
             match line.dash {
                 None => chart.draw_series([PathElement::new(run.clone(), style)]),
@@ -145,9 +156,10 @@ fn lines<DB: DrawingBackend>(root: Area<DB>, c: &SweepLines) -> Result<(), Strin
                 }
             }
             .map_err(reason)?;
-            chart
-                .draw_series(run.iter().map(|&p| Circle::new(p, 4, colour(*k).filled())))
-                .map_err(reason)?;
+            if marked || run.len() == 1 {
+                let dots = run.iter().map(|&p| Circle::new(p, 4, colour(*k).filled()));
+                chart.draw_series(dots).map_err(reason)?;
+            }
         }
     }
     root.present().map_err(reason)
