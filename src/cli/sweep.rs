@@ -309,21 +309,17 @@ fn same_scenario(
                 again.metrics.join(", ")
             )));
         }
-        let row = &merged.rows[point];
-        let bits = |m: &[Option<f64>]| m.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
-        if bits(&row.metrics) != bits(&again.rows[0].metrics) {
-            let k = (0..row.metrics.len())
-                .find(|&k| {
-                    row.metrics[k].map(f64::to_bits) != again.rows[0].metrics[k].map(f64::to_bits)
-                })
-                .unwrap_or(0);
+        let (row, now) = (&merged.rows[point].metrics, &again.rows[0].metrics);
+        if let Some(k) =
+            (0..row.len()).find(|&k| row[k].map(f64::to_bits) != now[k].map(f64::to_bits))
+        {
             let shown = |x: Option<f64>| x.map_or_else(|| "empty".to_string(), |x| x.to_string());
             return Err(stale(format!(
                 "{}: at point {point}, `{}` is {} in the shard, and {} from {} now",
                 shard.display(),
                 merged.metrics[k],
-                shown(row.metrics[k]),
-                shown(again.rows[0].metrics[k]),
+                shown(row[k]),
+                shown(now[k]),
                 file.display()
             )));
         }
