@@ -182,6 +182,26 @@ fn a_transposed_matrix_is_recognised() {
     assert_eq!((found[0].position.line, found[0].position.column), (3, 5));
 }
 
+/// Regression: a parameter whose value is refused was the only problem
+/// meant, but each entry using it added "`p` is not a parameter", and then
+/// its row was summed without those entries ("sums to 0.5").
+#[test]
+fn a_refused_parameter_is_one_problem() {
+    for rows in [
+        "transitions:\n  a: {b: p, a: 1 - p}\n  b: absorbing\n",
+        "transitions:\n  a: {b: p, a: 0.5}\n  b: absorbing\n",
+        "matrix:\n  - [0.5, p]\n  - [0, 1]\n",
+    ] {
+        let text = format!("{HEADER}parameters:\n  p: {{value: high}}\n{rows}");
+        let (line, _, message) = only_problem(&text);
+        assert_eq!(line, 3, "{text}");
+        assert!(
+            message.starts_with("`parameters.p` must be a finite number"),
+            "{message}"
+        );
+    }
+}
+
 /// Regression: with a row too few, a row of the wrong length was shown only
 /// after the first problem was fixed.
 #[test]

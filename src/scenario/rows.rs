@@ -67,6 +67,9 @@ impl Rows<'_> {
         let mut positions: Vec<Option<Position>> = vec![None; n];
         // Rows read without a problem: only their sums mean anything.
         let mut complete = vec![false; n];
+        // An entry left unread without a problem of its own (it uses a
+        // parameter whose value was refused): the matrix is not whole.
+        let mut unread = false;
 
         for (key, row_node) in entries {
             let Some(from) = self.state(key, "transitions", problems) else {
@@ -82,16 +85,19 @@ impl Rows<'_> {
                 }
                 Value::Mapping(targets) => {
                     let mut row: Vec<Option<Entry>> = (0..n).map(|_| None).collect();
+                    let mut read_all = true;
                     for (to_node, entry_node) in targets {
                         let Some(to) = self.state(to_node, &format!("the row of `{name}`"), problems) else {
                             continue;
                         };
                         row[to] = self.entry(entry_node, name, &self.states[to], problems);
+                        read_all &= row[to].is_some();
                     }
                     if let Some(values) = self.resolve_row(row, name, key.position, problems) {
                         matrix.row_mut(from).copy_from_slice(&values);
                     }
-                    complete[from] = problems.0.len() == row_before;
+                    unread |= !read_all;
+                    complete[from] = read_all && problems.0.len() == row_before;
                 }
                 _ => problems.push(
                     Problem::new(
@@ -129,7 +135,7 @@ impl Rows<'_> {
             }
         }
         self.check_sums(&matrix, &positions, &complete, problems);
-        (problems.0.len() == before).then_some(matrix)
+        (problems.0.len() == before && !unread).then_some(matrix)
     }
 
     /// The matrix from `matrix: [[...], ...]`, rows in state order.
@@ -178,6 +184,8 @@ impl Rows<'_> {
         let mut positions = Vec::with_capacity(n);
         // Rows read without a problem: only their sums mean anything.
         let mut complete = vec![false; n];
+        // See `matrix_from_transitions`.
+        let mut unread = false;
         for (from, row_node) in rows.iter().enumerate() {
             let row_before = problems.0.len();
             positions.push(Some(row_node.position));
@@ -210,18 +218,20 @@ impl Rows<'_> {
                 );
                 continue;
             }
-            let row = items
+            let row: Vec<Option<Entry>> = items
                 .iter()
                 .zip(self.states)
                 .map(|(item, to)| self.entry(item, name, to, problems))
                 .collect();
+            let read_all = row.iter().all(Option::is_some);
             if let Some(values) = self.resolve_row(row, name, row_node.position, problems) {
                 matrix.row_mut(from).copy_from_slice(&values);
             }
-            complete[from] = problems.0.len() == row_before;
+            unread |= !read_all;
+            complete[from] = read_all && problems.0.len() == row_before;
         }
         self.check_sums(&matrix, &positions, &complete, problems);
-        (problems.0.len() == before).then_some(matrix)
+        (problems.0.len() == before && !unread).then_some(matrix)
     }
 
     /// `S_0` from a state name, a mapping state → probability, or a list.
